@@ -1,0 +1,53 @@
+"""salvage-kg: a knowledge graph of salvage therapy in relapsed/refractory B-cell precursor ALL.
+
+For a notebook:
+
+>>> import kg
+>>> graph = kg.load_graph()          # rdflib Dataset: ontology + cases + derived facts
+>>> rows = kg.ask("salvage-options", lost_antigen="CD19")   # DataFrame with pandas, else an Answer
+"""
+
+from functools import cache
+
+from kg.answers import DISCLAIMER, Answer
+from kg.build import CaseFileError
+from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
+from kg.parameters import ParameterError
+from kg.questions import Question, catalogue
+from kg.validate import ValidationError, Violation
+
+__all__ = [
+    "DISCLAIMER",
+    "Answer",
+    "CaseFileError",
+    "KnowledgeGraph",
+    "ParameterError",
+    "Question",
+    "UnknownQuestion",
+    "ValidationError",
+    "Violation",
+    "ask",
+    "catalogue",
+    "default_graph",
+    "load_graph",
+]
+
+
+@cache
+def default_graph() -> KnowledgeGraph:
+    """The graph of the bundled cases, built once per process."""
+    return KnowledgeGraph.build()
+
+
+def load_graph():
+    """An rdflib Dataset holding the ontology, every case and every derived fact (default graph = union)."""
+    return default_graph().rdflib_graph()
+
+
+def ask(name: str, /, **params):
+    """Run a named question; a pandas DataFrame when pandas is installed, else an Answer with .rows."""
+    answer = default_graph().ask(name, params)
+    try:
+        return answer.to_dataframe()
+    except ImportError:
+        return answer

@@ -1,0 +1,86 @@
+"""Answers to named questions: plain rows a notebook, the CLI and the HTTP API all hand on unchanged."""
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+
+DISCLAIMER = (
+    "Evidence from published case reports (CIViC level C), not treatment advice. "
+    "'not reported' means the source is silent; it is not a negative finding."
+)
+
+_INTEGERS = {XSD.integer, XSD.int, XSD.long, XSD.short, XSD.nonNegativeInteger, XSD.positiveInteger}
+_NUMBERS = {XSD.decimal, XSD.double, XSD.float}
+
+
+def to_python(term):
+    """JSON-ready value of an RDF term: IRIs and durations as text, numbers as numbers, booleans as booleans."""
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, Literal):
+        if term.datatype in _INTEGERS:
+            return int(term)
+        if term.datatype in _NUMBERS:
+            return float(term)
+        if term.datatype == XSD.boolean:
+            return str(term).strip().lower() in ("true", "1")
+    return str(term)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    parameters: dict
+    columns: tuple[str, ...]
+    rows: tuple[dict, ...]
+    disclaimer: str = DISCLAIMER
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "parameters": self.parameters,
+            "columns": list(self.columns),
+            "rows": list(self.rows),
+            "disclaimer": self.disclaimer,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(self.columns), lineterminator="\n")
+        writer.writeheader()
+        for row in self.rows:
+            writer.writerow({key: "; ".join(map(str, value)) if isinstance(value, list) else value
+                             for key, value in row.items()})
+        return out.getvalue()
+
+    def to_table(self, width: int = 40) -> str:
+        def cell(value) -> str:
+            text = "" if value is None else "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+            return text if len(text) <= width else text[: width - 1] + "…"
+
+        cells = [[cell(row.get(column)) for column in self.columns] for row in self.rows]
+        widths = [max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(self.columns)]
+        lines = ["  ".join(column.ljust(w) for column, w in zip(self.columns, widths))]
+        lines.append("  ".join("-" * w for w in widths))
+        lines += ["  ".join(value.ljust(w) for value, w in zip(line, widths)) for line in cells]
+        lines.append(f"({len(self.rows)} rows) {self.disclaimer}")
+        return "\n".join(lines)
+
+    def to_dataframe(self):
+        import pandas  # optional: only when a notebook asks for a DataFrame
+
+        return pandas.DataFrame(list(self.rows), columns=list(self.columns))

@@ -1,0 +1,146 @@
+"""The `salvage-kg` command: build, validate, list and ask questions, serve over HTTP."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kg import build, export
+from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
+from kg.parameters import ParameterError
+from kg.paths import case_files
+from kg.questions import catalogue
+from kg.validate import ValidationError
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    params = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ParameterError(item, "write parameters as name=value, e.g. lost_antigen=CD19")
+        params[key] = value
+    return params
+
+
+def cmd_build(args) -> int:
+    store = build.build_store(progress=_progress)
+    for path in export.write_all(store, Path(args.out)):
+        print(path)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    # Extra files are checked together with the bundled cases, as they would be served.
+    extra = [Path(name) for name in args.files]
+    missing = [str(path) for path in extra if not path.is_file()]
+    if missing:
+        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    build.build_store(case_files() + extra, progress=_progress)
+    print("conforms: the graph satisfies every shape in ontology/shapes.ttl")
+    return 0
+
+
+def cmd_questions(args) -> int:
+    questions = catalogue()
+    if args.format == "json":
+        listing = [
+            {
+                "name": q.name,
+                "title": q.title,
+                "description": q.description,
+                "parameters": [p.__dict__ | {"variable": p.variable} for p in q.params],
+            }
+            for q in questions.values()
+        ]
+        print(json.dumps(listing, indent=2))
+        return 0
+    for question in questions.values():
+        params = " ".join(
+            f"{p.name}=<{p.example}>" if p.required else f"[{p.name}=<{p.example}>]" for p in question.params
+        )
+        print(f"{question.name} {params}".rstrip())
+        print(f"    {question.title}")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    graph = KnowledgeGraph.build(engine=args.engine)
+    answer = graph.ask(args.name, _pairs(args.params))
+    if args.format == "json":
+        print(answer.to_json())
+    elif args.format == "csv":
+        sys.stdout.write(answer.to_csv())
+        print(answer.disclaimer, file=sys.stderr)
+    else:
+        print(answer.to_table())
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from api.server import serve  # the HTTP face is optional for notebook users
+
+    return serve(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="salvage-kg",
+        description="Knowledge graph of salvage therapy in relapsed/refractory B-cell precursor ALL. "
+        "Evidence from case reports, not treatment advice.",
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("build", help="build, validate and write the merged graph (Turtle, N-Triples, JSON-LD, TriG)")
+    p.add_argument("--out", default="build", help="output folder (default: build)")
+    p.set_defaults(run=cmd_build)
+
+    p = commands.add_parser("validate", help="check the graph, with extra case files, against the SHACL shapes")
+    p.add_argument("files", nargs="*", help="extra case files (Turtle) to check with the bundled cases")
+    p.set_defaults(run=cmd_validate)
+
+    p = commands.add_parser("questions", help="list the named questions")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(run=cmd_questions)
+
+    p = commands.add_parser("ask", help="run a named question: ask NAME key=value ...")
+    p.add_argument("name")
+    p.add_argument("params", nargs="*", metavar="key=value")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
+                   help="query engine (rdflib's own is slower; for comparison)")
+    p.set_defaults(run=cmd_ask)
+
+    p = commands.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint, questions, patients)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--query-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="stop SPARQL queries after this many seconds (default 10)")
+    p.add_argument("--max-query-length", type=int, default=100_000, metavar="CHARS")
+    p.add_argument("--max-results", type=int, default=10_000, metavar="ROWS")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="allow browsers from this origin (repeatable; '*' for any)")
+    p.set_defaults(run=cmd_serve)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ParameterError, UnknownQuestion) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (ValidationError, build.CaseFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""The knowledge graph as one object: a store, an engine over it, the catalogue of questions.
+
+>>> graph = KnowledgeGraph.build()
+>>> rows = graph.ask("salvage-options", lost_antigen="CD19").rows
+>>> sorted({row["therapy_label"] for row in rows})
+['haploidentical allogeneic HSCT', 'inotuzumab ozogamicin']
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset
+
+from kg import build
+from kg.answers import Answer, to_python
+from kg.engines import Engine, OxigraphEngine, RdflibEngine, rdflib_dataset
+from kg.parameters import Choice, choices_from_rows, resolve
+from kg.paths import QUERIES_DIR
+from kg.questions import Question, catalogue, load_question
+
+_TERMS_IN_RANGE = load_question(QUERIES_DIR / "internal" / "terms-in-range.rq")
+
+
+class UnknownQuestion(KeyError):
+    def __init__(self, name: str, known: list[str]):
+        self.name = name
+        self.known = known
+        super().__init__(f"no question named {name!r}; known: {', '.join(known)}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class KnowledgeGraph:
+    def __init__(self, store: ox.Store, engine: Engine | None = None):
+        self.store = store
+        self.engine = engine or OxigraphEngine(store)
+        self._choices: dict[str, tuple[Choice, ...]] = {}
+
+    @classmethod
+    def build(cls, cases: list[Path] | None = None, *, engine: str = "oxigraph", progress=build._quiet):
+        store = build.build_store(cases, progress=progress)
+        graph = cls(store)
+        if engine == "rdflib":
+            graph.engine = RdflibEngine(rdflib_dataset(store))
+        return graph
+
+    # --- the catalogue -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def questions() -> dict[str, Question]:
+        return catalogue()
+
+    def question(self, name: str) -> Question:
+        questions = catalogue()
+        if name not in questions:
+            raise UnknownQuestion(name, sorted(questions))
+        return questions[name]
+
+    def choices(self, range_iri: str) -> tuple[Choice, ...]:
+        """Accepted values for parameters of a range, from the graph; cached until the graph changes."""
+        if range_iri not in self._choices:
+            bindings = resolve(_TERMS_IN_RANGE, {"range": range_iri}, self.choices)
+            _, rows = self.engine.select(_TERMS_IN_RANGE.text, bindings)
+            self._choices[range_iri] = choices_from_rows(row[1:] for row in rows)
+        return self._choices[range_iri]
+
+    def changed(self) -> None:
+        """Forget cached look-ups after the graph was written to."""
+        self._choices.clear()
+
+    # --- asking ----------------------------------------------------------------------------------------------
+
+    def ask(self, name: str, params: Mapping[str, object] | None = None, /, **kwargs) -> Answer:
+        """Run a named question; parameters by keyword or as a mapping. Raises ParameterError, UnknownQuestion."""
+        question = self.question(name)
+        given = {**(params or {}), **kwargs}
+        bindings = resolve(question, given, self.choices)
+        columns, rows = self.engine.select(question.text, bindings)
+        shown = [column for column in columns if not column.startswith("_")]
+        answers = []
+        for row in rows:
+            record = {}
+            for column, term in zip(columns, row):
+                if column.startswith("_"):
+                    continue
+                value = to_python(term)
+                if column in question.lists:
+                    value = sorted(part for part in (value or "").split("|") if part)
+                record[column] = value
+            answers.append(record)
+        used = {param.name: str(bindings[param.variable]) for param in question.params if param.variable in bindings}
+        return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers))
+
+    def rdflib_graph(self) -> Dataset:
+        """Every graph (ontology, cases, derived) as an rdflib Dataset; its default graph is their union."""
+        return rdflib_dataset(self.store)

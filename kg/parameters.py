@@ -1,0 +1,119 @@
+"""Turn what a person types ("CD19", "CAR-T", "rascon-2022") into the RDF term a question is run with.
+
+A value is only ever matched against the names the graph itself holds for the parameter's range, then bound as
+an RDF term; text that is not one of those names is refused with the list of accepted names, so nothing a user
+types can change what a query does.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from kg.namespaces import PREFIXES, curie
+from kg.questions import Param, Question
+
+MAX_TEXT_LENGTH = 200
+
+
+class ParameterError(ValueError):
+    """A missing, unknown or unacceptable parameter value; the message says which and why."""
+
+    def __init__(self, param: str, reason: str, accepted: tuple[str, ...] = ()):
+        self.param = param
+        self.reason = reason
+        self.accepted = accepted
+        super().__init__(f"parameter {param}: {reason}")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One accepted value of an IRI parameter, with the names that select it."""
+
+    iri: str
+    label: str
+    names: frozenset[str]
+    is_class: bool = False
+
+
+def expand(name: str) -> str:
+    """'sk:Antigen' -> full IRI; a full IRI is returned as it is."""
+    prefix, _, local = name.partition(":")
+    if prefix in PREFIXES and not local.startswith("//"):
+        return PREFIXES[prefix] + local
+    return name
+
+
+def choices_from_rows(rows) -> tuple[Choice, ...]:
+    """Group (term, name, is_class) rows of queries/internal/terms-in-range.rq into choices."""
+    names: dict[str, list[str]] = {}
+    classes = set()
+    for term, name, is_class in rows:
+        names.setdefault(str(term), []).append(str(name))
+        if is_class:
+            classes.add(str(term))
+    found = []
+    for iri, labels in names.items():
+        keys = {label.casefold() for label in labels}
+        keys |= {iri.casefold(), curie(iri).casefold(), iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1].casefold()}
+        found.append(Choice(iri=iri, label=labels[0], names=frozenset(keys), is_class=iri in classes))
+    return tuple(sorted(found, key=lambda choice: choice.label.casefold()))
+
+
+def _literal(param: Param, raw: str) -> Literal:
+    if param.type == "string":
+        if len(raw) > MAX_TEXT_LENGTH:
+            raise ParameterError(param.name, f"text longer than {MAX_TEXT_LENGTH} characters")
+        return Literal(raw)
+    if param.type == "integer":
+        try:
+            return Literal(int(raw.strip()), datatype=XSD.integer)
+        except ValueError:
+            raise ParameterError(param.name, f"{raw!r} is not a whole number") from None
+    try:
+        return Literal(Decimal(raw.strip()), datatype=XSD.decimal)
+    except InvalidOperation:
+        raise ParameterError(param.name, f"{raw!r} is not a number") from None
+
+
+def resolve(
+    question: Question,
+    given: Mapping[str, object],
+    choices_for: Callable[[str], tuple[Choice, ...]],
+) -> dict[str, Node]:
+    """Bindings {sparql variable: RDF term} for the given values; raises ParameterError."""
+    declared = {param.name for param in question.params}
+    unknown = sorted(set(given) - declared)
+    if unknown:
+        expected = ", ".join(sorted(declared)) or "no parameters"
+        raise ParameterError(unknown[0], f"not a parameter of {question.name} (it takes: {expected})")
+    bindings: dict[str, Node] = {}
+    for param in question.params:
+        raw = given.get(param.name, param.default)
+        if raw is None or raw == "":
+            if param.required:
+                raise ParameterError(param.name, f"is required (for example {param.name}={param.example})")
+            continue
+        raw = str(raw)
+        if param.type != "iri":
+            bindings[param.variable] = _literal(param, raw)
+            continue
+        if param.range is None:
+            # Only internal look-ups take a bare IRI; people always choose from a range.
+            bindings[param.variable] = URIRef(expand(raw))
+            continue
+        options = choices_for(expand(param.range))
+        wanted = raw.strip().casefold()
+        match = [choice for choice in options if wanted in choice.names]
+        if len(match) > 1:
+            # "TBI" names both the modality and the one agent of it: the modality includes the agent.
+            match = [choice for choice in match if choice.is_class] or match
+        if len(match) != 1:
+            accepted = tuple(choice.label for choice in options)
+            reason = f"{raw!r} is not a known {curie(expand(param.range))}" if not match else f"{raw!r} is ambiguous"
+            raise ParameterError(param.name, f"{reason}; accepted: {', '.join(accepted)}", accepted)
+        bindings[param.variable] = URIRef(match[0].iri)
+    return bindings

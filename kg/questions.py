@@ -1,0 +1,115 @@
+"""The catalogue of named questions: one .rq file each in queries/, its header declaring what it asks.
+
+The header follows grlc's decorator convention (`#+ key: value` lines holding YAML) so that the same folder can
+serve grlc users; parameters are declared under `params` and appear in the query as BASIL-style variables
+(`?_name_iri` for an IRI, `?_name` for a string, `?_name_integer` for a whole number). Values are always bound as
+RDF terms by the engine, never pasted into the text.
+
+>>> from kg.questions import catalogue
+>>> catalogue()["salvage-options"].params[0].name
+'lost_antigen'
+"""
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from kg.paths import QUERIES_DIR
+
+PARAM_TYPES = ("iri", "string", "integer", "decimal")
+
+
+class QuestionFileError(ValueError):
+    """A .rq file whose header cannot be read or does not match its query."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    description: str
+    example: str
+    range: str | None = None  # for iri parameters: the class whose members (or subclasses) are accepted
+    required: bool = True
+    default: str | None = None
+
+    @property
+    def variable(self) -> str:
+        """The SPARQL variable (without '?') the value is bound to."""
+        suffix = {"iri": "_iri", "string": "", "integer": "_integer", "decimal": "_decimal"}[self.type]
+        return f"_{self.name}{suffix}"
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    title: str
+    description: str
+    text: str
+    path: Path
+    tags: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+    lists: tuple[str, ...] = field(default=())  # columns holding "a|b" lists, returned sorted as Python lists
+
+    def param(self, name: str) -> Param:
+        for param in self.params:
+            if param.name == name:
+                return param
+        raise KeyError(name)
+
+
+def read_header(text: str) -> dict:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("#+"):
+            lines.append(line[3:] if line.startswith("#+ ") else line[2:])
+        elif line.strip() and not line.startswith("#"):
+            break
+    return yaml.safe_load("\n".join(lines)) or {}
+
+
+def load_question(path: Path) -> Question:
+    text = path.read_text(encoding="utf-8")
+    try:
+        header = read_header(text)
+    except yaml.YAMLError as exc:
+        raise QuestionFileError(f"{path.name}: header is not valid YAML: {exc}") from exc
+    for key in ("summary", "description"):
+        if not header.get(key):
+            raise QuestionFileError(f"{path.name}: header lacks '#+ {key}:'")
+    params = []
+    for name, spec in (header.get("params") or {}).items():
+        spec = spec or {}
+        param_type = spec.get("type", "string")
+        if param_type not in PARAM_TYPES:
+            raise QuestionFileError(f"{path.name}: parameter {name} has unknown type {param_type!r}")
+        param = Param(
+            name=name,
+            type=param_type,
+            description=str(spec.get("description", "")).strip(),
+            example=str(spec.get("example", "")),
+            range=spec.get("range"),
+            required=bool(spec.get("required", True)),
+            default=None if spec.get("default") is None else str(spec["default"]),
+        )
+        if f"?{param.variable}" not in text:
+            raise QuestionFileError(f"{path.name}: parameter {name} is declared but ?{param.variable} is not used")
+        params.append(param)
+    return Question(
+        name=path.stem,
+        title=str(header["summary"]).strip(),
+        description=" ".join(str(header["description"]).split()),
+        text=text,
+        path=path,
+        tags=tuple(header.get("tags") or ()),
+        params=tuple(params),
+        lists=tuple(header.get("lists") or ()),
+    )
+
+
+@cache
+def catalogue(directory: Path = QUERIES_DIR) -> dict[str, Question]:
+    """Every named question in the folder, by name (the file name without .rq)."""
+    return {path.stem: load_question(path) for path in sorted(directory.glob("*.rq"))}

@@ -1,0 +1,90 @@
+"""SHACL validation: a graph that does not conform is neither written nor served.
+
+Each violation names the node, the shape (the named node shape, with the property path for property shapes)
+and the reason, as a curator needs to fix the case file.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+import pyshacl
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import SH
+
+from kg.namespaces import curie
+from kg.paths import SHAPES_FILE
+
+
+@dataclass(frozen=True)
+class Violation:
+    node: str
+    shape: str
+    path: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.shape} (path {self.path})" if self.path else self.shape
+        return f"{self.node} violates {where}: {self.message}"
+
+
+class ValidationError(ValueError):
+    """The graph does not conform to the shapes; `violations` says where and why."""
+
+    def __init__(self, violations: list[Violation]):
+        self.violations = violations
+        lines = "\n".join(f"  - {violation}" for violation in violations)
+        super().__init__(f"{len(violations)} SHACL violation(s):\n{lines}")
+
+
+@cache
+def shapes_graph() -> Graph:
+    return Graph().parse(SHAPES_FILE, format="turtle")
+
+
+def _shape_name(shapes: Graph, shape) -> str:
+    # Property shapes are blank nodes inside a named node shape: name the node shape the curator can find.
+    if isinstance(shape, BNode):
+        parent = next(shapes.subjects(SH.property, shape), None)
+        if parent is not None:
+            return curie(parent)
+        return "an anonymous shape"
+    return curie(shape)
+
+
+def _name(term) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return curie(term)
+    if isinstance(term, BNode):
+        return "a blank node"
+    return repr(str(term))
+
+
+def violations_in(data: Graph) -> list[Violation]:
+    """Validate a graph holding ontology, vocabulary and instance data; [] when it conforms."""
+    shapes = shapes_graph()
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+    if conforms:
+        return []
+    found = []
+    for result in report.objects(None, SH.result):
+        path = report.value(result, SH.resultPath)
+        found.append(
+            Violation(
+                node=_name(report.value(result, SH.focusNode)) or "?",
+                shape=_shape_name(shapes, report.value(result, SH.sourceShape)),
+                path=_name(path) if isinstance(path, URIRef) else None,
+                value=_name(report.value(result, SH.value)),
+                message=str(report.value(result, SH.resultMessage) or "does not conform"),
+            )
+        )
+    return sorted(found, key=lambda violation: (violation.node, violation.shape, violation.message))
+
+
+def check(data: Graph) -> None:
+    """Raise ValidationError unless the graph conforms."""
+    found = violations_in(data)
+    if found:
+        raise ValidationError(found)
