@@ -4,6 +4,7 @@ Each violation names the node, the shape (the named node shape, with the propert
 and the reason, as a curator needs to fix the case file.
 """
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -52,14 +53,21 @@ def _shape_name(shapes: Graph, shape) -> str:
     return curie(shape)
 
 
-def _name(term) -> str | None:
+def _name(term, data: Graph | None = None) -> str | None:
     if term is None:
         return None
     if isinstance(term, URIRef):
         return curie(term)
     if isinstance(term, BNode):
+        # A dose or timing has no name of its own: name it by the node and property that hold it.
+        owner = next(data.subject_predicates(term), None) if data is not None else None
+        if owner is not None:
+            return f"the {curie(owner[1])} of {_name(owner[0], data)}"
         return "a blank node"
     return repr(str(term))
+
+
+_IRI = re.compile(r"https?://[^\s,;)]+")
 
 
 def violations_in(data: Graph) -> list[Violation]:
@@ -68,19 +76,22 @@ def violations_in(data: Graph) -> list[Violation]:
     conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
     if conforms:
         return []
-    found = []
+    found = set()
     for result in report.objects(None, SH.result):
         path = report.value(result, SH.resultPath)
-        found.append(
+        message = str(report.value(result, SH.resultMessage) or "does not conform")
+        found.add(
             Violation(
-                node=_name(report.value(result, SH.focusNode)) or "?",
+                node=_name(report.value(result, SH.focusNode), data) or "?",
                 shape=_shape_name(shapes, report.value(result, SH.sourceShape)),
                 path=_name(path) if isinstance(path, URIRef) else None,
-                value=_name(report.value(result, SH.value)),
-                message=str(report.value(result, SH.resultMessage) or "does not conform"),
+                value=_name(report.value(result, SH.value), data),
+                message=_IRI.sub(lambda match: curie(match.group(0)), message),
             )
         )
-    return sorted(found, key=lambda violation: (violation.node, violation.shape, violation.message))
+    # One violation per node, shape and reason: several constraints of one property can say the same thing.
+    unique = {(v.node, v.shape, v.path, v.message): v for v in found}
+    return sorted(unique.values(), key=lambda violation: (violation.node, violation.shape, violation.message))
 
 
 def check(data: Graph) -> None:

@@ -1,0 +1,114 @@
+"""SHACL: the built graph conforms, and each kind of broken case is rejected with node, shape and reason."""
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+
+from kg.build import build_store, union_graph
+from kg.namespaces import PATIENT, PROV, SK
+from kg.paths import case_files
+from kg.validate import ValidationError, violations_in
+
+PBC = PATIENT["pbc-2021/"]
+
+
+@pytest.fixture(scope="module")
+def stated(graph) -> Graph:
+    return union_graph(graph.store)
+
+
+def broken(stated: Graph, change) -> list[str]:
+    copy = Graph()
+    copy += stated
+    change(copy)
+    return [str(violation) for violation in violations_in(copy)]
+
+
+def test_built_graph_conforms(stated):
+    assert violations_in(stated) == []
+
+
+def test_fact_without_source_is_rejected(stated):
+    found = broken(stated, lambda g: g.remove((URIRef(PBC + "relapse-3"), PROV.hadPrimarySource, None)))
+    assert found == [
+        "patient:pbc-2021/relapse-3 violates shape:ClinicalStatementShape (path prov:hadPrimarySource): "
+        "a clinical fact needs its source document (prov:hadPrimarySource)"
+    ]
+
+
+def test_therapy_without_patient_is_rejected(stated):
+    found = broken(stated, lambda g: g.remove((URIRef(PBC + "inotuzumab-1"), SK.patient, None)))
+    assert "patient:pbc-2021/inotuzumab-1 violates shape:ClinicalStatementShape (path sk:patient): " \
+           "a clinical fact must name exactly one patient (sk:patient)" in found
+
+
+def test_remission_without_ordinal_is_rejected(stated):
+    found = broken(stated, lambda g: g.remove((URIRef(PBC + "remission-4"), SK.ordinal, None)))
+    assert found == [
+        "patient:pbc-2021/remission-4 violates shape:RemissionShape (path sk:ordinal): "
+        "a remission needs its ordinal (1 for the first complete remission)"
+    ]
+
+
+def test_dose_that_is_not_a_number_is_rejected(stated):
+    def change(g):
+        dose = next(g.objects(URIRef(PBC + "inotuzumab-2"), SK.dose))
+        g.set((dose, SK.amount, Literal("half a milligram")))
+
+    found = broken(stated, change)
+    assert found == [
+        "the sk:dose of patient:pbc-2021/inotuzumab-2 violates shape:DoseShape (path sk:amount): "
+        "a dose amount must be a positive decimal number (e.g. 0.5 or 180.0)"
+    ]
+
+
+def test_relapse_ordered_before_the_diagnosis_is_rejected(stated):
+    def change(g):
+        g.set((URIRef(PBC + "diagnosis"), SK.sequence, Literal(5)))  # relapse-1 is sequence 4
+
+    found = broken(stated, change)
+    assert "patient:pbc-2021/relapse-1 violates shape:RelapseShape: " \
+           "the relapse is dated before the diagnosis patient:pbc-2021/diagnosis" in found
+
+
+def test_relapse_timed_a_negative_offset_from_the_diagnosis_is_rejected(tmp_path):
+    case = tmp_path / "negative-offset.ttl"
+    case.write_text(Path(case_files()[0]).read_text().replace(
+        'sk:timing [ a sk:Timing ; sk:offset "P1Y"^^xsd:duration ; sk:relativeTo p:transplant-1 ;',
+        'sk:timing [ a sk:Timing ; sk:offset "-P1Y"^^xsd:duration ; sk:relativeTo p:diagnosis ;',
+    ))
+    assert "-P1Y" in case.read_text()
+    with pytest.raises(ValidationError) as caught:
+        build_store([case])
+    assert "patient:pbc-2021/relapse-2 violates shape:RelapseShape: the relapse is dated before the diagnosis " \
+           "patient:pbc-2021/diagnosis" in [str(v) for v in caught.value.violations]
+
+
+def test_timing_measured_from_a_later_event_is_rejected(stated):
+    def change(g):
+        timing = next(g.objects(URIRef(PBC + "relapse-2"), SK.timing))
+        g.set((timing, SK.relativeTo, URIRef(PBC + "transplant-2")))
+
+    found = broken(stated, change)
+    assert "patient:pbc-2021/relapse-2 violates shape:ClinicalEventShape: its timing is measured from " \
+           "patient:pbc-2021/transplant-2, which is not an earlier event of the same patient" in found
+
+
+def test_immunotherapy_without_target_is_rejected(stated):
+    found = broken(stated, lambda g: g.remove((URIRef("https://w3id.org/salvage-kg/agent/blinatumomab"),
+                                               SK.targets, None)))
+    assert found == ["agent:blinatumomab violates shape:ImmunotherapyShape (path sk:targets): "
+                     "an immunotherapy must name the antigen(s) it targets"]
+
+
+def test_a_broken_case_file_is_not_built(tmp_path):
+    case = tmp_path / "broken.ttl"
+    case.write_text(Path(case_files()[0]).read_text().replace("    sk:ordinal 4 ;\n", "", 1))
+    with pytest.raises(ValidationError) as caught:
+        build_store([case])
+    assert [str(v) for v in caught.value.violations] == [
+        "patient:pbc-2021/remission-4 violates shape:RemissionShape (path sk:ordinal): "
+        "a remission needs its ordinal (1 for the first complete remission)"
+    ]
+    assert "1 SHACL violation(s)" in str(caught.value)
