@@ -74,9 +74,9 @@ class Answer:
 
         cells = [[cell(row.get(column)) for column in self.columns] for row in self.rows]
         widths = [max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(self.columns)]
-        lines = ["  ".join(column.ljust(w) for column, w in zip(self.columns, widths))]
+        lines = ["  ".join(column.ljust(w) for column, w in zip(self.columns, widths, strict=True))]
         lines.append("  ".join("-" * w for w in widths))
-        lines += ["  ".join(value.ljust(w) for value, w in zip(line, widths)) for line in cells]
+        lines += ["  ".join(value.ljust(w) for value, w in zip(line, widths, strict=True)) for line in cells]
         lines.append(f"({len(self.rows)} rows) {self.disclaimer}")
         return "\n".join(lines)
 

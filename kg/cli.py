@@ -96,7 +96,9 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = root.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("build", help="build, validate and write the merged graph (Turtle, N-Triples, JSON-LD, TriG)")
+    p = commands.add_parser(
+        "build", help="build, validate and write the merged graph (Turtle, N-Triples, JSON-LD, TriG)"
+    )
     p.add_argument("--out", default="build", help="output folder (default: build)")
     p.set_defaults(run=cmd_build)
 

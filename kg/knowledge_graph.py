@@ -82,7 +82,7 @@ class KnowledgeGraph:
         answers = []
         for row in rows:
             record = {}
-            for column, term in zip(columns, row):
+            for column, term in zip(columns, row, strict=True):
                 if column.startswith("_"):
                     continue
                 value = to_python(term)

@@ -1,8 +1,6 @@
 """The IRIs of the graph, in one place, so no module spells a namespace twice."""
 
-from rdflib import Namespace
-from rdflib.namespace import NamespaceManager
-from rdflib import Graph
+from rdflib import Graph, Namespace
 
 BASE = "https://w3id.org/salvage-kg/"
 
@@ -56,8 +54,6 @@ def bind_prefixes(graph: Graph) -> Graph:
         graph.bind(prefix, iri, override=True)
     return graph
 
-
-_NAMES = bind_prefixes(Graph()).namespace_manager  # type: NamespaceManager
 
 
 def curie(iri) -> str:

@@ -38,7 +38,7 @@ def select(graph):
 
     def run(query: str) -> list[dict]:
         columns, rows = graph.engine.select(PREFIXES + query)
-        return [{c: to_python(v) for c, v in zip(columns, row)} for row in rows]
+        return [{c: to_python(v) for c, v in zip(columns, row, strict=True)} for row in rows]
 
     return run
 

@@ -4,11 +4,12 @@ from kg.namespaces import derived_graph
 
 
 def test_antigen_escape_is_derived_for_the_cd19_negative_relapse_after_car_t(select):
-    rows = select("""
-        SELECT ?relapse ?antigen ?therapy ?rule WHERE {
-          GRAPH <%s> { ?escape a sk:AntigenEscape ; sk:relapse ?relapse ; sk:antigen ?antigen ;
-                               sk:afterTherapy ?therapy ; sk:derivedBy ?rule }
-        }""" % derived_graph("antigen-escape"))
+    graph = derived_graph("antigen-escape")
+    rows = select(f"""
+        SELECT ?relapse ?antigen ?therapy ?rule WHERE {{
+          GRAPH <{graph}> {{ ?escape a sk:AntigenEscape ; sk:relapse ?relapse ; sk:antigen ?antigen ;
+                                sk:afterTherapy ?therapy ; sk:derivedBy ?rule }}
+        }}""")
     assert rows == [{
         "relapse": "https://w3id.org/salvage-kg/patient/pbc-2021/relapse-3",
         "antigen": "https://w3id.org/salvage-kg/ontology#CD19",
