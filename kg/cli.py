@@ -124,8 +124,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--query-timeout", type=float, default=10.0, metavar="SECONDS",
                    help="stop SPARQL queries after this many seconds (default 10)")
-    p.add_argument("--max-query-length", type=int, default=100_000, metavar="CHARS")
-    p.add_argument("--max-results", type=int, default=10_000, metavar="ROWS")
+    p.add_argument("--max-query-length", type=int, default=100_000, metavar="CHARS",
+                   help="refuse SPARQL text longer than this (default 100000)")
+    p.add_argument("--max-result-bytes", type=int, default=20_000_000, metavar="BYTES",
+                   help="refuse SPARQL results larger than this (default 20 MB)")
+    p.add_argument("--query-workers", type=int, default=2, metavar="N",
+                   help="processes that run /sparql queries (default 2)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browsers from this origin (repeatable; '*' for any)")
     p.set_defaults(run=cmd_serve)

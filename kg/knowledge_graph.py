@@ -15,7 +15,7 @@ from rdflib import Dataset
 from kg import build
 from kg.answers import Answer, to_python
 from kg.engines import Engine, OxigraphEngine, RdflibEngine, rdflib_dataset
-from kg.parameters import Choice, choices_from_rows, resolve
+from kg.parameters import Choice, choices_from_rows, expand, match, resolve
 from kg.paths import QUERIES_DIR
 from kg.questions import Question, catalogue, load_question
 
@@ -65,6 +65,11 @@ class KnowledgeGraph:
             _, rows = self.engine.select(_TERMS_IN_RANGE.text, bindings)
             self._choices[range_iri] = choices_from_rows(row[1:] for row in rows)
         return self._choices[range_iri]
+
+    def lookup(self, range_name: str, value: str, param: str) -> Choice:
+        """The term a person means by `value` among members of a range ('sk:Antigen', 'CD22')."""
+        range_iri = expand(range_name)
+        return match(param, value, self.choices(range_iri), range_iri)
 
     def changed(self) -> None:
         """Forget cached look-ups after the graph was written to."""

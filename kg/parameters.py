@@ -105,15 +105,20 @@ def resolve(
             # Only internal look-ups take a bare IRI; people always choose from a range.
             bindings[param.variable] = URIRef(expand(raw))
             continue
-        options = choices_for(expand(param.range))
-        wanted = raw.strip().casefold()
-        match = [choice for choice in options if wanted in choice.names]
-        if len(match) > 1:
-            # "TBI" names both the modality and the one agent of it: the modality includes the agent.
-            match = [choice for choice in match if choice.is_class] or match
-        if len(match) != 1:
-            accepted = tuple(choice.label for choice in options)
-            reason = f"{raw!r} is not a known {curie(expand(param.range))}" if not match else f"{raw!r} is ambiguous"
-            raise ParameterError(param.name, f"{reason}; accepted: {', '.join(accepted)}", accepted)
-        bindings[param.variable] = URIRef(match[0].iri)
+        range_iri = expand(param.range)
+        bindings[param.variable] = URIRef(match(param.name, raw, choices_for(range_iri), range_iri).iri)
     return bindings
+
+
+def match(name: str, raw: str, options: tuple[Choice, ...], range_iri: str) -> Choice:
+    """The one choice a typed name selects; ParameterError listing the accepted names otherwise."""
+    wanted = raw.strip().casefold()
+    found = [choice for choice in options if wanted in choice.names]
+    if len(found) > 1:
+        # "TBI" names both the modality and the one agent of it: the modality includes the agent.
+        found = [choice for choice in found if choice.is_class] or found
+    if len(found) != 1:
+        accepted = tuple(choice.label for choice in options)
+        reason = f"{raw!r} is not a known {curie(range_iri)}" if not found else f"{raw!r} is ambiguous"
+        raise ParameterError(name, f"{reason}; accepted: {', '.join(accepted)}", accepted)
+    return found[0]

@@ -51,3 +51,80 @@ def ask_sparql(graph):
         return graph.engine.ask(PREFIXES + query)
 
     return run
+
+
+# --- a live server ------------------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """`salvage-kg serve` in its own process on 127.0.0.1, as a user would start it."""
+
+    QUERY_TIMEOUT = 2.0
+
+    def __init__(self):
+        import shutil
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        import tempfile
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        # A file, not a pipe: a pipe nobody reads fills up and the server blocks writing its access log.
+        self.log = tempfile.NamedTemporaryFile(prefix="salvage-kg-server-", suffix=".log", delete=False)
+        exe = shutil.which("salvage-kg", path=str(Path(sys.executable).parent)) or "salvage-kg"
+        self.process = subprocess.Popen(
+            [exe, "serve", "--port", str(self.port), "--query-timeout", str(self.QUERY_TIMEOUT),
+             "--max-query-length", "20000", "--max-result-bytes", "200000", "--query-workers", "2",
+             "--cors-origin", "http://localhost:3000"],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def wait(self, seconds: float = 60.0) -> None:
+        import time
+
+        import httpx
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("server exited:\n" + open(self.log.name).read())
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except Exception:
+            self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server():
+    live = LiveServer()
+    try:
+        live.wait()
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="session")
+def http(server):
+    import httpx
+
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client

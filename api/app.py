@@ -1,0 +1,90 @@
+"""The FastAPI application: builds (or opens) the graph once at start-up and serves it read-only.
+
+>>> from fastapi.testclient import TestClient
+>>> with TestClient(create_app()) as client:
+...     client.get("/health").json()["status"]
+'ok'
+"""
+
+import logging
+import os
+import tempfile
+from contextlib import asynccontextmanager
+
+import pyoxigraph as ox
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel
+
+from api import errors, patients, questions, salvage, sparql
+from api.settings import Settings
+from kg.knowledge_graph import KnowledgeGraph
+from kg.query_workers import QueryWorkers
+
+log = logging.getLogger("salvage_kg.api")
+
+DESCRIPTION = """
+A knowledge graph of salvage therapy in relapsed/refractory B-cell precursor ALL, built from published case
+reports. Every clinical fact carries its source, the passage it rests on and its evidence level (CIViC C for a
+case report). **Evidence, not treatment advice.**
+
+- `/sparql`: SPARQL 1.1 Protocol query endpoint (read-only, time-limited).
+- `/questions`: named questions with declared parameters.
+- `/salvage-options`: ranked options after an antigen-negative relapse.
+- `/patients`: patient summaries and timelines.
+"""
+
+
+class Health(BaseModel):
+    status: str
+    quads: int
+    named_graphs: int
+    query_workers: int
+    query_timeout_s: float
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    settings: Settings = app.state.settings
+    graph = KnowledgeGraph.build()
+    # Query workers load their own copy from a dump: a killed worker never takes the server's graph with it.
+    handle, dump = tempfile.mkstemp(prefix="salvage-kg-", suffix=".nq")
+    os.close(handle)
+    graph.store.dump(dump, ox.RdfFormat.N_QUADS)
+    workers = QueryWorkers(("nquads", dump), size=settings.query_workers, timeout=settings.query_timeout)
+    app.state.graph = graph
+    app.state.workers = workers
+    app.state.graph_names = sorted(node.value for node in graph.store.named_graphs())
+    app.state.quads = len(graph.store)
+    log.info("serving %d quads in %d named graphs", app.state.quads, len(app.state.graph_names))
+    try:
+        yield
+    finally:
+        workers.close()
+        os.unlink(dump)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = FastAPI(
+        title="salvage-kg",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings or Settings.from_env()
+    if app.state.settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(app.state.settings.cors_origins),
+                           allow_methods=["GET", "POST"], allow_headers=["*"])
+    errors.install(app)
+    app.include_router(sparql.router)
+    app.include_router(questions.router)
+    app.include_router(salvage.router)
+    app.include_router(patients.router)
+
+    @app.get("/health", response_model=Health, tags=["service"], summary="Liveness and size of the graph")
+    async def health(request: Request) -> Health:
+        state = request.app.state
+        return Health(status="ok", quads=state.quads, named_graphs=len(state.graph_names),
+                      query_workers=state.workers.size, query_timeout_s=state.settings.query_timeout)
+
+    return app

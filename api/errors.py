@@ -1,0 +1,72 @@
+"""Every refusal is a JSON body with a reason a client can act on, and a log line; never a stack trace."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from kg.knowledge_graph import UnknownQuestion
+from kg.parameters import ParameterError
+
+log = logging.getLogger("salvage_kg.api")
+
+
+class Problem(BaseModel):
+    error: str
+    message: str
+
+
+class Refused(Exception):
+    """Raised by routes: an HTTP status, a short error kind and the reason."""
+
+    def __init__(self, status: int, error: str, message: str, headers: dict | None = None):
+        self.status = status
+        self.error = error
+        self.message = message
+        self.headers = headers
+
+
+def problem(request: Request, status: int, error: str, message: str, headers: dict | None = None) -> JSONResponse:
+    log.info("refused %s %s -> %d %s: %s", request.method, request.url.path, status, error, message)
+    return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused):
+        return problem(request, exc.status, exc.error, exc.message, exc.headers)
+
+    @app.exception_handler(ParameterError)
+    async def bad_parameter(request: Request, exc: ParameterError):
+        return problem(request, 422, "invalid_parameter", str(exc))
+
+    @app.exception_handler(UnknownQuestion)
+    async def unknown_question(request: Request, exc: UnknownQuestion):
+        return problem(request, 404, "unknown_question", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        reasons = "; ".join(
+            f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('msg', 'invalid')}"
+            for error in exc.errors()
+        )
+        return problem(request, 422, "invalid_parameter", reasons or "invalid request")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return problem(request, exc.status_code, "http_error", str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": "internal_error", "message": "the server failed; the error was logged"},
+                            status_code=500)
+
+
+ERROR_RESPONSES = {
+    404: {"model": Problem, "description": "No such question or patient"},
+    422: {"model": Problem, "description": "A parameter is missing, unknown or not an accepted value"},
+}

@@ -1,0 +1,120 @@
+"""/questions: the catalogue read from queries/, and one documented route per named question.
+
+Routes are generated from each .rq header, so the OpenAPI page shows every question with its own parameters and
+examples; the app holds no SPARQL of its own.
+"""
+
+import inspect
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from api.errors import ERROR_RESPONSES, Refused
+from api.negotiation import accepted, choose
+from kg.questions import Question, catalogue
+
+router = APIRouter(tags=["questions"])
+
+
+class ParameterInfo(BaseModel):
+    name: str
+    type: str
+    description: str
+    example: str
+    required: bool
+    accepts: str | None = None  # for IRI parameters: the class whose members (or subclasses) are accepted
+
+
+class QuestionInfo(BaseModel):
+    name: str
+    title: str
+    description: str
+    tags: list[str]
+    parameters: list[ParameterInfo]
+    path: str
+
+
+class QuestionAnswer(BaseModel):
+    question: str
+    parameters: dict[str, str]
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    disclaimer: str
+
+
+def describe(question: Question) -> QuestionInfo:
+    return QuestionInfo(
+        name=question.name,
+        title=question.title,
+        description=question.description,
+        tags=list(question.tags),
+        parameters=[
+            ParameterInfo(name=p.name, type=p.type, description=p.description, example=p.example,
+                          required=p.required, accepts=p.range)
+            for p in question.params
+        ],
+        path=f"/questions/{question.name}",
+    )
+
+
+@router.get("/questions", response_model=list[QuestionInfo], summary="The catalogue of named questions")
+def list_questions() -> list[QuestionInfo]:
+    return [describe(question) for question in catalogue().values()]
+
+
+def given_parameters(request: Request) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key in params:
+            raise Refused(422, "invalid_parameter", f"parameter {key}: give it once")
+        params[key] = value
+    return params
+
+
+def answer_response(request: Request, name: str):
+    answer = request.app.state.graph.ask(name, given_parameters(request))
+    if choose(accepted(request.headers.get("accept")), ("application/json", "text/csv")) == "text/csv":
+        return Response(answer.to_csv(), media_type="text/csv",
+                        headers={"X-Disclaimer": answer.disclaimer.encode("ascii", "replace").decode()})
+    return answer.to_dict()
+
+
+def _route_for(question: Question):
+    def run(request: Request, **_: str | None):
+        return answer_response(request, question.name)
+
+    parameters = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
+    for param in question.params:
+        parameters.append(inspect.Parameter(
+            param.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=str if param.required else str | None,
+            default=Query(... if param.required else None, description=param.description,
+                          examples=[param.example], max_length=1000),
+        ))
+    run.__signature__ = inspect.Signature(parameters)
+    run.__name__ = "ask_" + question.name.replace("-", "_")
+    return run
+
+
+CSV_AND_JSON = {200: {"content": {"application/json": {}, "text/csv": {}},
+                      "description": "Rows as JSON (default) or CSV (Accept: text/csv)"}}
+
+for _question in catalogue().values():
+    router.add_api_route(
+        f"/questions/{_question.name}",
+        _route_for(_question),
+        methods=["GET"],
+        response_model=QuestionAnswer,
+        summary=_question.title,
+        description=_question.description,
+        responses={**CSV_AND_JSON, **ERROR_RESPONSES},
+    )
+
+
+@router.get("/questions/{name}", response_model=QuestionAnswer, responses={**CSV_AND_JSON, **ERROR_RESPONSES},
+            summary="Run a named question by name", include_in_schema=False)
+def ask_by_name(request: Request, name: str):
+    return answer_response(request, name)

@@ -1,0 +1,38 @@
+"""Server limits and options, read from the environment so that every uvicorn worker process sees the same ones.
+
+`salvage-kg serve` sets these from its command-line flags; each can also be set directly.
+"""
+
+import os
+from dataclasses import dataclass
+
+PREFIX = "SALVAGE_KG_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    query_timeout: float = 10.0  # seconds a /sparql query may run before its worker is killed
+    max_query_length: int = 100_000  # characters of SPARQL text accepted
+    max_result_bytes: int = 20_000_000  # serialised size of a /sparql result
+    query_workers: int = 2  # processes that run /sparql queries
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; "*" for any
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = os.environ
+        return cls(
+            query_timeout=float(env.get(PREFIX + "QUERY_TIMEOUT", cls.query_timeout)),
+            max_query_length=int(env.get(PREFIX + "MAX_QUERY_LENGTH", cls.max_query_length)),
+            max_result_bytes=int(env.get(PREFIX + "MAX_RESULT_BYTES", cls.max_result_bytes)),
+            query_workers=int(env.get(PREFIX + "QUERY_WORKERS", cls.query_workers)),
+            cors_origins=tuple(o for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o),
+        )
+
+    def to_env(self) -> dict[str, str]:
+        return {
+            PREFIX + "QUERY_TIMEOUT": str(self.query_timeout),
+            PREFIX + "MAX_QUERY_LENGTH": str(self.max_query_length),
+            PREFIX + "MAX_RESULT_BYTES": str(self.max_result_bytes),
+            PREFIX + "QUERY_WORKERS": str(self.query_workers),
+            PREFIX + "CORS_ORIGINS": ",".join(self.cors_origins),
+        }

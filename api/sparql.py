@@ -1,0 +1,177 @@
+"""/sparql: the SPARQL 1.1 Protocol query operation, read-only, as Fuseki and Oxigraph server offer it.
+
+Queries run in worker processes (kg.query_workers) so that one over the time limit is killed, not left running.
+"""
+
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import Problem, Refused
+from api.negotiation import accepted, choose
+from api.sparql_guard import is_update, uses_service
+from kg.query_workers import BOOLEAN_FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, QueryRequest
+
+router = APIRouter(tags=["SPARQL"])
+
+EXAMPLE = (
+    "PREFIX sk: <https://w3id.org/salvage-kg/ontology#>\n"
+    "SELECT ?relapse ?status WHERE { ?finding sk:findingAt ?relapse ; sk:antigen sk:CD19 ; "
+    "sk:expressionStatus ?status }"
+)
+ALL_FORMATS = tuple(dict.fromkeys([*SOLUTION_FORMATS, *BOOLEAN_FORMATS, *GRAPH_FORMATS]))
+READ_ONLY = "this endpoint is read-only: SPARQL Update (and LOAD, CLEAR, DROP...) is not accepted here"
+STATUS = {"syntax": 400, "not_acceptable": 406, "too_large": 413, "timeout": 503, "busy": 503}
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+
+
+def _service_description(request: Request, graph_names: list[str]) -> Response:
+    media_type = choose(accepted(request.headers.get("accept")), tuple(GRAPH_FORMATS))
+    if media_type is None:
+        raise Refused(406, "not_acceptable", f"the service description is offered as {', '.join(GRAPH_FORMATS)}")
+    service = ox.BlankNode()
+    dataset = ox.BlankNode()
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = [
+        ox.Triple(service, rdf_type, ox.NamedNode(SD + "Service")),
+        ox.Triple(service, ox.NamedNode(SD + "endpoint"), ox.NamedNode(str(request.url.replace(query="")))),
+        ox.Triple(service, ox.NamedNode(SD + "supportedLanguage"), ox.NamedNode(SD + "SPARQL11Query")),
+        ox.Triple(service, ox.NamedNode(SD + "feature"), ox.NamedNode(SD + "UnionDefaultGraph")),
+        ox.Triple(service, ox.NamedNode(SD + "defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, ox.NamedNode(SD + "Dataset")),
+    ]
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                 "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+        triples.append(ox.Triple(service, ox.NamedNode(SD + "resultFormat"), ox.NamedNode(FORMATS_NS + name)))
+    for name in graph_names:
+        named = ox.BlankNode()
+        triples += [
+            ox.Triple(dataset, ox.NamedNode(SD + "namedGraph"), named),
+            ox.Triple(named, ox.NamedNode(SD + "name"), ox.NamedNode(name)),
+        ]
+    body = ox.serialize(triples, format=GRAPH_FORMATS[media_type], prefixes={"sd": SD})
+    return Response(body, media_type=media_type)
+
+
+def _decode(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Refused(400, "invalid_encoding", f"{what} is not valid UTF-8 (byte {exc.start})") from None
+
+
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise Refused(400, "invalid_request", f"give '{name}' once, not {len(values)} times")
+    return values[0] if values else None
+
+
+async def _run(request: Request, query: str | None, default_graphs: list[str], named_graphs: list[str]) -> Response:
+    state = request.app.state
+    if query is None:
+        return _service_description(request, state.graph_names)
+    settings = state.settings
+    if len(query) > settings.max_query_length:
+        raise Refused(413, "query_too_long",
+                      f"the query has {len(query)} characters; the limit is {settings.max_query_length}")
+    if not query.strip():
+        raise Refused(400, "invalid_request", "the query is empty")
+    if is_update(query):
+        raise Refused(403, "read_only", READ_ONLY)
+    if uses_service(query):
+        raise Refused(400, "service_disabled", "SERVICE (federated query) is disabled: this server makes no "
+                                               "outbound requests")
+    accept = accepted(request.headers.get("accept"))
+    if choose(accept, ALL_FORMATS) is None:
+        raise Refused(406, "not_acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
+    job = QueryRequest(query, accept, tuple(default_graphs), tuple(named_graphs), settings.max_result_bytes)
+    try:
+        result = await run_in_threadpool(state.workers.run, job)
+    except QueryError as exc:
+        message = str(exc)
+        if exc.kind == "not_acceptable":
+            message = f"this query's results are offered as {', '.join(exc.offered)}"
+        headers = {"Retry-After": "1"} if exc.kind == "busy" else None
+        raise Refused(STATUS[exc.kind], exc.kind, message, headers) from None
+    return Response(result.body, media_type=result.media_type)
+
+
+RESPONSES = {
+    200: {
+        "description": "Query results, negotiated by Accept; with no query, the SPARQL service description",
+        "content": {media_type: {} for media_type in ALL_FORMATS},
+    },
+    400: {"model": Problem, "description": "Malformed query (the parser's message), SERVICE, or bad encoding"},
+    403: {"model": Problem, "description": "An update was sent: the endpoint is read-only"},
+    406: {"model": Problem, "description": "No acceptable result format"},
+    413: {"model": Problem, "description": "Query longer, or result larger, than the configured limit"},
+    415: {"model": Problem, "description": "Unsupported request content type"},
+    503: {"model": Problem, "description": "The query ran past the time limit and was stopped, or all workers busy"},
+}
+
+
+@router.get("/sparql", responses=RESPONSES, summary="SPARQL query (GET)")
+async def sparql_get(
+    request: Request,
+    query: str | None = Query(None, description="A SPARQL 1.1 query; omit it for the service description",
+                              examples=[EXAMPLE]),
+    default_graph_uri: list[str] = Query([], alias="default-graph-uri",
+                                         description="Graphs merged into the default graph (default: all)",
+                                         examples=[["https://w3id.org/salvage-kg/graph/case/pbc-2021"]]),
+    named_graph_uri: list[str] = Query([], alias="named-graph-uri", description="Graphs visible to GRAPH",
+                                       examples=[["https://w3id.org/salvage-kg/graph/derived/antigen-escape"]]),
+) -> Response:
+    values = request.query_params.getlist("query")
+    return await _run(request, _one(values, "query") if values else query, default_graph_uri, named_graph_uri)
+
+
+@router.post(
+    "/sparql",
+    responses=RESPONSES,
+    summary="SPARQL query (POST)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"query": {"type": "string"}, "default-graph-uri": {"type": "string"},
+                                       "named-graph-uri": {"type": "string"}},
+                        "required": ["query"],
+                    },
+                    "example": {"query": EXAMPLE},
+                },
+                "application/sparql-query": {"schema": {"type": "string"}, "example": EXAMPLE},
+            },
+        }
+    },
+)
+async def sparql_post(request: Request) -> Response:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    url_params = request.query_params
+    if content_type == "application/sparql-update":
+        raise Refused(403, "read_only", READ_ONLY)
+    if content_type == "application/sparql-query":
+        query = _decode(body, "the request body")
+        return await _run(request, query, url_params.getlist("default-graph-uri"),
+                          url_params.getlist("named-graph-uri"))
+    if content_type == "application/x-www-form-urlencoded":
+        form = parse_qsl(_decode(body, "the form"), keep_blank_values=True)
+        fields: dict[str, list[str]] = {}
+        for key, value in form:
+            fields.setdefault(key, []).append(value)
+        if "update" in fields:
+            raise Refused(403, "read_only", READ_ONLY)
+        query = _one(fields.get("query", []), "query")
+        if query is None:
+            raise Refused(400, "invalid_request", "the form has no 'query' field")
+        return await _run(request, query, fields.get("default-graph-uri", []), fields.get("named-graph-uri", []))
+    raise Refused(415, "unsupported_media_type",
+                  "send the query as application/sparql-query or application/x-www-form-urlencoded")

@@ -1,0 +1,221 @@
+"""Run arbitrary SPARQL in worker processes that can be stopped at a time limit.
+
+pyoxigraph's Store.query cannot be interrupted, so a query a user sends is run in a separate process holding its
+own read-only copy of the graph; when the time limit passes, that process is killed (its CPU is freed at once)
+and a fresh one takes its place. Results are serialised by pyoxigraph inside the worker and come back as bytes,
+capped at a size limit, so the server never builds Python objects per row.
+"""
+
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+# Media types per result kind; the first is the default when the client accepts anything.
+SOLUTION_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/json": ox.QueryResultsFormat.JSON,
+}
+BOOLEAN_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "application/json": ox.QueryResultsFormat.JSON,
+}
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+class QueryError(Exception):
+    """A query the worker refused: `kind` is syntax, not_acceptable, too_large, timeout or busy."""
+
+    def __init__(self, kind: str, message: str, offered: tuple[str, ...] = ()):
+        self.kind = kind
+        self.offered = offered
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    query: str
+    accept: tuple[str, ...]  # media types the client accepts, best first; "*/*" for anything
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    max_bytes: int = 20_000_000
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    media_type: str
+    body: bytes
+
+
+# --- inside the worker process --------------------------------------------------------------------------
+
+class _Capped:
+    """A binary sink that refuses to grow past a limit (pyoxigraph streams into it)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.exceeded = False
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            self.exceeded = True
+            raise OSError("result larger than the limit")
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _choose(accept: tuple[str, ...], formats: dict) -> str | None:
+    for media_type in accept:
+        if media_type in formats:
+            return media_type
+        if media_type in ("*/*", "application/*", "text/*"):
+            family = media_type.split("/")[0]
+            for offered in formats:
+                if family == "*" or offered.startswith(family + "/"):
+                    return offered
+    return None
+
+
+def _execute(store: ox.Store, request: QueryRequest) -> QueryResult:
+    options = {}
+    if request.default_graphs:
+        options["default_graph"] = [ox.NamedNode(iri) for iri in request.default_graphs]
+    else:
+        options["use_default_graph_as_union"] = True
+    if request.named_graphs:
+        options["named_graphs"] = [ox.NamedNode(iri) for iri in request.named_graphs]
+    try:
+        result = store.query(request.query, **options)
+    except SyntaxError as exc:
+        raise QueryError("syntax", str(exc)) from None
+    if isinstance(result, ox.QueryBoolean):
+        formats = BOOLEAN_FORMATS
+    elif isinstance(result, ox.QuerySolutions):
+        formats = SOLUTION_FORMATS
+    else:
+        formats = GRAPH_FORMATS
+    media_type = _choose(request.accept, formats)
+    if media_type is None:
+        raise QueryError("not_acceptable", "no acceptable result format for this query", tuple(formats))
+    sink = _Capped(request.max_bytes)
+    try:
+        result.serialize(sink, formats[media_type])
+    except (OSError, ValueError) as exc:
+        if sink.exceeded:
+            raise QueryError("too_large", f"the result is larger than {request.max_bytes} bytes; "
+                                          "add LIMIT or narrow the query") from None
+        raise QueryError("syntax", str(exc)) from None
+    return QueryResult(media_type, b"".join(sink.parts))
+
+
+def _worker_main(connection, load: tuple[str, str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
+    kind, location = load
+    if kind == "store":
+        store = ox.Store.read_only(location)
+    else:
+        store = ox.Store()
+        store.bulk_load(path=location, format=ox.RdfFormat.N_QUADS)
+    connection.send(("ready", len(store)))
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:
+            return
+        try:
+            connection.send(("ok", _execute(store, request)))
+        except QueryError as exc:
+            connection.send(("error", (exc.kind, str(exc), exc.offered)))
+        except Exception as exc:  # an engine error must not kill the worker silently
+            connection.send(("error", ("syntax", f"{type(exc).__name__}: {exc}", ())))
+
+
+# --- in the server process ----------------------------------------------------------------------------------
+
+_CONTEXT = multiprocessing.get_context("spawn")  # never fork a process that runs server threads
+
+
+class _Worker:
+    def __init__(self, load: tuple[str, str]):
+        self.connection, child = _CONTEXT.Pipe()
+        self.process = _CONTEXT.Process(target=_worker_main, args=(child, load), daemon=True,
+                                        name="salvage-kg-query-worker")
+        self.process.start()
+        child.close()
+        status, _ = self.connection.recv()  # wait until the graph is loaded
+        assert status == "ready"
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
+class QueryWorkers:
+    """A fixed number of worker processes; a query waits for a free one, runs, and is killed at the limit."""
+
+    def __init__(self, load: tuple[str, str], size: int = 2, timeout: float = 10.0):
+        self.load = load
+        self.timeout = timeout
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(size):
+            self._idle.put(_Worker(load))
+        self.size = size
+
+    def run(self, request: QueryRequest) -> QueryResult:
+        try:
+            worker = self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise QueryError("busy", f"all {self.size} query workers stayed busy for {self.timeout:g} s") from None
+        replacement = worker
+        try:
+            worker.connection.send(request)
+            if not worker.connection.poll(self.timeout):
+                worker.kill()
+                replacement = None
+                raise QueryError("timeout", f"the query ran longer than the limit of {self.timeout:g} s "
+                                            "and was stopped")
+            status, payload = worker.connection.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            worker.kill()
+            replacement = None
+            raise QueryError("timeout", "the query worker stopped unexpectedly") from None
+        finally:
+            if replacement is None and not self._closed:
+                replacement = _Worker(self.load)
+            if replacement is not None:
+                self._idle.put(replacement)
+        if status == "ok":
+            return payload
+        kind, message, offered = payload
+        raise QueryError(kind, message, tuple(offered))
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                return

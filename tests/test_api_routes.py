@@ -1,0 +1,153 @@
+"""/questions, /salvage-options, /patients and /health on a live server."""
+
+import csv
+import io
+
+import pytest
+
+from kg.questions import catalogue
+
+EXAMPLES = {
+    name: {p.name: p.example for p in question.params if p.required} for name, question in catalogue().items()
+}
+
+
+def test_health(http):
+    body = http.get("/health").json()
+    assert body["status"] == "ok" and body["quads"] > 1000 and body["named_graphs"] == 6
+
+
+def test_catalogue_lists_every_question_with_typed_parameters(http):
+    listing = {q["name"]: q for q in http.get("/questions").json()}
+    assert set(listing) == set(catalogue())
+    salvage = listing["salvage-options"]
+    assert salvage["parameters"] == [{
+        "name": "lost_antigen", "type": "iri", "example": "CD19", "required": True, "accepts": "sk:Antigen",
+        "description": "The antigen the relapsed blasts no longer express (a label such as CD19, or an IRI).",
+    }]
+    assert salvage["path"] == "/questions/salvage-options"
+
+
+@pytest.mark.parametrize("name", sorted(catalogue()))
+def test_each_question_over_http_gives_the_library_answer(http, graph, name):
+    response = http.get(f"/questions/{name}", params=EXAMPLES[name])
+    assert response.status_code == 200
+    assert response.json()["rows"] == [dict(row) for row in graph.ask(name, EXAMPLES[name]).rows]
+
+
+def test_rows_stating_clinical_facts_carry_citation_and_evidence_level(http):
+    rows = http.get("/questions/responses-to-therapy", params={"therapy": "blinatumomab"}).json()["rows"]
+    assert len(rows) == 2
+    assert all(row["citation"].startswith("Rascon J") and row["evidence_level"] == "C" for row in rows)
+
+
+def test_question_as_csv(http):
+    response = http.get("/questions/antigen-status-at-relapse", params={"antigen": "CD22"},
+                        headers={"Accept": "text/csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["patient"], r["ordinal"], r["status_label"]) for r in rows if r["status_label"] != "not reported"] == [
+        ("pbc-2021", "3", "positive")]
+
+
+@pytest.mark.parametrize("path, params, status, fragment", [
+    ("/questions/no-such-question", {}, 404, "no question named 'no-such-question'"),
+    ("/questions/salvage-options", {}, 422, "lost_antigen"),
+    ("/questions/salvage-options", {"lost_antigen": "CD20"}, 422, "'CD20' is not a known sk:Antigen"),
+    ("/questions/salvage-options", {"lost_antigen": "CD19", "colour": "red"}, 422, "not a parameter"),
+    ("/questions/salvage-options", [("lost_antigen", "CD19"), ("lost_antigen", "CD22")], 422, "give it once"),
+    ("/questions/therapy-sequence", {"patient": 'x" } UNION { ?s ?p ?o'}, 422, "not a known sk:Patient"),
+    ("/questions/search-statements", {"text": "x" * 300}, 422, "longer than 200"),
+])
+def test_bad_question_requests(http, path, params, status, fragment):
+    response = http.get(path, params=params)
+    assert response.status_code == status
+    assert fragment in response.json()["message"]
+
+
+def test_salvage_options_after_cd19_loss(http):
+    body = http.get("/salvage-options", params={"lost_antigen": "CD19"}).json()
+    assert body["query"] == {"lost_antigen": "CD19", "expressed": None, "prior": []}
+    assert "not treatment advice" in body["disclaimer"]
+    labels = [option["therapy"]["label"] for option in body["options"]]
+    assert labels == ["inotuzumab ozogamicin", "haploidentical allogeneic HSCT"]
+    assert all("CD19" not in option["therapy"]["targets"] for option in body["options"])
+    inotuzumab = body["options"][0]
+    assert inotuzumab["rank"] == 1
+    assert inotuzumab["therapy"] == {"id": "https://w3id.org/salvage-kg/agent/inotuzumab-ozogamicin",
+                                     "label": "inotuzumab ozogamicin", "modality": "antibody-drug conjugate",
+                                     "targets": ["CD22"]}
+    assert "complete remission in 1 of 2 reported administrations" in inotuzumab["reason"]
+    assert inotuzumab["evidence"][0] == {
+        "patient": "pbc-2021", "administration": "inotuzumab ozogamicin, cycle 1", "setting": "salvage",
+        "response": "complete remission: fourth complete remission",
+        "source": {"citation": inotuzumab["evidence"][0]["source"]["citation"], "doi": "10.1002/pbc.28980",
+                   "locator": "Letter, sentences 8-11"},
+        "evidence_level": "C",
+    }
+
+
+def test_prior_therapy_goes_last_and_says_why(http):
+    body = http.get("/salvage-options", params=[("lost_antigen", "CD19"), ("prior", "inotuzumab ozogamicin")]).json()
+    assert [o["therapy"]["label"] for o in body["options"]] == ["haploidentical allogeneic HSCT",
+                                                                 "inotuzumab ozogamicin"]
+    assert body["options"][1]["reason"].startswith("already given (prior)")
+    by_modality = http.get("/salvage-options", params={"lost_antigen": "CD19", "prior": "immunotherapy"}).json()
+    assert by_modality["options"][-1]["therapy"]["label"] == "inotuzumab ozogamicin"
+
+
+def test_expressed_antigen_ranks_its_target_first(http):
+    body = http.get("/salvage-options", params={"lost_antigen": "CD19", "expressed": "CD22"}).json()
+    assert body["options"][0]["therapy"]["label"] == "inotuzumab ozogamicin"
+    assert body["options"][0]["reason"].startswith("targets CD22, which the relapse still expresses")
+
+
+@pytest.mark.parametrize("params, fragment", [
+    ({"lost_antigen": "CD20"}, "'CD20' is not a known sk:Antigen"),
+    ({"lost_antigen": "CD19", "expressed": "PD-1"}, "parameter expressed"),
+    ({"lost_antigen": "CD19", "prior": "aspirin"}, "parameter prior"),
+    ({}, "lost_antigen"),
+])
+def test_salvage_options_bad_parameters(http, params, fragment):
+    response = http.get("/salvage-options", params=params)
+    assert response.status_code == 422 and fragment in response.json()["message"]
+
+
+def test_patients(http):
+    patients = {p["id"]: p for p in http.get("/patients").json()}
+    assert set(patients) == {"pbc-2021", "rascon-2022"}
+    rascon = http.get("/patients/rascon-2022").json()
+    assert rascon == patients["rascon-2022"]
+    assert (rascon["relapses"], rascon["transplants"], rascon["age_at_diagnosis"]) == (3, 2, "P3Y")
+    assert rascon["last_known_state"] == "rising MRD after second transplant"
+    assert "hyperdiploid karyotype (50XY), no aberrations" in rascon["findings_at_diagnosis"]
+    assert http.get("/patients/pbc-2021").json()["findings_at_diagnosis"] == ["ETV6-RUNX1 rearrangement"]
+
+
+def test_timeline_in_order_with_timing_precision_and_provenance(http):
+    body = http.get("/patients/pbc-2021/timeline").json()
+    events = body["events"]
+    assert [e["sequence"] for e in events] == list(range(1, 17))
+    relapse = next(e for e in events if e["label"] == "third relapse")
+    assert relapse["age"] == "P12Y"
+    assert relapse["timing"] == ["P1Y after anti-CD19 CAR-T cells (ELIANA trial) (exact)"]
+    assert relapse["source"] == {"citation": relapse["source"]["citation"], "doi": "10.1002/pbc.28980",
+                                 "locator": "Letter, sentence 7"}
+    assert relapse["evidence_level"] == "C"
+
+
+def test_unknown_patient_is_404(http):
+    for path in ("/patients/nobody", "/patients/nobody/timeline"):
+        response = http.get(path)
+        assert response.status_code == 404 and "no patient 'nobody'" in response.json()["message"]
+
+
+def test_openapi_documents_an_example_for_every_parameter(http):
+    spec = http.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                has_example = "example" in parameter or "examples" in parameter or \
+                    "examples" in parameter.get("schema", {})
+                assert has_example, f"{path} {parameter['name']}"
+    assert "/questions/salvage-options" in spec["paths"]
