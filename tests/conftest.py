@@ -1,5 +1,14 @@
-"""Shared fixtures: the graph is built once per test session, on both engines."""
+"""Shared fixtures: the graph is built once per test session, on both engines; a live server when asked."""
 
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
 import pytest
 
 from kg.answers import to_python
@@ -56,8 +65,6 @@ def ask_sparql(graph):
 # --- a live server ------------------------------------------------------------------------------------------------
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -69,34 +76,24 @@ class LiveServer:
     QUERY_TIMEOUT = 2.0
 
     def __init__(self):
-        import shutil
-        import subprocess
-        import sys
-        from pathlib import Path
-
-        import tempfile
-
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # A file, not a pipe: a pipe nobody reads fills up and the server blocks writing its access log.
-        self.log = tempfile.NamedTemporaryFile(prefix="salvage-kg-server-", suffix=".log", delete=False)
+        self.log_path = Path(tempfile.mkstemp(prefix="salvage-kg-server-", suffix=".log")[1])
+        self._log = self.log_path.open("wb")  # noqa: SIM115 - open for the server's whole life
         exe = shutil.which("salvage-kg", path=str(Path(sys.executable).parent)) or "salvage-kg"
         self.process = subprocess.Popen(
             [exe, "serve", "--port", str(self.port), "--query-timeout", str(self.QUERY_TIMEOUT),
              "--max-query-length", "20000", "--max-result-bytes", "200000", "--query-workers", "2",
              "--cors-origin", "http://localhost:3000"],
-            stdout=self.log, stderr=subprocess.STDOUT,
+            stdout=self._log, stderr=subprocess.STDOUT,
         )
 
     def wait(self, seconds: float = 60.0) -> None:
-        import time
-
-        import httpx
-
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("server exited:\n" + open(self.log.name).read())
+                raise RuntimeError("server exited:\n" + self.log_path.read_text())
             try:
                 if httpx.get(self.url + "/health", timeout=1).status_code == 200:
                     return
@@ -108,8 +105,9 @@ class LiveServer:
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
-        except Exception:
+        except subprocess.TimeoutExpired:
             self.process.kill()
+        self._log.close()
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +122,5 @@ def server():
 
 @pytest.fixture(scope="session")
 def http(server):
-    import httpx
-
     with httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
