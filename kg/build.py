@@ -66,6 +66,6 @@ def build_store(
         progress(f"  rule {rule}: {count} triples")
     if check:
         progress("validating with SHACL")
-        validate.check(union_graph(store))
+        validate.check(store)
     progress(f"built {len(store)} quads")
     return store

@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from kg import build, export
+from kg import build, export, synth
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
 from kg.parameters import ParameterError
 from kg.paths import case_files
@@ -82,10 +82,57 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_synth(args) -> int:
+    out = Path(args.out)
+    partial = out.with_name(out.name + ".partial")
+    with partial.open("w", encoding="utf-8") as handle:
+        for chunk in synth.cohort_turtle(args.patients, args.seed, progress=_progress):
+            handle.write(chunk)
+    partial.replace(out)  # a reader never sees half a cohort
+    print(out)
+    return 0
+
+
+def cmd_pathways(args) -> int:
+    from kg import pathways  # only this command draws: the others start without it
+    from kg.pathways.sankey import sankey_html, sankey_svg
+
+    extra = [Path(name) for name in args.cases]
+    missing = [str(path) for path in extra if not path.is_file()]
+    if missing:
+        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if not Path(args.out).resolve().parent.is_dir():
+        print(f"error: no folder to write {args.out} into", file=sys.stderr)
+        return 2
+    options = pathways.Options(mode=args.mode, max_length=args.max_length, min_count=args.min_count)
+    graph = KnowledgeGraph.build(cases=case_files() + extra, progress=_progress)
+    merged = pathways.Cohort.read(graph).transitions(options)
+    try:
+        if args.format in ("svg", "html"):
+            draw = sankey_svg if args.format == "svg" else sankey_html
+            Path(args.out).write_text(draw(merged), encoding="utf-8")
+        else:
+            pathways.write(merged, args.format, args.out)
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"{args.out}: {merged.graph['shown']} of {merged.graph['patients']} patients shown "
+          f"({merged.graph['hidden']} in pathways of fewer than {options.min_count})", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args) -> int:
     from api.server import serve  # the HTTP face is optional for notebook users
 
     return serve(args)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -117,6 +164,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
                    help="query engine (rdflib's own is slower; for comparison)")
     p.set_defaults(run=cmd_ask)
+
+    p = commands.add_parser("synth", help="write a synthetic cohort (marked synthetic; never evidence) as Turtle")
+    p.add_argument("--patients", type=_positive, required=True, metavar="N")
+    p.add_argument("--seed", type=int, default=1, metavar="S", help="the same seed gives the same cohort")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(run=cmd_synth)
+
+    p = commands.add_parser("pathways", help="treatment pathways merged across patients: GraphML, node-link JSON, "
+                            "Cytoscape.js JSON, or a Sankey diagram (SVG, HTML)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--all", dest="mode", action="store_const", const="all", help="every therapy given (default)")
+    mode.add_argument("--changes", dest="mode", action="store_const", const="changes",
+                      help="repeats of a therapy in a row count once")
+    mode.add_argument("--first", dest="mode", action="store_const", const="first",
+                      help="each therapy only where it is first given")
+    p.add_argument("--min-count", type=_positive, default=1, metavar="N",
+                   help="hide pathways of fewer patients (default 1: the bundled cases are published; use 5+ else)")
+    p.add_argument("--max-length", type=_positive, default=None, metavar="N", help="only the first N therapies")
+    p.add_argument("--format", choices=("graphml", "json", "cytoscape", "svg", "html"), required=True)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("cases", nargs="*", help="extra case files (Turtle), e.g. a synthetic cohort")
+    p.set_defaults(run=cmd_pathways, mode="all")
 
     p = commands.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint, questions, patients)")
     p.add_argument("--host", default="127.0.0.1")

@@ -2,13 +2,15 @@
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SKOS, XSD
 
 from kg.build import build_store, union_graph
 from kg.namespaces import PATIENT, PROV, SK
 from kg.paths import case_files
-from kg.validate import ValidationError, violations_in
+from kg.validate import ValidationError, violations_in, violations_in_store
 
 PBC = PATIENT["pbc-2021/"]
 
@@ -19,14 +21,38 @@ def stated(graph) -> Graph:
 
 
 def broken(stated: Graph, change) -> list[str]:
+    """Violations after a change, from pySHACL; the shapes compiled to SPARQL must report exactly the same."""
     copy = Graph()
     copy += stated
     change(copy)
-    return [str(violation) for violation in violations_in(copy)]
+    reference = [str(violation) for violation in violations_in(copy)]
+    store = ox.Store()
+    store.load(copy.serialize(format="nt").encode(), ox.RdfFormat.N_TRIPLES)
+    assert [str(violation) for violation in violations_in_store(store)] == reference
+    return reference
 
 
-def test_built_graph_conforms(stated):
+def test_built_graph_conforms(stated, graph):
     assert violations_in(stated) == []
+    assert violations_in_store(graph.store) == []
+
+
+def test_a_literal_that_is_not_a_valid_decimal_is_rejected(stated):
+    found = broken(stated, lambda g: g.set((URIRef(PBC + "remission-2"), SK.mrdThresholdPercent,
+                                             Literal("abc", datatype=XSD.decimal))))
+    assert found and all("an MRD threshold is one decimal percentage" in line for line in found)
+
+
+def test_a_patient_identifier_with_spaces_is_rejected(stated):
+    found = broken(stated, lambda g: g.set((URIRef(PATIENT["pbc-2021"]), SKOS.notation, Literal("Bad Id"))))
+    assert found == ["patient:pbc-2021 violates shape:PatientShape (path skos:notation): a patient needs one short "
+                     "identifier of lower-case letters, digits and hyphens (skos:notation)"]
+
+
+def test_an_agent_that_is_not_a_therapy_is_rejected(stated):
+    found = broken(stated, lambda g: g.set((URIRef(PBC + "frontline"), SK.agent, URIRef(PBC + "diagnosis"))))
+    assert found == ["patient:pbc-2021/frontline violates shape:TherapyAdministrationShape (path sk:agent): "
+                     "a therapy needs its agent, a sk:TherapyAgent (or sk:NotReported)"]
 
 
 def test_fact_without_source_is_rejected(stated):
