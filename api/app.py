@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from api import errors, pathways, patients, questions, salvage, sparql
 from api.settings import Settings
+from kg import stores
 from kg.knowledge_graph import KnowledgeGraph
 from kg.query_workers import QueryWorkers
 
@@ -46,12 +47,19 @@ class Health(BaseModel):
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
-    graph = KnowledgeGraph.build()
-    # Query workers load their own copy from a dump: a killed worker never takes the server's graph with it.
-    handle, dump = tempfile.mkstemp(prefix="salvage-kg-", suffix=".nq")
-    os.close(handle)
-    graph.store.dump(dump, ox.RdfFormat.N_QUADS)
-    workers = QueryWorkers(("nquads", dump), size=settings.query_workers, timeout=settings.query_timeout)
+    dump = None
+    if settings.store:
+        # Every process opens the same on-disk copy read-only: no graph per worker in memory.
+        graph = KnowledgeGraph(stores.open_read_only(settings.store))
+        load = ("store", settings.store)
+    else:
+        graph = KnowledgeGraph.build()
+        # Query workers load their own copy from a dump: a killed worker never takes the server's graph with it.
+        handle, dump = tempfile.mkstemp(prefix="salvage-kg-", suffix=".nq")
+        os.close(handle)
+        graph.store.dump(dump, ox.RdfFormat.N_QUADS)
+        load = ("nquads", dump)
+    workers = QueryWorkers(load, size=settings.query_workers, timeout=settings.query_timeout)
     app.state.graph = graph
     app.state.workers = workers
     app.state.graph_names = sorted(node.value for node in graph.store.named_graphs())
@@ -61,7 +69,8 @@ async def lifespan(app: FastAPI):
         yield
     finally:
         workers.close()
-        os.unlink(dump)
+        if dump:
+            os.unlink(dump)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -15,6 +15,7 @@ def serve(args) -> int:
         max_result_bytes=args.max_result_bytes,
         query_workers=args.query_workers,
         cors_origins=tuple(args.cors_origin),
+        store=args.store,
     )
     os.environ.update(settings.to_env())  # each uvicorn worker process reads the same settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -16,6 +16,7 @@ class Settings:
     max_result_bytes: int = 20_000_000  # serialised size of a /sparql result
     query_workers: int = 2  # processes that run /sparql queries
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; "*" for any
+    store: str | None = None  # an on-disk store written by `build --store`, opened read-only; None: build in memory
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -26,6 +27,7 @@ class Settings:
             max_result_bytes=int(env.get(PREFIX + "MAX_RESULT_BYTES", cls.max_result_bytes)),
             query_workers=int(env.get(PREFIX + "QUERY_WORKERS", cls.query_workers)),
             cors_origins=tuple(o for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o),
+            store=env.get(PREFIX + "STORE") or None,
         )
 
     def to_env(self) -> dict[str, str]:
@@ -35,4 +37,5 @@ class Settings:
             PREFIX + "MAX_RESULT_BYTES": str(self.max_result_bytes),
             PREFIX + "QUERY_WORKERS": str(self.query_workers),
             PREFIX + "CORS_ORIGINS": ",".join(self.cors_origins),
+            PREFIX + "STORE": self.store or "",
         }

@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from kg import build, export, synth
+from kg import build, export, stores, synth
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
 from kg.parameters import ParameterError
 from kg.paths import case_files
@@ -31,6 +31,8 @@ def cmd_build(args) -> int:
     store = build.build_store(progress=_progress)
     for path in export.write_all(store, Path(args.out)):
         print(path)
+    if args.store:
+        print(stores.write_on_disk(store, Path(args.store), _progress))
     return 0
 
 
@@ -70,7 +72,10 @@ def cmd_questions(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    graph = KnowledgeGraph.build(engine=args.engine)
+    if args.store:
+        graph = KnowledgeGraph(stores.open_read_only(Path(args.store)))
+    else:
+        graph = KnowledgeGraph.build(engine=args.engine)
     answer = graph.ask(args.name, _pairs(args.params))
     if args.format == "json":
         print(answer.to_json())
@@ -147,6 +152,7 @@ def parser() -> argparse.ArgumentParser:
         "build", help="build, validate and write the merged graph (Turtle, N-Triples, JSON-LD, TriG)"
     )
     p.add_argument("--out", default="build", help="output folder (default: build)")
+    p.add_argument("--store", metavar="DIR", help="also write a persistent on-disk store that serve/ask can open")
     p.set_defaults(run=cmd_build)
 
     p = commands.add_parser("validate", help="check the graph, with extra case files, against the SHACL shapes")
@@ -163,6 +169,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
                    help="query engine (rdflib's own is slower; for comparison)")
+    p.add_argument("--store", metavar="DIR", help="ask a store written by `build --store` instead of building")
     p.set_defaults(run=cmd_ask)
 
     p = commands.add_parser("synth", help="write a synthetic cohort (marked synthetic; never evidence) as Turtle")
@@ -199,6 +206,8 @@ def parser() -> argparse.ArgumentParser:
                    help="refuse SPARQL results larger than this (default 20 MB)")
     p.add_argument("--query-workers", type=int, default=2, metavar="N",
                    help="processes that run /sparql queries (default 2)")
+    p.add_argument("--store", metavar="DIR",
+                   help="serve a store written by `build --store`, opened read-only (default: build in memory)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browsers from this origin (repeatable; '*' for any)")
     p.set_defaults(run=cmd_serve)
@@ -212,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ParameterError, UnknownQuestion) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (ValidationError, build.CaseFileError) as exc:
+    except (ValidationError, build.CaseFileError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

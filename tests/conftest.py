@@ -70,22 +70,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The console script installed beside this Python: what a user runs.
+EXE = shutil.which("salvage-kg", path=str(Path(sys.executable).parent)) or "salvage-kg"
+
+
 class LiveServer:
     """`salvage-kg serve` in its own process on 127.0.0.1, as a user would start it."""
 
     QUERY_TIMEOUT = 2.0
 
-    def __init__(self):
+    def __init__(self, *extra: str):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # A file, not a pipe: a pipe nobody reads fills up and the server blocks writing its access log.
         self.log_path = Path(tempfile.mkstemp(prefix="salvage-kg-server-", suffix=".log")[1])
         self._log = self.log_path.open("wb")  # noqa: SIM115 - open for the server's whole life
-        exe = shutil.which("salvage-kg", path=str(Path(sys.executable).parent)) or "salvage-kg"
         self.process = subprocess.Popen(
-            [exe, "serve", "--port", str(self.port), "--query-timeout", str(self.QUERY_TIMEOUT),
+            [EXE, "serve", "--port", str(self.port), "--query-timeout", str(self.QUERY_TIMEOUT),
              "--max-query-length", "20000", "--max-result-bytes", "200000", "--query-workers", "2",
-             "--cors-origin", "http://localhost:3000"],
+             "--cors-origin", "http://localhost:3000", *extra],
             stdout=self._log, stderr=subprocess.STDOUT,
         )
 
@@ -111,13 +114,24 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def server():
-    live = LiveServer()
-    try:
+def start_server():
+    """Start extra servers with more command-line options; each is stopped at the end of the session."""
+    started = []
+
+    def start(*extra: str) -> LiveServer:
+        live = LiveServer(*extra)
+        started.append(live)
         live.wait()
-        yield live
-    finally:
+        return live
+
+    yield start
+    for live in started:
         live.stop()
+
+
+@pytest.fixture(scope="session")
+def server(start_server):
+    return start_server()
 
 
 @pytest.fixture(scope="session")
