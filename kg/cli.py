@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kg import build, export, stores, synth
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
+from kg.remote import RemoteEngine, RemoteStoreError
 from kg.parameters import ParameterError
 from kg.paths import case_files
 from kg.questions import catalogue
@@ -71,8 +72,18 @@ def cmd_questions(args) -> int:
     return 0
 
 
+def cmd_load(args) -> int:
+    store = build.build_store(progress=_progress)
+    remote = RemoteEngine(args.sparql_endpoint, args.graph_store)
+    count = remote.upload(store, _progress)
+    print(f"loaded {count} named graphs ({len(store)} quads) into {remote.graph_store_url}")
+    return 0
+
+
 def cmd_ask(args) -> int:
-    if args.store:
+    if args.sparql_endpoint:
+        graph = KnowledgeGraph(None, RemoteEngine(args.sparql_endpoint))
+    elif args.store:
         graph = KnowledgeGraph(stores.open_read_only(Path(args.store)))
     else:
         graph = KnowledgeGraph.build(engine=args.engine)
@@ -170,7 +181,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
                    help="query engine (rdflib's own is slower; for comparison)")
     p.add_argument("--store", metavar="DIR", help="ask a store written by `build --store` instead of building")
+    p.add_argument("--sparql-endpoint", metavar="URL", help="ask a remote SPARQL 1.1 store loaded with `load`")
     p.set_defaults(run=cmd_ask)
+
+    p = commands.add_parser("load", help="build, validate and load the graph into a remote SPARQL 1.1 store")
+    p.add_argument("--sparql-endpoint", required=True, metavar="URL",
+                   help="the store's query URL, e.g. http://127.0.0.1:7878/query (Oxigraph server)")
+    p.add_argument("--graph-store", metavar="URL",
+                   help="its Graph Store Protocol URL (default: the query URL with /query replaced by /store)")
+    p.set_defaults(run=cmd_load)
 
     p = commands.add_parser("synth", help="write a synthetic cohort (marked synthetic; never evidence) as Turtle")
     p.add_argument("--patients", type=_positive, required=True, metavar="N")
@@ -221,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ParameterError, UnknownQuestion) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (ValidationError, build.CaseFileError, FileNotFoundError) as exc:
+    except (ValidationError, build.CaseFileError, FileNotFoundError, RemoteStoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -33,8 +33,8 @@ class UnknownQuestion(KeyError):
 
 
 class KnowledgeGraph:
-    def __init__(self, store: ox.Store, engine: Engine | None = None):
-        self.store = store
+    def __init__(self, store: ox.Store | None, engine: Engine | None = None):
+        self.store = store  # None when the graph lives in a remote SPARQL store (engine = RemoteEngine)
         self.engine = engine or OxigraphEngine(store)
         self._choices: dict[str, tuple[Choice, ...]] = {}
 

@@ -1,0 +1,103 @@
+"""A real Oxigraph server (PyPI `oxigraph`) on loopback as the remote store: load, then every named question."""
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from rdflib import Literal, URIRef
+
+from kg.knowledge_graph import KnowledgeGraph
+from kg.questions import catalogue
+from kg.remote import RemoteEngine, with_values
+
+BIN = Path(sys.executable).parent
+EXE = shutil.which("salvage-kg", path=str(BIN)) or "salvage-kg"
+OXIGRAPH = shutil.which("oxigraph", path=str(BIN)) or "oxigraph"
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    location = tmp_path_factory.mktemp("oxigraph")
+    log = (location / "server.log").open("wb")
+    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location / "data"), "--bind",
+                                f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", "30"],
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def remote_graph(oxigraph_server):
+    done = subprocess.run([EXE, "load", "--sparql-endpoint", oxigraph_server + "/query"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "loaded 6 named graphs" in done.stdout
+    return KnowledgeGraph(None, RemoteEngine(oxigraph_server + "/query"))
+
+
+@pytest.mark.parametrize("name", sorted(catalogue()))
+def test_every_question_gives_the_same_answer_on_oxigraph_server(remote_graph, graph, name):
+    params = {p.name: p.example for p in catalogue()[name].params if p.required}
+    assert remote_graph.ask(name, params).rows == graph.ask(name, params).rows
+
+
+@pytest.mark.parametrize("name, params", [
+    ("relapses-after-therapy", {"modality": "HSCT"}),
+    ("antigen-status-at-relapse", {"antigen": "CD22", "patient": "pbc-2021"}),
+    ("search-statements", {"text": 'MRD" } UNION { ?s ?p ?o } #'}),
+])
+def test_optional_and_hostile_parameters_on_oxigraph_server(remote_graph, graph, name, params):
+    assert remote_graph.ask(name, params).rows == graph.ask(name, params).rows
+
+
+def test_loading_again_replaces_rather_than_duplicates(oxigraph_server, remote_graph):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    before = httpx.post(oxigraph_server + "/query", data={"query": count},
+                        headers={"Accept": "application/sparql-results+json"}).json()
+    subprocess.run([EXE, "load", "--sparql-endpoint", oxigraph_server + "/query"], check=True,
+                   capture_output=True, timeout=300)
+    after = httpx.post(oxigraph_server + "/query", data={"query": count},
+                       headers={"Accept": "application/sparql-results+json"}).json()
+    assert before == after
+
+
+def test_cli_asks_the_remote_store(oxigraph_server, remote_graph):
+    done = subprocess.run([EXE, "ask", "antigen-escapes", "--sparql-endpoint", oxigraph_server + "/query",
+                           "--format", "csv"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].startswith("pbc-2021,")
+
+
+def test_unreachable_store_is_a_clear_error():
+    done = subprocess.run([EXE, "ask", "patients", "--sparql-endpoint", "http://127.0.0.1:9/query"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "127.0.0.1:9" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_values_block_binds_terms_not_text():
+    text = "SELECT ?x WHERE {\n  ?x ?p ?_v\n}"
+    bound = with_values(text, {"_v": Literal('say "hi" } UNION {'), "_w": URIRef("https://e.org/a")})
+    assert 'VALUES (?_v ?_w) { ("say \\"hi\\" } UNION {" <https://e.org/a>) }' in bound
+    with pytest.raises(ValueError, match="not a valid IRI"):
+        with_values(text, {"_v": URIRef("https://e.org/a> } UNION { <b")})
