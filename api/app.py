@@ -21,6 +21,7 @@ from api.settings import Settings
 from kg import stores
 from kg.knowledge_graph import KnowledgeGraph
 from kg.query_workers import QueryWorkers
+from kg.remote import RemoteEngine, RemoteQueries
 
 log = logging.getLogger("salvage_kg.api")
 
@@ -38,7 +39,7 @@ case report). **Evidence, not treatment advice.**
 
 class Health(BaseModel):
     status: str
-    quads: int
+    quads: int | None  # None when the graph is in a remote store
     named_graphs: int
     query_workers: int
     query_timeout_s: float
@@ -48,7 +49,11 @@ class Health(BaseModel):
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     dump = None
-    if settings.store:
+    if settings.sparql_endpoint:
+        # The graph lives in a remote SPARQL 1.1 store (loaded with `salvage-kg load`); we only forward.
+        graph = KnowledgeGraph(None, RemoteEngine(settings.sparql_endpoint))
+        workers = RemoteQueries(settings.sparql_endpoint, timeout=settings.query_timeout)
+    elif settings.store:
         # Every process opens the same on-disk copy read-only: no graph per worker in memory.
         graph = KnowledgeGraph(stores.open_read_only(settings.store))
         load = ("store", settings.store)
@@ -59,12 +64,13 @@ async def lifespan(app: FastAPI):
         os.close(handle)
         graph.store.dump(dump, ox.RdfFormat.N_QUADS)
         load = ("nquads", dump)
-    workers = QueryWorkers(load, size=settings.query_workers, timeout=settings.query_timeout)
+    if not settings.sparql_endpoint:
+        workers = QueryWorkers(load, size=settings.query_workers, timeout=settings.query_timeout)
     app.state.graph = graph
     app.state.workers = workers
-    app.state.graph_names = sorted(node.value for node in graph.store.named_graphs())
-    app.state.quads = len(graph.store)
-    log.info("serving %d quads in %d named graphs", app.state.quads, len(app.state.graph_names))
+    app.state.graph_names = [row["graph"] for row in graph.ask_internal("named-graphs").rows]
+    app.state.quads = len(graph.store) if graph.store is not None else None
+    log.info("serving %s quads in %d named graphs", app.state.quads, len(app.state.graph_names))
     try:
         yield
     finally:

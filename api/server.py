@@ -16,6 +16,7 @@ def serve(args) -> int:
         query_workers=args.query_workers,
         cors_origins=tuple(args.cors_origin),
         store=args.store,
+        sparql_endpoint=args.sparql_endpoint,
     )
     os.environ.update(settings.to_env())  # each uvicorn worker process reads the same settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

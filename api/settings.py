@@ -17,6 +17,7 @@ class Settings:
     query_workers: int = 2  # processes that run /sparql queries
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; "*" for any
     store: str | None = None  # an on-disk store written by `build --store`, opened read-only; None: build in memory
+    sparql_endpoint: str | None = None  # a remote SPARQL 1.1 store loaded with `salvage-kg load`
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -28,6 +29,7 @@ class Settings:
             query_workers=int(env.get(PREFIX + "QUERY_WORKERS", cls.query_workers)),
             cors_origins=tuple(o for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o),
             store=env.get(PREFIX + "STORE") or None,
+            sparql_endpoint=env.get(PREFIX + "SPARQL_ENDPOINT") or None,
         )
 
     def to_env(self) -> dict[str, str]:
@@ -38,4 +40,5 @@ class Settings:
             PREFIX + "QUERY_WORKERS": str(self.query_workers),
             PREFIX + "CORS_ORIGINS": ",".join(self.cors_origins),
             PREFIX + "STORE": self.store or "",
+            PREFIX + "SPARQL_ENDPOINT": self.sparql_endpoint or "",
         }

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from kg import build, export, stores, synth
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
-from kg.remote import RemoteEngine, RemoteStoreError
 from kg.parameters import ParameterError
 from kg.paths import case_files
 from kg.questions import catalogue
+from kg.remote import RemoteEngine, RemoteStoreError
 from kg.validate import ValidationError
 
 
@@ -227,6 +227,8 @@ def parser() -> argparse.ArgumentParser:
                    help="processes that run /sparql queries (default 2)")
     p.add_argument("--store", metavar="DIR",
                    help="serve a store written by `build --store`, opened read-only (default: build in memory)")
+    p.add_argument("--sparql-endpoint", metavar="URL",
+                   help="serve a remote SPARQL 1.1 store loaded with `load` (its query URL)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browsers from this origin (repeatable; '*' for any)")
     p.set_defaults(run=cmd_serve)

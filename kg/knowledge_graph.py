@@ -19,7 +19,8 @@ from kg.parameters import Choice, choices_from_rows, expand, match, resolve
 from kg.paths import QUERIES_DIR
 from kg.questions import Question, catalogue, load_question
 
-_TERMS_IN_RANGE = load_question(QUERIES_DIR / "internal" / "terms-in-range.rq")
+_INTERNAL = QUERIES_DIR / "internal"
+_TERMS_IN_RANGE = load_question(_INTERNAL / "terms-in-range.rq")
 
 
 class UnknownQuestion(KeyError):
@@ -97,6 +98,13 @@ class KnowledgeGraph:
             answers.append(record)
         used = {param.name: str(bindings[param.variable]) for param in question.params if param.variable in bindings}
         return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers))
+
+    def ask_internal(self, name: str) -> Answer:
+        """Run one of the project's own look-ups in queries/internal/ (not part of the public catalogue)."""
+        question = load_question(_INTERNAL / f"{name}.rq")
+        columns, rows = self.engine.select(question.text)
+        return Answer(question=name, parameters={}, columns=tuple(columns),
+                      rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)} for row in rows))
 
     def rdflib_graph(self) -> Dataset:
         """Every graph (ontology, cases, derived) as an rdflib Dataset; its default graph is their union."""

@@ -112,3 +112,44 @@ class RemoteEngine:
                 raise RemoteStoreError(f"{self.graph_store_url} answered {response.status_code} for "
                                        f"{graph.value}: {response.text[:500]}")
         return len(graphs)
+
+
+class RemoteQueries:
+    """The /sparql side over a remote store: forwards a query, bounded in time and size, like QueryWorkers."""
+
+    def __init__(self, query_url: str, timeout: float = 10.0, size: int = 8):
+        from kg.query_workers import QueryError, QueryResult  # the same request/result shapes as the workers
+
+        self._error, self._result = QueryError, QueryResult
+        self.query_url = query_url
+        self.timeout = timeout
+        self.size = size
+        self.client = httpx.Client(timeout=timeout)
+
+    def run(self, request):
+        params = [("default-graph-uri", iri) for iri in request.default_graphs]
+        params += [("named-graph-uri", iri) for iri in request.named_graphs]
+        headers = {"Accept": ", ".join(request.accept)}
+        try:
+            with self.client.stream("POST", self.query_url, params=params, data={"query": request.query},
+                                    headers=headers) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > request.max_bytes:
+                        raise self._error("too_large", f"the result is larger than {request.max_bytes} bytes; "
+                                                       "add LIMIT or narrow the query")
+        except httpx.TimeoutException:
+            raise self._error("timeout", f"the remote store did not answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise self._error("busy", f"the remote store is unreachable: {exc}") from None
+        if response.status_code == 406:
+            raise self._error("not_acceptable", "no acceptable result format for this query")
+        if response.status_code != 200:
+            raise self._error("syntax", f"the remote store answered {response.status_code}: "
+                                        f"{bytes(body[:500]).decode('utf-8', 'replace')}")
+        media_type = response.headers.get("content-type", "application/octet-stream").split(";")[0]
+        return self._result(media_type, bytes(body))
+
+    def close(self) -> None:
+        self.client.close()

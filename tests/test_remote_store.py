@@ -101,3 +101,18 @@ def test_values_block_binds_terms_not_text():
     assert 'VALUES (?_v ?_w) { ("say \\"hi\\" } UNION {" <https://e.org/a>) }' in bound
     with pytest.raises(ValueError, match="not a valid IRI"):
         with_values(text, {"_v": URIRef("https://e.org/a> } UNION { <b")})
+
+
+def test_the_api_serves_a_remote_store(start_server, oxigraph_server, remote_graph, http):
+    api = start_server("--sparql-endpoint", oxigraph_server + "/query")
+    for path, params in [("/questions/salvage-options", {"lost_antigen": "CD19"}),
+                         ("/salvage-options", {"lost_antigen": "CD19", "expressed": "CD22"}),
+                         ("/patients/rascon-2022/timeline", {})]:
+        assert httpx.get(api.url + path, params=params, timeout=30).json() == http.get(path, params=params).json()
+    query = {"query": "SELECT ?r WHERE { ?r a <https://w3id.org/salvage-kg/ontology#Relapse> } ORDER BY ?r"}
+    remote = httpx.get(api.url + "/sparql", params=query, headers={"Accept": "text/csv"}, timeout=30)
+    assert remote.status_code == 200 and remote.text == http.get("/sparql", params=query,
+                                                                 headers={"Accept": "text/csv"}).text
+    bad = httpx.get(api.url + "/sparql", params={"query": "SELECT * WHERE { ?s ?p }"}, timeout=30)
+    assert bad.status_code == 400
+    assert httpx.get(api.url + "/health", timeout=30).json()["quads"] is None
