@@ -138,6 +138,19 @@ def cmd_pathways(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from kg import bench  # starts servers; only when asked
+
+    try:
+        sizes = [int(size) for size in args.patients.split(",")]
+    except ValueError:
+        print("error: --patients takes sizes like 1000,10000", file=sys.stderr)
+        return 2
+    bench.run(sizes, Path(args.out), seed=args.seed, repeat=args.repeat, rdflib_limit=args.rdflib_limit)
+    print(args.out)
+    return 0
+
+
 def cmd_serve(args) -> int:
     from api.server import serve  # the HTTP face is optional for notebook users
 
@@ -212,6 +225,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("cases", nargs="*", help="extra case files (Turtle), e.g. a synthetic cohort")
     p.set_defaults(run=cmd_pathways, mode="all")
+
+    p = commands.add_parser("bench", help="measure load, validation, memory and question latency at several sizes")
+    p.add_argument("--patients", default="1000,10000,100000", help="cohort sizes (default 1000,10000,100000)")
+    p.add_argument("--out", default="bench.json", metavar="FILE")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--repeat", type=_positive, default=20, help="timed runs per question and path (default 20)")
+    p.add_argument("--rdflib-limit", type=float, default=10.0, metavar="SECONDS",
+                   help="stop rdflib's engine on a question after this long (default 10)")
+    p.set_defaults(run=cmd_bench)
 
     p = commands.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint, questions, patients)")
     p.add_argument("--host", default="127.0.0.1")
