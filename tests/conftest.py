@@ -6,10 +6,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import httpx
 import pytest
+from case_helpers import iri, one, short
 
 from kg.answers import to_python
 from kg.engines import RdflibEngine, rdflib_dataset
@@ -138,3 +140,85 @@ def server(start_server):
 def http(server):
     with httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
+
+
+# --- per-case fact helpers over the graph (tests/test_case_*.py) ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def facts(select, request):
+    """Predicate -> set of values of one node, all IRIs in compact form."""
+    patient = request.module.PATIENT
+
+    def of(node: str) -> dict[str, set]:
+        found = defaultdict(set)
+        for row in select(f"SELECT ?p ?o WHERE {{ <{iri(node, patient)}> ?p ?o }}"):
+            found[short(row["p"], patient)].add(short(row["o"], patient))
+        return found
+
+    return of
+
+
+@pytest.fixture(scope="module")
+def structured(select, request):
+    """The facts of each blank node a node points to through a property (doses, timings)."""
+    patient = request.module.PATIENT
+
+    def of(node: str, prop: str) -> list[dict[str, set]]:
+        grouped = defaultdict(lambda: defaultdict(set))
+        for row in select(f"SELECT ?x ?p ?o WHERE {{ <{iri(node, patient)}> {prop} ?x . ?x ?p ?o }}"):
+            grouped[row["x"]][short(row["p"], patient)].add(short(row["o"], patient))
+        return list(grouped.values())
+
+    return of
+
+
+@pytest.fixture(scope="module")
+def timings(structured):
+    """Stated timings of an event as (offset, anchor, precision)."""
+
+    def of(node: str) -> set[tuple]:
+        found = set()
+        for timing in structured(node, "sk:timing"):
+            assert timing["rdf:type"] == {"sk:Timing"}
+            found.add((one(timing["sk:offset"]), one(timing["sk:relativeTo"]), one(timing["sk:precision"])))
+        return found
+
+    return of
+
+
+@pytest.fixture(scope="module")
+def doses(structured):
+    """Dose entries under a property as (agent, amount, unit, days); amount and unit None where not stated."""
+
+    def of(node: str, prop: str) -> set[tuple]:
+        found = set()
+        for dose in structured(node, prop):
+            assert dose["rdf:type"] == {"sk:Dose"}
+            amount = one(dose["sk:amount"]) if dose["sk:amount"] else None
+            unit = one(dose["sk:unit"]) if dose["sk:unit"] else None
+            found.add((one(dose["sk:agent"]), amount, unit, tuple(sorted(dose["sk:onDay"]))))
+        return found
+
+    return of
+
+
+@pytest.fixture(scope="module")
+def dose_of(structured):
+    """All facts of the one dose of an agent under a property (to read fractionation or comments)."""
+
+    def of(node: str, prop: str, agent: str) -> dict[str, set]:
+        [dose] = [dose for dose in structured(node, prop) if dose["sk:agent"] == {agent}]
+        return dose
+
+    return of
+
+
+@pytest.fixture(scope="module")
+def statement_nodes(select, request):
+    """Every node of the case file that is about the patient, and the patient itself."""
+    patient, case_graph = request.module.PATIENT, request.module.CASE_GRAPH
+    rows = select(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{case_graph}> {{ ?s sk:patient <{patient}> }} }}")
+    return sorted(short(row["s"], patient) for row in rows) + [short(patient, patient)]
+
+

@@ -5,12 +5,13 @@ do; the patient appears in sentence 4 and the supplied text stops inside sentenc
 the letter's wording (quoted in each docstring), not from the Turtle.
 """
 
-import re
-import string
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from case_helpers import cited_sentences, one, words
+from case_helpers import iri as _iri
+from case_helpers import short as _short
 
 PATIENT = "https://w3id.org/salvage-kg/patient/pbc-2021"
 SOURCE = "src:pbc-2021"
@@ -54,139 +55,14 @@ SENTENCES = {
     14: "Ursodeoxycolic acid, low molecular weight heparin, and antithrombin",
 }
 
-PUNCTUATION = string.punctuation + "–—‘’“”®"
-
-# Longest namespace first, so that events of this patient read as p:relapse-3.
-NAMESPACES = (
-    (PATIENT + "/", "p:"),
-    ("https://w3id.org/salvage-kg/patient/", "patient:"),
-    ("https://w3id.org/salvage-kg/ontology#", "sk:"),
-    ("https://w3id.org/salvage-kg/agent/", "agent:"),
-    ("https://w3id.org/salvage-kg/source/", "src:"),
-    ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdf:"),
-    ("http://www.w3.org/2000/01/rdf-schema#", "rdfs:"),
-    ("http://www.w3.org/2004/02/skos/core#", "skos:"),
-    ("http://www.w3.org/ns/prov#", "prov:"),
-    ("http://purl.org/dc/terms/", "dcterms:"),
-    ("http://purl.org/ontology/bibo/", "bibo:"),
-    ("http://identifiers.org/hgnc/", "hgnc:"),
-)
 
 
 def short(value):
-    """Compact name of an IRI (p:relapse-3, sk:CD19); any other value unchanged."""
-    if isinstance(value, str):
-        for namespace, prefix in NAMESPACES:
-            if value.startswith(namespace):
-                return prefix + value[len(namespace) :]
-    return value
+    return _short(value, PATIENT)
 
 
 def iri(name: str) -> str:
-    for namespace, prefix in NAMESPACES:
-        if name.startswith(prefix):
-            return namespace + name[len(prefix) :]
-    return name
-
-
-def one(values: set):
-    """The single value of a property; fails if there are none or several."""
-    assert len(values) == 1, f"expected exactly one value, got {values!r}"
-    return next(iter(values))
-
-
-def words(text: str) -> list[str]:
-    """Words as written, split on white space and stripped of punctuation: 'mg/m2' and 'MRD-negative' are one each."""
-    stripped = (token.strip(PUNCTUATION) for token in text.lower().split())
-    return [token for token in stripped if token]
-
-
-def cited_sentences(locator: str) -> set[int]:
-    """Sentence numbers a locator cites: 'sentence 7' -> {7}, 'sentences 8-11' -> {8, 9, 10, 11}."""
-    match = re.search(r"sentences? (\d[\d\s,\-–and]*)", locator)
-    if not match:
-        return set()
-    cited = set()
-    for start, end in re.findall(r"(\d+)(?:\s*[-–]\s*(\d+))?", match.group(1)):
-        cited.update(range(int(start), int(end or start) + 1))
-    return cited
-
-
-# --- helpers over the graph --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def facts(select):
-    """Predicate -> set of values of one node, all IRIs in compact form."""
-
-    def of(node: str) -> dict[str, set]:
-        found = defaultdict(set)
-        for row in select(f"SELECT ?p ?o WHERE {{ <{iri(node)}> ?p ?o }}"):
-            found[short(row["p"])].add(short(row["o"]))
-        return found
-
-    return of
-
-
-@pytest.fixture(scope="module")
-def structured(select):
-    """The facts of each blank node a node points to through a property (doses, timings)."""
-
-    def of(node: str, prop: str) -> list[dict[str, set]]:
-        grouped = defaultdict(lambda: defaultdict(set))
-        for row in select(f"SELECT ?x ?p ?o WHERE {{ <{iri(node)}> {prop} ?x . ?x ?p ?o }}"):
-            grouped[row["x"]][short(row["p"])].add(short(row["o"]))
-        return list(grouped.values())
-
-    return of
-
-
-@pytest.fixture(scope="module")
-def timings(structured):
-    """Stated timings of an event as (offset, anchor, precision)."""
-
-    def of(node: str) -> set[tuple]:
-        found = set()
-        for timing in structured(node, "sk:timing"):
-            assert timing["rdf:type"] == {"sk:Timing"}
-            found.add((one(timing["sk:offset"]), one(timing["sk:relativeTo"]), one(timing["sk:precision"])))
-        return found
-
-    return of
-
-
-@pytest.fixture(scope="module")
-def doses(structured):
-    """Dose entries under a property as (agent, amount, unit, days); amount and unit None where not stated."""
-
-    def of(node: str, prop: str) -> set[tuple]:
-        found = set()
-        for dose in structured(node, prop):
-            assert dose["rdf:type"] == {"sk:Dose"}
-            amount = one(dose["sk:amount"]) if dose["sk:amount"] else None
-            unit = one(dose["sk:unit"]) if dose["sk:unit"] else None
-            found.add((one(dose["sk:agent"]), amount, unit, tuple(sorted(dose["sk:onDay"]))))
-        return found
-
-    return of
-
-
-@pytest.fixture(scope="module")
-def dose_of(structured):
-    """All facts of the one dose of an agent under a property (to read fractionation or comments)."""
-
-    def of(node: str, prop: str, agent: str) -> dict[str, set]:
-        [dose] = [dose for dose in structured(node, prop) if dose["sk:agent"] == {agent}]
-        return dose
-
-    return of
-
-
-@pytest.fixture(scope="module")
-def statement_nodes(select):
-    """Every node of the case file that is about the patient, and the patient itself."""
-    rows = select(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{CASE_GRAPH}> {{ ?s sk:patient <{PATIENT}> }} }}")
-    return sorted(short(row["s"]) for row in rows) + [short(PATIENT)]
+    return _iri(name, PATIENT)
 
 
 def response_to(select, therapy: str) -> list[dict]:
