@@ -6,6 +6,7 @@ True
 """
 
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -13,9 +14,14 @@ from rdflib import Graph
 
 from kg import rules, validate
 from kg.namespaces import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, case_graph
-from kg.paths import ONTOLOGY_FILE, VOCABULARY_FILE, case_files
+from kg.paths import ONTOLOGY_FILE, QUERIES_DIR, VOCABULARY_FILE, case_files
 
 Progress = Callable[[str], None]
+
+
+@cache
+def _all_triples_query() -> str:
+    return (QUERIES_DIR / "internal" / "all-triples.rq").read_text(encoding="utf-8")
 
 
 class CaseFileError(ValueError):
@@ -35,10 +41,7 @@ def _load(store: ox.Store, path: Path, graph) -> None:
 
 def union_triples(store: ox.Store) -> Iterable[ox.Triple]:
     """Every distinct triple of every graph: the merged graph that is validated and exported."""
-    return store.query(
-        "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
-        use_default_graph_as_union=True,
-    )
+    return store.query(_all_triples_query(), use_default_graph_as_union=True)
 
 
 def union_graph(store: ox.Store) -> Graph:

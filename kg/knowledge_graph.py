@@ -7,6 +7,7 @@
 """
 
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,7 +21,12 @@ from kg.paths import QUERIES_DIR
 from kg.questions import Question, catalogue, load_question
 
 _INTERNAL = QUERIES_DIR / "internal"
-_TERMS_IN_RANGE = load_question(_INTERNAL / "terms-in-range.rq")
+
+
+@cache
+def _internal(name: str) -> Question:
+    """One of the project's own look-ups in queries/internal/, read once."""
+    return load_question(_INTERNAL / f"{name}.rq")
 
 
 class UnknownQuestion(KeyError):
@@ -62,8 +68,9 @@ class KnowledgeGraph:
     def choices(self, range_iri: str) -> tuple[Choice, ...]:
         """Accepted values for parameters of a range, from the graph; cached until the graph changes."""
         if range_iri not in self._choices:
-            bindings = resolve(_TERMS_IN_RANGE, {"range": range_iri}, self.choices)
-            _, rows = self.engine.select(_TERMS_IN_RANGE.text, bindings)
+            terms_in_range = _internal("terms-in-range")
+            bindings = resolve(terms_in_range, {"range": range_iri}, self.choices)
+            _, rows = self.engine.select(terms_in_range.text, bindings)
             self._choices[range_iri] = choices_from_rows(row[1:] for row in rows)
         return self._choices[range_iri]
 
@@ -100,9 +107,8 @@ class KnowledgeGraph:
         return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers))
 
     def ask_internal(self, name: str) -> Answer:
-        """Run one of the project's own look-ups in queries/internal/ (not part of the public catalogue)."""
-        question = load_question(_INTERNAL / f"{name}.rq")
-        columns, rows = self.engine.select(question.text)
+        """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""
+        columns, rows = self.engine.select(_internal(name).text)
         return Answer(question=name, parameters={}, columns=tuple(columns),
                       rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)} for row in rows))
 
