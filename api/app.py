@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET", "POST"], allow_headers=["*"])
     errors.install(app)
     app.include_router(sparql.router)
+    app.include_router(questions.question_routes())
     app.include_router(questions.router)
     app.include_router(salvage.router)
     app.include_router(patients.router)

@@ -102,16 +102,21 @@ def _route_for(question: Question):
 CSV_AND_JSON = {200: {"content": {"application/json": {}, "text/csv": {}},
                       "description": "Rows as JSON (default) or CSV (Accept: text/csv)"}}
 
-for _question in catalogue().values():
-    router.add_api_route(
-        f"/questions/{_question.name}",
-        _route_for(_question),
-        methods=["GET"],
-        response_model=QuestionAnswer,
-        summary=_question.title,
-        description=_question.description,
-        responses={**CSV_AND_JSON, **ERROR_RESPONSES},
-    )
+def question_routes() -> APIRouter:
+    """One documented route per .rq file, read when the app is made (not at import); include before `router`,
+    whose /questions/{name} answers 404 for names that are not questions."""
+    routes = APIRouter(tags=["questions"])
+    for question in catalogue().values():
+        routes.add_api_route(
+            f"/questions/{question.name}",
+            _route_for(question),
+            methods=["GET"],
+            response_model=QuestionAnswer,
+            summary=question.title,
+            description=question.description,
+            responses={**CSV_AND_JSON, **ERROR_RESPONSES},
+        )
+    return routes
 
 
 @router.get("/questions/{name}", response_model=QuestionAnswer, responses={**CSV_AND_JSON, **ERROR_RESPONSES},

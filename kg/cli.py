@@ -28,6 +28,19 @@ def _pairs(items: list[str]) -> dict[str, str]:
     return params
 
 
+class UsageError(ValueError):
+    """A command line that cannot be run as given (exit code 2)."""
+
+
+def _existing(names: list[str]) -> list[Path]:
+    """Extra case files named on the command line; all must exist."""
+    paths = [Path(name) for name in names]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    return paths
+
+
 def cmd_build(args) -> int:
     store = build.build_store(progress=_progress)
     for path in export.write_all(store, Path(args.out)):
@@ -39,12 +52,7 @@ def cmd_build(args) -> int:
 
 def cmd_validate(args) -> int:
     # Extra files are checked together with the bundled cases, as they would be served.
-    extra = [Path(name) for name in args.files]
-    missing = [str(path) for path in extra if not path.is_file()]
-    if missing:
-        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    build.build_store(case_files() + extra, progress=_progress)
+    build.build_store(case_files() + _existing(args.files), progress=_progress)
     print("conforms: the graph satisfies every shape in ontology/shapes.ttl")
     return 0
 
@@ -99,13 +107,12 @@ def cmd_ask(args) -> int:
 
 
 def cmd_synth(args) -> int:
-    out = Path(args.out)
-    partial = out.with_name(out.name + ".partial")
-    with partial.open("w", encoding="utf-8") as handle:
-        for chunk in synth.cohort_turtle(args.patients, args.seed, progress=_progress):
-            handle.write(chunk)
-    partial.replace(out)  # a reader never sees half a cohort
-    print(out)
+    def write(partial: str) -> None:
+        with open(partial, "w", encoding="utf-8") as handle:
+            handle.writelines(synth.cohort_turtle(args.patients, args.seed, progress=_progress))
+
+    export.replace_atomically(Path(args.out), write)  # a reader never sees half a cohort
+    print(args.out)
     return 0
 
 
@@ -113,11 +120,7 @@ def cmd_pathways(args) -> int:
     from kg import pathways  # only this command draws: the others start without it
     from kg.pathways.sankey import sankey_html, sankey_svg
 
-    extra = [Path(name) for name in args.cases]
-    missing = [str(path) for path in extra if not path.is_file()]
-    if missing:
-        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
-        return 2
+    extra = _existing(args.cases)
     if not Path(args.out).resolve().parent.is_dir():
         print(f"error: no folder to write {args.out} into", file=sys.stderr)
         return 2
@@ -261,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ParameterError, UnknownQuestion) as exc:
+    except (ParameterError, UnknownQuestion, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (ValidationError, build.CaseFileError, FileNotFoundError, RemoteStoreError) as exc:

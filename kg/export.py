@@ -18,7 +18,8 @@ MERGED_FORMATS = {
 }
 
 
-def _replace(path: Path, write) -> None:
+def replace_atomically(path: Path, write) -> None:
+    """Call write(partial_path), then move the finished file over `path`."""
     partial = path.with_name(path.name + ".partial")
     write(str(partial))
     os.replace(partial, path)
@@ -29,10 +30,12 @@ def write_all(store: ox.Store, directory: Path, stem: str = "salvage-kg") -> lis
     written = []
     for extension, rdf_format in MERGED_FORMATS.items():
         path = directory / f"{stem}.{extension}"
-        _replace(path, lambda out, f=rdf_format: ox.serialize(union_triples(store), out, f, prefixes=PREFIXES))
+        replace_atomically(
+            path, lambda out, f=rdf_format: ox.serialize(union_triples(store), out, f, prefixes=PREFIXES)
+        )
         written.append(path)
     # TriG keeps the named graphs: stated facts per case, derived facts per rule.
     trig = directory / f"{stem}.trig"
-    _replace(trig, lambda out: store.dump(out, ox.RdfFormat.TRIG, prefixes=PREFIXES))
+    replace_atomically(trig, lambda out: store.dump(out, ox.RdfFormat.TRIG, prefixes=PREFIXES))
     written.append(trig)
     return written

@@ -66,3 +66,30 @@ def cited_sentences(locator: str) -> set[int]:
     for start, end in re.findall(r"(\d+)(?:\s*[-–]\s*(\d+))?", match.group(1)):
         cited.update(range(int(start), int(end or start) + 1))
     return cited
+
+
+COPIED_RUN = 12  # words: a paraphrase may share shorter runs (drug lists, doses), never a whole clause
+
+
+def copies_source(text: str, source: str, run: int = COPIED_RUN) -> bool:
+    """Whether `text` repeats `run` consecutive words of `source`."""
+    source_words = words(source)
+    runs = {tuple(source_words[i : i + run]) for i in range(len(source_words) - run + 1)}
+    text_words = words(text)
+    return any(tuple(text_words[i : i + run]) in runs for i in range(len(text_words) - run + 1))
+
+
+def provenance_problems(facts, nodes: list[str], source: str) -> list[str]:
+    """Statements lacking their source, one locator, one paraphrase or evidence level C."""
+    problems = []
+    for node in nodes:
+        fact = facts(node)
+        if fact["prov:hadPrimarySource"] != {source}:
+            problems.append(f"{node}: source {fact['prov:hadPrimarySource']}")
+        if len(fact["sk:sourceLocator"]) != 1 or not one(fact["sk:sourceLocator"]).strip():
+            problems.append(f"{node}: locator {fact['sk:sourceLocator']}")
+        if len(fact["sk:statement"]) != 1 or not one(fact["sk:statement"]).strip():
+            problems.append(f"{node}: statement {fact['sk:statement']}")
+        if fact["sk:evidenceLevel"] != {"sk:EvidenceLevelC"}:
+            problems.append(f"{node}: evidence level {fact['sk:evidenceLevel']}")
+    return problems

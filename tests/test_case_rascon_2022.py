@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from case_helpers import cited_sentences, one, words
+from case_helpers import cited_sentences, copies_source, one, provenance_problems, words
 from case_helpers import iri as _iri
 from case_helpers import short as _short
 
@@ -550,18 +550,7 @@ def test_no_adverse_event_carries_a_numeric_grade(ask_sparql):
 
 def test_every_statement_names_the_report_a_locator_a_paraphrase_and_evidence_level_c(facts, statement_nodes):
     assert len(statement_nodes) > 30
-    problems = []
-    for node in statement_nodes:
-        fact = facts(node)
-        if fact["prov:hadPrimarySource"] != {SOURCE}:
-            problems.append(f"{node}: source {fact['prov:hadPrimarySource']}")
-        if len(fact["sk:sourceLocator"]) != 1 or not one(fact["sk:sourceLocator"]).strip():
-            problems.append(f"{node}: locator {fact['sk:sourceLocator']}")
-        if len(fact["sk:statement"]) != 1 or not one(fact["sk:statement"]).strip():
-            problems.append(f"{node}: statement {fact['sk:statement']}")
-        if fact["sk:evidenceLevel"] != {"sk:EvidenceLevelC"}:
-            problems.append(f"{node}: evidence level {fact['sk:evidenceLevel']}")
-    assert problems == []
+    assert provenance_problems(facts, statement_nodes, SOURCE) == []
 
 
 def test_every_statement_of_the_case_file_is_a_clinical_statement(ask_sparql):
@@ -633,22 +622,15 @@ def test_statement_locator_cites_the_sentences_that_state_it(facts, node):
 
 def test_no_statement_copies_twelve_words_of_the_report(facts, statement_nodes):
     """Statements paraphrase: none may contain a run of 12 consecutive words of the title or case description."""
-    source_words = words(" ".join([TITLE, *SENTENCES.values()]))
-    runs = {tuple(source_words[i : i + 12]) for i in range(len(source_words) - 11)}
-    copied = []
-    for node in statement_nodes:
-        statement = words(one(facts(node)["sk:statement"]))
-        if any(tuple(statement[i : i + 12]) in runs for i in range(len(statement) - 11)):
-            copied.append(node)
+    source = " ".join([TITLE, *SENTENCES.values()])
+    copied = [node for node in statement_nodes if copies_source(one(facts(node)["sk:statement"]), source)]
     assert copied == []
 
 
 def test_twelve_word_check_catches_a_copied_sentence():
     """The copy check itself can fail: sentence 16 quoted verbatim is caught."""
-    source_words = words(SENTENCES[16])
-    runs = {tuple(source_words[i : i + 12]) for i in range(len(source_words) - 11)}
-    quoted = words("As the report says: " + SENTENCES[16])
-    assert any(tuple(quoted[i : i + 12]) in runs for i in range(len(quoted) - 11))
+    assert copies_source("As the report says: " + SENTENCES[16], SENTENCES[16])
+    assert not copies_source(" ".join(words(SENTENCES[16])[:11]), SENTENCES[16])
 
 
 def test_quoted_sentences_are_those_of_the_seed_text():
