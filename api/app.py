@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
-from api import errors, pathways, patients, questions, salvage, sparql
+from api import errors, page, pathways, patients, questions, salvage, sparql
 from api.settings import Settings
 from kg import stores
 from kg.knowledge_graph import KnowledgeGraph
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(salvage.router)
     app.include_router(patients.router)
     app.include_router(pathways.router)
+    page.install(app)
 
     @app.get("/health", response_model=Health, tags=["service"], summary="Liveness and size of the graph")
     async def health(request: Request) -> Health:

@@ -1,0 +1,51 @@
+// Small helpers shared by the page's modules: building elements, reading JSON, compact IRIs.
+
+/** An element with attributes (on* keys become listeners) and children (strings become text, null is skipped). */
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, value);
+  }
+  node.append(...children.flat().filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+/** What the server put in the page: prefixes, accepted values per range, which editor to show. */
+export const config = JSON.parse(document.getElementById("page-config").textContent);
+
+/** GET a JSON route; a refusal ({"error", "message"}) becomes an Error carrying the server's message. */
+export async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(body?.message || `${response.status} ${response.statusText}`);
+  return body;
+}
+
+// Longest namespace first, so "patient:pbc-2021/relapse-3" wins over a shorter prefix of the same IRI.
+const namespaces = Object.entries(config.prefixes).sort((a, b) => b[1].length - a[1].length);
+
+/** "https://w3id.org/salvage-kg/ontology#Relapse" -> "sk:Relapse"; other text unchanged. */
+export function compact(text) {
+  for (const [prefix, namespace] of namespaces) {
+    if (text.startsWith(namespace) && text.length > namespace.length) return `${prefix}:${text.slice(namespace.length)}`;
+  }
+  return text;
+}
+
+/** A message in place of content that could not be loaded, read out by screen readers. */
+export function failure(error) {
+  return h("p", { class: "error", role: "alert" }, String(error.message || error));
+}
+
+/** "P5Y" -> "5 years", "P18M" -> "18 months": the ages the graph states, as people write them. */
+export function duration(iso) {
+  const match = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(iso || "");
+  if (!match) return iso;
+  const parts = [[match[1], "year"], [match[2], "month"], [match[3], "day"]]
+    .filter(([count]) => count !== undefined)
+    .map(([count, unit]) => `${count} ${unit}${count === "1" ? "" : "s"}`);
+  return parts.join(" ") || iso;
+}

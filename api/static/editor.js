@@ -1,0 +1,107 @@
+// The SPARQL editor: YASGUI (vendored at install) with the graph's prefixes filled in, or a plain text box
+// doing the same through the SPARQL 1.1 protocol when YASGUI is not there.
+import { config, failure, h } from "./dom.js";
+import { table } from "./table.js";
+
+const ENDPOINT = new URL("/sparql", window.location.href).href;
+
+const EXAMPLE = `# Antigen status of the blasts at each relapse (Ctrl+Enter runs the query)
+SELECT ?relapse ?antigen ?status WHERE {
+  ?finding sk:findingAt ?relapse ;
+           sk:antigen ?antigen ;
+           sk:expressionStatus ?status .
+}
+ORDER BY ?relapse ?antigen
+`;
+
+export function startingQuery() {
+  const width = Math.max(...Object.keys(config.prefixes).map((prefix) => prefix.length));
+  const lines = Object.entries(config.prefixes)
+    .map(([prefix, namespace]) => `PREFIX ${`${prefix}:`.padEnd(width + 1)} <${namespace}>`);
+  return `${lines.join("\n")}\n\n${EXAMPLE}`;
+}
+
+function yasgui(container) {
+  container.classList.add("yasgui-host");
+  return new window.Yasgui(container, {
+    requestConfig: { endpoint: ENDPOINT, method: "POST" },
+    // One endpoint only: no catalogue of public endpoints, nothing remembered from another server or port.
+    endpointCatalogueOptions: { getData: () => [{ endpoint: ENDPOINT }], keys: [] },
+    copyEndpointOnNewTab: false,
+    persistenceId: null,
+    populateFromUrl: false,
+    autofocus: false,
+    // Completion of property and class names asks a remote vocabulary service, so only the local completers run;
+    // prefixCcApi stays null so prefixes complete from YASQE's bundled list.
+    yasqe: { value: startingQuery(), autocompleters: ["prefixes", "variables"], prefixCcApi: null,
+      persistenceId: null, editorHeight: "360px" },
+    yasr: { persistenceId: null },
+  });
+}
+
+/** Results of the SPARQL JSON format as rows of plain values. */
+function solutions(json) {
+  const columns = json.head.vars;
+  const rows = json.results.bindings.map((binding) =>
+    Object.fromEntries(columns.map((column) => [column, binding[column]?.value ?? null])));
+  return { columns, rows };
+}
+
+async function runPlain(query, output) {
+  output.replaceChildren(h("p", { class: "status" }, "Running…"));
+  const response = await fetch("/sparql", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded",
+      Accept: "application/sparql-results+json, text/turtle;q=0.9" },
+    body: new URLSearchParams({ query }),
+  });
+  const type = response.headers.get("content-type") || "";
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    throw new Error(body?.message || `${response.status} ${response.statusText}`);
+  }
+  if (!type.includes("json")) {
+    output.replaceChildren(h("pre", { class: "graph-result" }, await response.text()));
+    return;
+  }
+  const json = await response.json();
+  if ("boolean" in json) {
+    output.replaceChildren(h("p", { class: "status" }, `Answer: ${json.boolean}`));
+    return;
+  }
+  const { columns, rows } = solutions(json);
+  const count = `${rows.length} result${rows.length === 1 ? "" : "s"}`;
+  output.replaceChildren(h("p", { class: "status" }, count), table(columns, rows, `Query results: ${count}`));
+}
+
+function plain(container) {
+  const output = h("div", { class: "answer", "aria-live": "polite" });
+  const text = h("textarea", { id: "sparql-query", name: "query", rows: "18", spellcheck: "false",
+    "aria-describedby": "sparql-hint" }, startingQuery());
+  const form = h("form", { class: "plain-editor" },
+    h("label", { for: "sparql-query" }, "SPARQL query"),
+    text,
+    h("p", { class: "hint", id: "sparql-hint" }, "Ctrl+Enter runs the query."),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Run query")));
+  form.addEventListener("submit", (submitted) => {
+    submitted.preventDefault();
+    runPlain(text.value, output).catch((error) => output.replaceChildren(failure(error)));
+  });
+  text.addEventListener("keydown", (key) => {
+    if (key.key === "Enter" && (key.ctrlKey || key.metaKey)) form.requestSubmit();
+  });
+  container.replaceChildren(form, output);
+}
+
+export function showEditor(container) {
+  if (config.editor === "yasgui" && window.Yasgui) {
+    yasgui(container);
+    return;
+  }
+  if (config.yasguiMissing) {
+    container.before(h("p", { class: "notice" }, "This is the plain editor: the full one (YASGUI, with syntax "
+      + "highlighting) is vendored when the package is installed with npm available, which it was not. Install "
+      + "Node.js with npm and run the install again."));
+  }
+  plain(container);
+}

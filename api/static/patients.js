@@ -1,0 +1,63 @@
+// Patients: a summary, the swimmer plot and every event of the timeline with the passage it rests on.
+import { duration, failure, getJSON, h } from "./dom.js";
+
+function source(src) {
+  return h("p", { class: "source" },
+    h("cite", {}, src.citation),
+    src.locator ? ` (${src.locator})` : null,
+    src.doi ? [" ", h("a", { href: `https://doi.org/${src.doi}`, rel: "noreferrer" }, `doi:${src.doi}`)] : null);
+}
+
+function summary(patient) {
+  const facts = [
+    ["Sex", patient.sex],
+    ["Disease", patient.disease],
+    ["Age at diagnosis", duration(patient.age_at_diagnosis)],
+    ["Findings at diagnosis", patient.findings_at_diagnosis.join("; ")],
+    ["Relapses", String(patient.relapses)],
+    ["Transplants", String(patient.transplants)],
+    ["Last known state", patient.last_known_state],
+    ["Evidence level", patient.evidence_level],
+  ].filter(([, value]) => value);
+  return h("dl", { class: "facts" }, facts.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+}
+
+function event(item) {
+  const when = [item.age ? `age ${duration(item.age)}` : null, ...item.timing].filter(Boolean).join("; ");
+  return h("li", {},
+    h("p", { class: "event-head" }, h("span", { class: "event-type" }, item.type), " ", item.label,
+      when ? h("span", { class: "when" }, ` · ${when}`) : null),
+    h("blockquote", {}, item.statement),
+    source(item.source));
+}
+
+async function events(patient, details) {
+  const timeline = await getJSON(`/patients/${encodeURIComponent(patient.id)}/timeline`);
+  details.append(h("ol", { class: "events" }, timeline.events.map(event)));
+}
+
+function card(patient) {
+  const plot = `/patients/${encodeURIComponent(patient.id)}/timeline.svg`;
+  const details = h("details", { class: "timeline" });
+  details.append(h("summary", {}, "Events with their sources"));
+  events(patient, details).catch((error) => details.append(failure(error)));
+  return h("article", { class: "patient", id: `patient-${patient.id}`, "aria-labelledby": `patient-${patient.id}-name` },
+    h("h3", { id: `patient-${patient.id}-name` }, patient.label),
+    source(patient.source),
+    summary(patient),
+    h("figure", { class: "swimmer" },
+      h("div", { class: "plot-scroll", tabindex: "0", role: "region", "aria-label": `Swimmer plot of ${patient.label}` },
+        h("img", { src: plot, alt: `Swimmer plot of ${patient.label}: therapies in order with remissions, relapses `
+          + "(and antigen status), MRD rises and transplants; the events below give the same in text." })),
+      h("figcaption", {}, h("a", { href: plot }, "Swimmer plot (SVG)"))),
+    details);
+}
+
+export async function showPatients(container) {
+  try {
+    const patients = await getJSON("/patients");
+    container.replaceChildren(...patients.map(card));
+  } catch (error) {
+    container.replaceChildren(failure(error));
+  }
+}

@@ -1,0 +1,116 @@
+// The question catalogue: a form per question built from its declared parameters, the answer as a table with
+// its sources, and the same answer as CSV.
+import { config, failure, getJSON, h } from "./dom.js";
+import { table } from "./table.js";
+
+const label = (name) => name.replaceAll("_", " ");
+
+/** The choice an example names ("CD19", "pbc-2021"), matched as the server would: label or local name. */
+function exampleChoice(choices, example) {
+  const wanted = (example || "").toLowerCase();
+  return choices.find((choice) => choice.label.toLowerCase() === wanted
+    || choice.value.split(":").pop().toLowerCase() === wanted);
+}
+
+function selectFor(param, id, choices) {
+  const options = [];
+  if (!param.required) options.push(h("option", { value: "" }, "any"));
+  const kinds = choices.filter((choice) => choice.kind);
+  const members = choices.filter((choice) => !choice.kind);
+  const option = (choice) => h("option", { value: choice.value }, choice.label);
+  // A kind (say, CAR-T) selects everything of that kind; grouping says so without words in every option.
+  if (kinds.length && members.length) {
+    options.push(h("optgroup", { label: "Kinds (include every member)" }, kinds.map(option)),
+      h("optgroup", { label: "Single items" }, members.map(option)));
+  } else {
+    options.push(...choices.map(option));
+  }
+  const select = h("select", { id, name: param.name, required: param.required }, options);
+  if (param.required) select.value = exampleChoice(choices, param.example)?.value ?? choices[0]?.value ?? "";
+  return select;
+}
+
+function inputFor(param, id) {
+  const numeric = param.type === "integer" || param.type === "decimal";
+  return h("input", {
+    id, name: param.name, required: param.required,
+    type: numeric ? "number" : "text", step: param.type === "decimal" ? "any" : null,
+    value: param.required ? param.example : null, placeholder: `e.g. ${param.example}`, autocomplete: "off",
+  });
+}
+
+function field(question, param) {
+  const id = `q-${question.name}-${param.name}`;
+  const choices = param.accepts ? config.choices[param.accepts] || [] : [];
+  const control = choices.length ? selectFor(param, id, choices) : inputFor(param, id);
+  control.setAttribute("aria-describedby", `${id}-hint`);
+  return h("div", { class: "field" },
+    h("label", { for: id }, label(param.name),
+      param.required ? h("span", { class: "required" }, " (required)") : h("span", { class: "optional" }, " (optional)")),
+    control,
+    h("p", { class: "hint", id: `${id}-hint` }, param.description));
+}
+
+/** The question's own route with the filled-in parameters; empty optional ones are left out. */
+function urlFor(question, form) {
+  const params = new URLSearchParams();
+  for (const [key, value] of new FormData(form)) if (String(value).trim() !== "") params.append(key, value);
+  const query = params.toString();
+  return query ? `${question.path}?${query}` : question.path;
+}
+
+async function downloadCsv(url, name, status) {
+  const response = await fetch(url, { headers: { Accept: "text/csv" } });
+  if (!response.ok) {
+    status.replaceChildren(failure(new Error((await response.json().catch(() => null))?.message || response.statusText)));
+    return;
+  }
+  const link = h("a", { href: URL.createObjectURL(await response.blob()), download: `${name}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}
+
+function showAnswer(question, answer, output) {
+  const count = `${answer.rows.length} row${answer.rows.length === 1 ? "" : "s"}`;
+  output.replaceChildren(
+    h("p", { class: "status" }, count),
+    answer.rows.length ? table(answer.columns, answer.rows, `${question.title}: ${count}`) : h("p", {}, "No rows."),
+    h("p", { class: "disclaimer small" }, h("strong", {}, "Evidence, not advice. "), answer.disclaimer));
+}
+
+function questionCard(question) {
+  const output = h("div", { class: "answer", "aria-live": "polite" });
+  const form = h("form", { class: "question-form", "aria-label": question.title });
+  const csv = h("button", { type: "button", class: "secondary" }, "Download CSV");
+  form.append(
+    ...question.parameters.map((param) => field(question, param)),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Run"), csv));
+  form.addEventListener("submit", async (submitted) => {
+    submitted.preventDefault();
+    output.replaceChildren(h("p", { class: "status" }, "Running…"));
+    try {
+      showAnswer(question, await getJSON(urlFor(question, form)), output);
+    } catch (error) {
+      output.replaceChildren(failure(error));
+    }
+  });
+  csv.addEventListener("click", () => {
+    if (form.reportValidity()) downloadCsv(urlFor(question, form), question.name, output);
+  });
+  return h("details", { class: "question", id: `question-${question.name}` },
+    h("summary", {}, h("span", { class: "question-title" }, question.title),
+      h("span", { class: "tags" }, question.tags.join(" · "))),
+    h("p", { class: "description" }, question.description),
+    form, output);
+}
+
+export async function showQuestions(container) {
+  try {
+    const questions = await getJSON("/questions");
+    container.replaceChildren(...questions.map(questionCard));
+  } catch (error) {
+    container.replaceChildren(failure(error));
+  }
+}
