@@ -1,0 +1,276 @@
+"""The page at `/`, in a real browser: Debian's chromium driven by Playwright against a live `salvage-kg serve`.
+
+Playwright's own browser download is never used: the browser is the system's (`apt-get install chromium`, which
+.ci/run does). Without it these tests fail and say so, unless SALVAGE_KG_SKIP_BROWSER=1 is set to skip the
+browser tests on purpose. Screenshots go to test-artifacts/ (or $SALVAGE_KG_ARTEFACTS).
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from kg.answers import DISCLAIMER
+from kg.namespaces import PREFIXES
+
+CHROMIUM = Path(os.environ.get("SALVAGE_KG_CHROMIUM", "/usr/bin/chromium"))
+ARTEFACTS = Path(os.environ.get("SALVAGE_KG_ARTEFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
+# Headless as root in a closed network: no sandbox (Playwright adds --no-sandbox), no GPU, and none of the
+# browser's own calls home, which would fail here and could show as errors.
+CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-default-apps"]
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+WAIT_MS = 20_000
+
+
+# --- plain HTTP ---------------------------------------------------------------------------------------------------
+
+def page_config(html: str) -> dict:
+    found = re.search(r'<script type="application/json" id="page-config">(.*?)</script>', html, re.S)
+    assert found, "the page carries its configuration"
+    return json.loads(found.group(1))
+
+
+def test_page_is_html_with_the_disclaimer(http):
+    response = http.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Evidence, not advice." in response.text
+    assert "not treatment advice" in DISCLAIMER and DISCLAIMER.split("'")[0] in response.text
+
+
+def test_page_prefills_the_graph_prefixes_and_parameter_choices(http):
+    config = page_config(http.get("/").text)
+    assert config["prefixes"] == PREFIXES
+    antigens = {choice["label"]: choice["value"] for choice in config["choices"]["sk:Antigen"]}
+    assert antigens["CD19"] == "sk:CD19"
+    # Every value offered is one the question route accepts.
+    assert http.get("/questions/salvage-options", params={"lost_antigen": antigens["CD22"]}).status_code == 200
+
+
+def test_plain_editor_on_request_and_bad_editor_refused(http):
+    assert page_config(http.get("/", params={"editor": "plain"}).text)["editor"] == "plain"
+    refused = http.get("/", params={"editor": "emacs"})
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid_parameter"
+
+
+@pytest.mark.parametrize(("path", "media_type"), [
+    ("/static/page.js", "text/javascript"),
+    ("/static/page.css", "text/css"),
+])
+def test_static_assets_are_served_with_their_type(http, path, media_type):
+    response = http.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media_type)
+
+
+def test_missing_static_file_is_404(http):
+    assert http.get("/static/no-such-file.js").status_code == 404
+    assert http.get("/static/%2e%2e/page.py").status_code == 404  # never a file outside static/
+
+
+def test_page_stays_out_of_the_api_description(http):
+    assert "/" not in http.get("/openapi.json").json()["paths"]
+
+
+# --- in a browser -------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    if os.environ.get("SALVAGE_KG_SKIP_BROWSER") == "1":
+        pytest.skip("SALVAGE_KG_SKIP_BROWSER=1: browser tests skipped on purpose")
+    if not CHROMIUM.is_file():
+        pytest.fail(f"no browser at {CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run "
+                    "does), point SALVAGE_KG_CHROMIUM at another, or set SALVAGE_KG_SKIP_BROWSER=1 to skip")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Visit:
+    """A page opened in a fresh context, with every console error, page error and requested URL recorded."""
+
+    def __init__(self, browser, url: str, viewport: dict, **options):
+        self.context = browser.new_context(viewport=viewport, accept_downloads=True, **options)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(WAIT_MS)
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.goto(url)
+        self.page.wait_for_selector(".patient img")
+        self.page.wait_for_selector(".question")
+
+    def foreign_requests(self) -> list[str]:
+        local = {"http", "https"}
+        return [url for url in self.requests
+                if urlsplit(url).scheme in local and urlsplit(url).hostname != "127.0.0.1"
+                or urlsplit(url).scheme not in local | {"data", "blob"}]
+
+    def screenshot(self, name: str) -> Path:
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTEFACTS / f"{name}.png"
+        self.page.screenshot(path=path, full_page=True)
+        print(f"screenshot: {path}")
+        return path
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, server):
+    opened = []
+
+    def open_(path: str = "/", viewport: dict = LAPTOP, **options) -> Visit:
+        opened.append(Visit(browser, server.url + path, viewport, **options))
+        return opened[-1]
+
+    yield open_
+    for page in opened:
+        page.close()
+
+
+def run_question(page, name: str):
+    """Open a question, run it from its form with the values it starts with; its answer rows."""
+    card = page.locator(f"#question-{name}")
+    card.locator("summary").click()
+    card.get_by_role("button", name="Run").click()
+    rows = card.locator(".answer tbody tr")
+    rows.first.wait_for()
+    return card, rows
+
+
+def test_page_loads_clean_and_local(visit):
+    seen = visit()
+    seen.page.wait_for_load_state("networkidle")
+    assert seen.page.get_by_text("Evidence, not advice.").first.is_visible()
+    assert seen.errors == []
+    assert seen.requests, "requests are recorded"
+    assert seen.foreign_requests() == []
+
+
+def test_patient_timelines_render_with_sourced_events(visit):
+    seen = visit()
+    plots = seen.page.locator(".patient img")
+    assert plots.count() == 2
+    for index in range(plots.count()):
+        plot = plots.nth(index)
+        plot.scroll_into_view_if_needed()
+        seen.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=plot.element_handle())
+        assert plot.get_attribute("alt").startswith("Swimmer plot of ")
+    patient = seen.page.locator("#patient-pbc-2021")
+    assert "Relapses" in patient.locator("dl").inner_text()
+    patient.locator("summary").click()
+    first = patient.locator(".events li").first
+    assert "five-year-old" in first.locator("blockquote").inner_text()
+    assert "sentence 4" in first.locator(".source").inner_text()
+    assert seen.errors == []
+
+
+def test_question_runs_from_its_form_with_citations_and_csv(visit):
+    seen = visit()
+    card, rows = run_question(seen.page, "salvage-options")
+    assert rows.count() >= 1
+    headers = card.locator("thead th").all_inner_texts()
+    assert "citation" in headers and "doi" in headers
+    assert "Pediatric Blood & Cancer" in card.locator("tbody").inner_text()
+    assert card.locator("tbody a[href='https://doi.org/10.1002/pbc.28980']").count() >= 1
+    assert "not treatment advice" in card.locator(".answer .disclaimer").inner_text()
+    with seen.page.expect_download() as download:
+        card.get_by_role("button", name="Download CSV").click()
+    assert download.value.suggested_filename == "salvage-options.csv"
+    csv = Path(download.value.path()).read_text(encoding="utf-8")
+    assert csv.splitlines()[0].startswith("therapy,therapy_label,")
+    assert len(csv.strip().splitlines()) == rows.count() + 1
+    assert seen.errors == []
+
+
+def test_question_refusal_is_shown(visit):
+    seen = visit()
+    card = seen.page.locator("#question-search-statements")
+    card.locator("summary").click()
+    card.get_by_role("textbox", name="text").fill("x" * 300)
+    card.get_by_role("button", name="Run").click()
+    assert "longer than" in card.get_by_role("alert").inner_text()
+
+
+def test_forms_are_labelled_and_keyboard_usable(visit):
+    seen = visit()
+    page = seen.page
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('main input, main select, main textarea')]
+        .filter(control => !control.closest('.yasgui') && control.labels.length === 0)
+        .map(control => control.id || control.name)""")
+    assert unlabelled == []
+    # From the question's summary: Enter opens it, Tab reaches the text field, Enter submits the form.
+    card = page.locator("#question-search-statements")
+    card.locator("summary").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "q-search-statements-text"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("CAR-T")
+    page.keyboard.press("Enter")
+    card.locator(".answer tbody tr").first.wait_for()
+    assert "CAR-T" in card.locator(".answer tbody").inner_text()
+    seen.screenshot("keyboard-question")
+    assert seen.errors == []
+
+
+def test_sparql_runs_in_yasgui_with_prefixes(visit):
+    seen = visit()
+    page = seen.page
+    editor = page.locator("#sparql .yasqe .CodeMirror")
+    assert editor.count() == 1, "YASGUI is vendored (pip install -e . with npm) and loaded"
+    query = page.evaluate("document.querySelector('#sparql .CodeMirror').CodeMirror.getValue()")
+    for prefix, namespace in PREFIXES.items():
+        assert f"<{namespace}>" in query and f"PREFIX {prefix}:" in query
+    # Highlighted: CodeMirror marks keywords in their own spans.
+    assert page.locator("#sparql .CodeMirror .cm-keyword").count() > 0
+    page.locator("#sparql .yasqe_queryButton").click()
+    results = page.locator("#sparql .yasr tbody tr")
+    results.first.wait_for()
+    assert results.count() >= 1
+    assert "sk:CD19" in page.locator("#sparql .yasr tbody").inner_text()
+    seen.screenshot("sparql-yasgui")
+    assert seen.errors == []
+    assert seen.foreign_requests() == []
+
+
+def test_sparql_runs_in_the_plain_editor(visit):
+    seen = visit("/?editor=plain")
+    page = seen.page
+    box = page.get_by_label("SPARQL query")
+    assert "PREFIX sk:" in box.input_value()
+    box.fill(f"PREFIX sk: <{PREFIXES['sk']}>\nSELECT ?antigen WHERE {{ ?antigen a sk:Antigen }} ORDER BY ?antigen")
+    box.press("Control+Enter")
+    results = page.locator("#sparql tbody tr")
+    results.first.wait_for()
+    assert "sk:CD19" in page.locator("#sparql tbody").inner_text()
+    assert seen.errors == []
+
+
+@pytest.mark.parametrize(("name", "viewport"), [("laptop", LAPTOP), ("phone", PHONE)])
+def test_page_fits_the_screen(visit, name, viewport):
+    seen = visit(viewport=viewport)
+    page = seen.page
+    run_question(page, "salvage-options")
+    page.locator("#patient-pbc-2021 summary").click()
+    page.locator("#sparql .yasqe_queryButton").click()
+    page.locator("#sparql .yasr tbody tr").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    # Wide content (plots, tables, the Sankey) scrolls inside its own box; the page itself never sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert page.get_by_role("link", name="Questions").is_visible()
+    seen.screenshot(f"page-{name}")
+    assert seen.errors == []
+    assert seen.foreign_requests() == []
