@@ -40,12 +40,16 @@ export function failure(error) {
   return h("p", { class: "error", role: "alert" }, String(error.message || error));
 }
 
-/** "P5Y" -> "5 years", "P18M" -> "18 months": the ages the graph states, as people write them. */
-export function duration(iso) {
-  const match = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(iso || "");
-  if (!match) return iso;
-  const parts = [[match[1], "year"], [match[2], "month"], [match[3], "day"]]
-    .filter(([count]) => count !== undefined)
-    .map(([count, unit]) => `${count} ${unit}${count === "1" ? "" : "s"}`);
-  return parts.join(" ") || iso;
+const ISO_DURATION = /\bP(?=\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?\b/g;
+
+/** "P5Y" -> "5 years", "P1Y after transplant" -> "1 year after transplant": durations as people write them. */
+export function duration(text) {
+  if (!text) return text;
+  return text.replace(ISO_DURATION, (whole, ...counts) => {
+    const parts = ["year", "month", "week", "day"]
+      .map((unit, index) => [counts[index], unit])
+      .filter(([count]) => count !== undefined)
+      .map(([count, unit]) => `${count} ${unit}${count === "1" ? "" : "s"}`);
+    return parts.join(" ") || whole;
+  });
 }

@@ -22,18 +22,25 @@ function summary(patient) {
   return h("dl", { class: "facts" }, facts.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
 }
 
-function event(item) {
-  const when = [item.age ? `age ${duration(item.age)}` : null, ...item.timing].filter(Boolean).join("; ");
+/** Where an event's statement comes from: the passage, and the report too when it is not the patient's own. */
+function passage(src, report) {
+  if (src.citation !== report.citation) return source(src);
+  return h("p", { class: "source" }, `Source: ${src.locator || "the report above"}`);
+}
+
+function event(item, report) {
+  const when = [item.age ? `age ${duration(item.age)}` : null, ...item.timing.map(duration)]
+    .filter(Boolean).join("; ");
   return h("li", {},
     h("p", { class: "event-head" }, h("span", { class: "event-type" }, item.type), " ", item.label,
       when ? h("span", { class: "when" }, ` · ${when}`) : null),
     h("blockquote", {}, item.statement),
-    source(item.source));
+    passage(item.source, report));
 }
 
 async function events(patient, details) {
   const timeline = await getJSON(`/patients/${encodeURIComponent(patient.id)}/timeline`);
-  details.append(h("ol", { class: "events" }, timeline.events.map(event)));
+  details.append(h("ol", { class: "events" }, timeline.events.map((item) => event(item, patient.source))));
 }
 
 function card(patient) {

@@ -2,6 +2,12 @@
 import { compact, h } from "./dom.js";
 
 function cell(column, value) {
+  const td = cellContent(column, value);
+  td.dataset.column = column.replaceAll("_", " "); // shown beside the value where rows are stacked (phones)
+  return td;
+}
+
+function cellContent(column, value) {
   if (value === null || value === undefined || value === "") return h("td", { class: "empty" });
   if (Array.isArray(value)) {
     return h("td", {}, value.length ? h("ul", { class: "plain" }, value.map((item) => h("li", {}, text(item)))) : "");
