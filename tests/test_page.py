@@ -58,6 +58,20 @@ def test_plain_editor_on_request_and_bad_editor_refused(http):
     assert refused.status_code == 422 and refused.json()["error"] == "invalid_parameter"
 
 
+def test_without_vendored_yasgui_the_page_says_so_and_offers_the_plain_editor(monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api import page
+    from api.app import create_app
+
+    monkeypatch.setattr(page, "YASGUI", ("vendor/not-installed.js",))
+    with TestClient(create_app()) as client:
+        html = client.get("/").text
+    config = page_config(html)
+    assert config["editor"] == "plain" and config["yasguiMissing"] is True
+    assert "/static/vendor/" not in html
+
+
 @pytest.mark.parametrize(("path", "media_type"), [
     ("/static/page.js", "text/javascript"),
     ("/static/page.css", "text/css"),
