@@ -250,10 +250,17 @@ def test_sparql_runs_in_yasgui_with_prefixes(visit):
         assert f"<{namespace}>" in query and f"PREFIX {prefix}:" in query
     # Highlighted: CodeMirror marks keywords in their own spans.
     assert page.locator("#sparql .CodeMirror .cm-keyword").count() > 0
-    page.locator("#sparql .yasqe_queryButton").click()
+    # From the keyboard: the labelled editor runs its query on Ctrl+Enter, and Tab leaves it (no trap).
+    query_box = page.get_by_role("textbox", name="SPARQL query")
+    query_box.focus()
+    page.keyboard.press("Control+Enter")
     results = page.locator("#sparql .yasr tbody tr")
     results.first.wait_for()
     assert results.count() >= 1
+    query_box.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "BUTTON"  # the editor's own buttons come next
+    assert page.evaluate("document.querySelector('#sparql .CodeMirror').CodeMirror.getValue()") == query
     assert "sk:CD19" in page.locator("#sparql .yasr tbody").inner_text()
     seen.screenshot("sparql-yasgui")
     assert seen.errors == []

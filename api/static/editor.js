@@ -21,8 +21,16 @@ export function startingQuery() {
   return `${lines.join("\n")}\n\n${EXAMPLE}`;
 }
 
+/** CodeMirror's input has no label of its own; give every editor's one, now and in tabs opened later. */
+function labelEditors(container) {
+  for (const input of container.querySelectorAll(".CodeMirror textarea:not([aria-label])")) {
+    input.setAttribute("aria-label", "SPARQL query (Ctrl+Enter runs it, Tab leaves the editor)");
+  }
+}
+
 function yasgui(container) {
   container.classList.add("yasgui-host");
+  new MutationObserver(() => labelEditors(container)).observe(container, { childList: true, subtree: true });
   return new window.Yasgui(container, {
     requestConfig: { endpoint: ENDPOINT, method: "POST" },
     // One endpoint only: no catalogue of public endpoints, nothing remembered from another server or port.
@@ -33,8 +41,9 @@ function yasgui(container) {
     autofocus: false,
     // Completion of property and class names asks a remote vocabulary service, so only the local completers run;
     // prefixCcApi stays null so prefixes complete from YASQE's bundled list.
+    // Tab and Shift+Tab leave the editor, as everywhere else on the page, instead of indenting: no keyboard trap.
     yasqe: { value: startingQuery(), autocompleters: ["prefixes", "variables"], prefixCcApi: null,
-      persistenceId: null, editorHeight: "360px" },
+      persistenceId: null, editorHeight: "360px", extraKeys: { Tab: false, "Shift-Tab": false } },
     yasr: { persistenceId: null },
   });
 }
