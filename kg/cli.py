@@ -70,9 +70,12 @@ def cmd_add_case(args) -> int:
         created = curator.put(case, replace=args.replace)
         print(f"case {case.id} {'added to' if created else 'replaced in'} the store at {args.store}")
         return 0
-    # The bundled cases are the default store's source: check the case with them, then add its file.
-    target = CASES_DIR / f"{case.id}.ttl"
-    curator = curation.Curator(build.build_store(progress=_progress))
+    # The case files are the default store's source: check the case with them, then add its file beside them.
+    folder = Path(args.into)
+    if not folder.is_dir():
+        raise UsageError(f"no folder {folder} to add the case to")
+    target = folder / f"{case.id}.ttl"
+    curator = curation.Curator(build.build_store(case_files(folder), progress=_progress))
     created = curator.put(case, replace=args.replace)
     if media_type == "text/turtle":  # the curator's own file, comments and all
         export.replace_atomically(target, lambda out: shutil.copyfile(path, out))
@@ -215,8 +218,10 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("add-case", help="add a case report (Turtle or JSON-LD) after checking it with the "
                             "whole graph: to the bundled cases, or to an on-disk store")
     p.add_argument("file", help="the case: one source (under source/) and its patients (under patient/)")
-    p.add_argument("--store", metavar="DIR", help="add it to a store written by `build --store` "
-                   "(default: to the bundled cases, kg/cases/)")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--into", metavar="DIR", default=str(CASES_DIR),
+                        help="add its file to this folder of case files (default: the bundled cases, kg/cases/)")
+    target.add_argument("--store", metavar="DIR", help="add it to a store written by `build --store`")
     p.add_argument("--replace", action="store_true", help="replace a case with the same id")
     p.set_defaults(run=cmd_add_case)
 
