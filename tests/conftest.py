@@ -132,6 +132,17 @@ def start_server():
         live.stop()
 
 
+WRITE_TOKEN = "curator-secret"
+
+
+def build_store(directory: Path) -> str:
+    """`salvage-kg build --store` into a folder: a persistent store a server can write to."""
+    store = str(directory / "store")
+    subprocess.run([EXE, "build", "--out", str(directory / "out"), "--store", store], check=True,
+                   capture_output=True, timeout=300)
+    return store
+
+
 @pytest.fixture(scope="session")
 def server(start_server):
     return start_server()

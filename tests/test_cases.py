@@ -11,14 +11,13 @@ import time
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import EXE
+from conftest import EXE, WRITE_TOKEN, build_store
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from kg import synth
 
-TOKEN = "curator-secret"
-WRITE = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"}
+WRITE = {"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "text/turtle"}
 
 
 def cohort(seed: int, patients: int = 2) -> bytes:
@@ -29,17 +28,10 @@ def case_id(seed: int) -> str:
     return f"synthetic-cohort-{seed}"
 
 
-def build_store(directory) -> str:
-    store = str(directory / "store")
-    subprocess.run([EXE, "build", "--out", str(directory / "out"), "--store", store], check=True,
-                   capture_output=True, timeout=300)
-    return store
-
-
 @pytest.fixture(scope="module")
 def writable(start_server, tmp_path_factory):
     store = build_store(tmp_path_factory.mktemp("writable"))
-    live = start_server("--store", store, env={"SALVAGE_KG_WRITE_TOKEN": TOKEN,
+    live = start_server("--store", store, env={"SALVAGE_KG_WRITE_TOKEN": WRITE_TOKEN,
                                                "SALVAGE_KG_MAX_CASE_BYTES": "1000000"})
     live.store = store
     return live
@@ -71,7 +63,7 @@ def test_without_a_token_configured_writes_are_disabled_and_say_so(http):
 
 
 def test_a_server_holding_its_graph_in_memory_refuses_writes_with_the_reason(start_server):
-    live = start_server(env={"SALVAGE_KG_WRITE_TOKEN": TOKEN})
+    live = start_server(env={"SALVAGE_KG_WRITE_TOKEN": WRITE_TOKEN})
     response = httpx.put(live.url + f"/cases/{case_id(102)}", content=cohort(102), headers=WRITE)
     assert response.status_code == 403
     assert "--store" in response.json()["message"]
@@ -247,7 +239,7 @@ def test_readers_keep_being_answered_during_a_write(client, writable):
 
 def test_a_committed_case_survives_a_restart(start_server, tmp_path):
     store = build_store(tmp_path)
-    first = start_server("--store", store, env={"SALVAGE_KG_WRITE_TOKEN": TOKEN})
+    first = start_server("--store", store, env={"SALVAGE_KG_WRITE_TOKEN": WRITE_TOKEN})
     assert httpx.post(first.url + "/cases", content=cohort(140), headers=WRITE, timeout=60).status_code == 201
     first.stop()
     second = start_server("--store", store)  # read-only this time: no token

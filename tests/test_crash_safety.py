@@ -13,8 +13,9 @@ import time
 
 import httpx
 import pyoxigraph as ox
+from conftest import WRITE_TOKEN, build_store
 from rdflib import Graph
-from test_cases import TOKEN, WRITE, build_store, case_id, cohort
+from test_cases import WRITE, case_id, cohort
 
 from kg import rules, validate
 from kg.namespaces import case_graph, derived_graph
@@ -49,7 +50,7 @@ def test_a_write_killed_midway_leaves_the_store_before_or_after(start_server, tm
     url = f"/cases/{case_id(SEED)}"
 
     def start():
-        return start_server("--store", store, "--query-workers", "1", env={"SALVAGE_KG_WRITE_TOKEN": TOKEN})
+        return start_server("--store", store, "--query-workers", "1", env={"SALVAGE_KG_WRITE_TOKEN": WRITE_TOKEN})
 
     live = start()
     started = time.monotonic()
