@@ -290,7 +290,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--query-workers", type=int, default=2, metavar="N",
                    help="processes that run /sparql queries (default 2)")
     p.add_argument("--store", metavar="DIR",
-                   help="serve a store written by `build --store`, opened read-only (default: build in memory)")
+                   help="serve a store written by `build --store`, opened read-only; read-write, accepting "
+                   "/cases writes, when SALVAGE_KG_WRITE_TOKEN is set (default: build in memory)")
     p.add_argument("--sparql-endpoint", metavar="URL",
                    help="serve a remote SPARQL 1.1 store loaded with `load` (its query URL)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
