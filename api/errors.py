@@ -22,22 +22,26 @@ class Problem(BaseModel):
 class Refused(Exception):
     """Raised by routes: an HTTP status, a short error kind and the reason."""
 
-    def __init__(self, status: int, error: str, message: str, headers: dict | None = None):
+    def __init__(self, status: int, error: str, message: str, headers: dict | None = None,
+                 details: dict | None = None):
         self.status = status
         self.error = error
         self.message = message
         self.headers = headers
+        self.details = details or {}  # more fields for the body, e.g. the list of SHACL violations
 
 
-def problem(request: Request, status: int, error: str, message: str, headers: dict | None = None) -> JSONResponse:
+def problem(request: Request, status: int, error: str, message: str, headers: dict | None = None,
+            details: dict | None = None) -> JSONResponse:
     log.info("refused %s %s -> %d %s: %s", request.method, request.url.path, status, error, message)
-    return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
+    return JSONResponse({"error": error, "message": message, **(details or {})}, status_code=status,
+                        headers=headers)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
-        return problem(request, exc.status, exc.error, exc.message, exc.headers)
+        return problem(request, exc.status, exc.error, exc.message, exc.headers, exc.details)
 
     @app.exception_handler(ParameterError)
     async def bad_parameter(request: Request, exc: ParameterError):

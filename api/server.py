@@ -2,6 +2,7 @@
 
 import logging
 import os
+import sys
 
 import uvicorn
 
@@ -9,6 +10,12 @@ from api.settings import Settings
 
 
 def serve(args) -> int:
+    from_env = Settings.from_env()  # what has no command-line flag: the write token, the case size limit
+    if from_env.write_token and args.store and args.workers > 1:
+        # RocksDB lets one process write a store: several uvicorn processes could not all open it.
+        print("error: a server that accepts writes runs as one process; drop --workers "
+              "(--query-workers still runs SPARQL in parallel)", file=sys.stderr)
+        return 2
     settings = Settings(
         query_timeout=args.query_timeout,
         max_query_length=args.max_query_length,
@@ -17,6 +24,8 @@ def serve(args) -> int:
         cors_origins=tuple(args.cors_origin),
         store=args.store,
         sparql_endpoint=args.sparql_endpoint,
+        write_token=from_env.write_token,
+        max_case_bytes=from_env.max_case_bytes,
     )
     os.environ.update(settings.to_env())  # each uvicorn worker process reads the same settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -18,6 +18,10 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; "*" for any
     store: str | None = None  # an on-disk store written by `build --store`, opened read-only; None: build in memory
     sparql_endpoint: str | None = None  # a remote SPARQL 1.1 store loaded with `salvage-kg load`
+    # Writes (/cases) need this bearer token; unset: writes are refused. Read from the environment only, never
+    # from the command line, where other users of the machine could see it.
+    write_token: str | None = None
+    max_case_bytes: int = 50_000_000  # size of a case file accepted by POST/PUT /cases
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -30,6 +34,8 @@ class Settings:
             cors_origins=tuple(o for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o),
             store=env.get(PREFIX + "STORE") or None,
             sparql_endpoint=env.get(PREFIX + "SPARQL_ENDPOINT") or None,
+            write_token=env.get(PREFIX + "WRITE_TOKEN") or None,
+            max_case_bytes=int(env.get(PREFIX + "MAX_CASE_BYTES", cls.max_case_bytes)),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -41,4 +47,5 @@ class Settings:
             PREFIX + "CORS_ORIGINS": ",".join(self.cors_origins),
             PREFIX + "STORE": self.store or "",
             PREFIX + "SPARQL_ENDPOINT": self.sparql_endpoint or "",
+            PREFIX + "MAX_CASE_BYTES": str(self.max_case_bytes),
         }

@@ -64,14 +64,26 @@ def _wait_http(url: str, seconds: float = 300) -> None:
 
 # --- rdflib's engine, in a process that can be killed at the limit --------------------------------------------
 
+RDFLIB_MEMORY_GB = 8  # rdflib holds ~1.3 GB per million triples; 100,000 patients would not fit this machine
+
+
 def _rdflib_worker(connection, dump: str) -> None:
+    import resource
+
     from rdflib import Dataset
 
     from kg.engines import RdflibEngine
     from kg.knowledge_graph import KnowledgeGraph
 
+    # Past the cap rdflib stops with MemoryError, rather than the kernel's OOM killer taking other processes.
+    cap = RDFLIB_MEMORY_GB * 1024**3
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     dataset = Dataset(default_union=True)
-    dataset.parse(dump, format="nquads")
+    try:
+        dataset.parse(dump, format="nquads")
+    except MemoryError:
+        connection.send(f"> {RDFLIB_MEMORY_GB} GB to load")
+        return
     graph = KnowledgeGraph(None, RdflibEngine(dataset))
     connection.send("ready")
     while True:
@@ -90,7 +102,10 @@ def _rdflib_times(dump: str, questions: dict, repeat: int, limit: float) -> dict
             if not connection.poll(max(limit * 10, 120)):
                 worker.kill()
                 return dict.fromkeys(questions, f"> {max(limit * 10, 120):g} s to load")
-            connection.recv()
+            status = connection.recv()
+            if status != "ready":
+                worker.join()
+                return dict.fromkeys(questions, status)
         connection.send((name, params, repeat))
         if connection.poll(limit * (repeat + 1)):
             results[name] = connection.recv()

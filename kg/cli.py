@@ -2,13 +2,17 @@
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
 
-from kg import build, export, stores, synth
+import pyoxigraph as ox
+
+from kg import build, curation, export, stores, synth
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
+from kg.namespaces import PREFIXES
 from kg.parameters import ParameterError
-from kg.paths import case_files
+from kg.paths import CASES_DIR, case_files
 from kg.questions import catalogue
 from kg.remote import RemoteEngine, RemoteStoreError
 from kg.validate import ValidationError
@@ -54,6 +58,31 @@ def cmd_validate(args) -> int:
     # Extra files are checked together with the bundled cases, as they would be served.
     build.build_store(case_files() + _existing(args.files), progress=_progress)
     print("conforms: the graph satisfies every shape in ontology/shapes.ttl")
+    return 0
+
+
+def cmd_add_case(args) -> int:
+    [path] = _existing([args.file])
+    media_type = "application/ld+json" if path.suffix in (".jsonld", ".json") else "text/turtle"
+    case = curation.read_case(path.read_bytes(), media_type)
+    if args.store:
+        curator = curation.Curator(stores.open_writable(Path(args.store)), Path(args.store))
+        created = curator.put(case, replace=args.replace)
+        print(f"case {case.id} {'added to' if created else 'replaced in'} the store at {args.store}")
+        return 0
+    # The case files are the default store's source: check the case with them, then add its file beside them.
+    folder = Path(args.into)
+    if not folder.is_dir():
+        raise UsageError(f"no folder {folder} to add the case to")
+    target = folder / f"{case.id}.ttl"
+    curator = curation.Curator(build.build_store(case_files(folder), progress=_progress))
+    created = curator.put(case, replace=args.replace)
+    if media_type == "text/turtle":  # the curator's own file, comments and all
+        export.replace_atomically(target, lambda out: shutil.copyfile(path, out))
+    else:
+        export.replace_atomically(target, lambda out: ox.serialize(case.triples, out, ox.RdfFormat.TURTLE,
+                                                                   prefixes=PREFIXES))
+    print(f"case {case.id} {'added' if created else 'replaced'}: {target}")
     return 0
 
 
@@ -186,6 +215,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="extra case files (Turtle) to check with the bundled cases")
     p.set_defaults(run=cmd_validate)
 
+    p = commands.add_parser("add-case", help="add a case report (Turtle or JSON-LD) after checking it with the "
+                            "whole graph: to the bundled cases, or to an on-disk store")
+    p.add_argument("file", help="the case: one source (under source/) and its patients (under patient/)")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--into", metavar="DIR", default=str(CASES_DIR),
+                        help="add its file to this folder of case files (default: the bundled cases, kg/cases/)")
+    target.add_argument("--store", metavar="DIR", help="add it to a store written by `build --store`")
+    p.add_argument("--replace", action="store_true", help="replace a case with the same id")
+    p.set_defaults(run=cmd_add_case)
+
     p = commands.add_parser("questions", help="list the named questions")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(run=cmd_questions)
@@ -251,7 +290,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--query-workers", type=int, default=2, metavar="N",
                    help="processes that run /sparql queries (default 2)")
     p.add_argument("--store", metavar="DIR",
-                   help="serve a store written by `build --store`, opened read-only (default: build in memory)")
+                   help="serve a store written by `build --store`, opened read-only; read-write, accepting "
+                   "/cases writes, when SALVAGE_KG_WRITE_TOKEN is set (default: build in memory)")
     p.add_argument("--sparql-endpoint", metavar="URL",
                    help="serve a remote SPARQL 1.1 store loaded with `load` (its query URL)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
@@ -267,7 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ParameterError, UnknownQuestion, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (ValidationError, build.CaseFileError, FileNotFoundError, RemoteStoreError) as exc:
+    except curation.CaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for violation in exc.violations:
+            print(f"  - {violation}", file=sys.stderr)
+        return 1
+    except (ValidationError, build.CaseFileError, FileNotFoundError, RemoteStoreError, stores.StoreInUse) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -11,11 +11,11 @@ from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset
+from rdflib import Dataset, URIRef
 
 from kg import build
 from kg.answers import Answer, to_python
-from kg.engines import Engine, OxigraphEngine, RdflibEngine, rdflib_dataset
+from kg.engines import Engine, OxigraphEngine, RdflibEngine, rdflib_dataset, to_oxigraph
 from kg.parameters import Choice, choices_from_rows, expand, match, resolve
 from kg.paths import QUERIES_DIR
 from kg.questions import Question, catalogue, load_question
@@ -111,6 +111,11 @@ class KnowledgeGraph:
         columns, rows = self.engine.select(_internal(name).text)
         return Answer(question=name, parameters={}, columns=tuple(columns),
                       rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)} for row in rows))
+
+    def case_triples(self, graph_iri: str) -> list[ox.Triple]:
+        """The statements of one case's named graph, as its curator wrote them."""
+        _, rows = self.engine.select(_internal("case-triples").text, {"graph": URIRef(graph_iri)})
+        return [ox.Triple(*(to_oxigraph(term) for term in row[:3])) for row in rows]
 
     def rdflib_graph(self) -> Dataset:
         """Every graph (ontology, cases, derived) as an rdflib Dataset; its default graph is their union."""

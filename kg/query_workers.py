@@ -11,6 +11,8 @@ import os
 import queue
 import signal
 import threading
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -156,6 +158,7 @@ _CONTEXT = multiprocessing.get_context("spawn")  # never fork a process that run
 
 class _Worker:
     def __init__(self, load: tuple[str, str]):
+        self.load = load
         self.connection, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(target=_worker_main, args=(child, load), daemon=True,
                                         name="salvage-kg-query-worker")
@@ -172,41 +175,78 @@ class _Worker:
 
 
 class QueryWorkers:
-    """A fixed number of worker processes; a query waits for a free one, runs, and is killed at the limit."""
+    """A fixed number of worker processes; a query waits for a free one, runs, and is killed at the limit.
 
-    def __init__(self, load: tuple[str, str], size: int = 2, timeout: float = 10.0):
+    `retired(load)` is called once no worker reads a copy of the graph that `reload` replaced.
+    """
+
+    def __init__(self, load: tuple[str, str], size: int = 2, timeout: float = 10.0,
+                 retired: Callable[[str], None] = lambda location: None):
         self.load = load
         self.timeout = timeout
+        self.retired = retired
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
+        self._readers: Counter[tuple[str, str]] = Counter()
         self._closed = False
         for _ in range(size):
-            self._idle.put(_Worker(load))
+            self._idle.put(self._start(load))
         self.size = size
+
+    def _start(self, load: tuple[str, str]) -> _Worker:
+        worker = _Worker(load)
+        with self._lock:
+            self._readers[load] += 1
+        return worker
+
+    def _stop(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._readers[worker.load] -= 1
+            unread = self._readers[worker.load] == 0 and worker.load != self.load
+        if unread:
+            self.retired(worker.load[1])
+
+    def reload(self, load: tuple[str, str]) -> None:
+        """Answer later queries from a new copy of the graph; queries running now finish on the old one."""
+        fresh = [self._start(load) for _ in range(self.size)]  # ready before the swap: readers never wait
+        with self._lock:
+            self.load = load
+            stale = []
+            while not self._idle.empty():
+                stale.append(self._idle.get_nowait())
+            for worker in fresh:
+                self._idle.put(worker)
+        for worker in stale:
+            self._stop(worker)
 
     def run(self, request: QueryRequest) -> QueryResult:
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise QueryError("busy", f"all {self.size} query workers stayed busy for {self.timeout:g} s") from None
-        replacement = worker
+        alive = True
         try:
             worker.connection.send(request)
             if not worker.connection.poll(self.timeout):
-                worker.kill()
-                replacement = None
+                self._stop(worker)
+                alive = False
                 raise QueryError("timeout", f"the query ran longer than the limit of {self.timeout:g} s "
                                             "and was stopped")
             status, payload = worker.connection.recv()
         except (EOFError, OSError, BrokenPipeError):
-            worker.kill()
-            replacement = None
+            self._stop(worker)
+            alive = False
             raise QueryError("timeout", "the query worker stopped unexpectedly") from None
         finally:
-            if replacement is None and not self._closed:
-                replacement = _Worker(self.load)
-            if replacement is not None:
-                self._idle.put(replacement)
+            if worker.load != self.load:
+                # A write replaced the copy it reads while it ran; `reload` has already started its successor.
+                if alive:
+                    self._stop(worker)
+            elif alive:
+                self._idle.put(worker)
+            elif not self._closed:
+                self._idle.put(self._start(self.load))
         if status == "ok":
             return payload
         kind, message, offered = payload
@@ -216,6 +256,6 @@ class QueryWorkers:
         self._closed = True
         while True:
             try:
-                self._idle.get_nowait().kill()
+                self._stop(self._idle.get_nowait())
             except queue.Empty:
                 return

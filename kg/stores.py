@@ -1,7 +1,8 @@
 """Where the built graph lives: in memory (the default; nothing to set up) or on disk.
 
 An on-disk store is written once by `salvage-kg build --store DIR` and then opened read-only, so that several
-server processes share one copy instead of each holding its own in memory.
+server processes share one copy instead of each holding its own in memory. A server that accepts writes opens
+it read-write (RocksDB lets one process do that at a time) and gives its query workers snapshots instead.
 """
 
 import shutil
@@ -27,9 +28,56 @@ def write_on_disk(store: ox.Store, directory: Path, progress: Callable[[str], No
     return directory
 
 
-def open_read_only(directory: Path) -> ox.Store:
-    """Open a store written by `build --store`; a clear error if there is none."""
+def _existing(directory: Path) -> Path:
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"no store at {directory}: write one with `salvage-kg build --store {directory}`")
-    return ox.Store.read_only(str(directory))
+    return directory
+
+
+def open_read_only(directory: Path) -> ox.Store:
+    """Open a store written by `build --store`; a clear error if there is none."""
+    return ox.Store.read_only(str(_existing(directory)))
+
+
+class StoreInUse(OSError):
+    """Another process (a server started with a write token?) holds the store open for writing."""
+
+
+def open_writable(directory: Path) -> ox.Store:
+    """Open a store written by `build --store` for writing; only one process at a time may."""
+    directory = _existing(directory)
+    try:
+        return ox.Store(str(directory))
+    except OSError as exc:
+        if "lock" in str(exc).lower():
+            raise StoreInUse(f"the store at {directory} is open for writing in another process (a server "
+                             "accepting writes?): send the case there with POST /cases") from None
+        raise
+
+
+class Snapshots:
+    """Read-only copies of a writable store for the query workers, one per committed state.
+
+    A checkpoint shares the store's files through hard links, so taking one is cheap; each is removed once no
+    worker reads it any more.
+    """
+
+    def __init__(self, directory: Path):
+        self.root = Path(directory).with_name(Path(directory).name + ".snapshots")
+        shutil.rmtree(self.root, ignore_errors=True)  # left by a server that was killed
+        self.root.mkdir()
+        self._taken = 0
+
+    def take(self, store: ox.Store) -> str:
+        self._taken += 1
+        path = self.root / str(self._taken)
+        store.backup(str(path))
+        return str(path)
+
+    @staticmethod
+    def discard(path: str) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,5 +1,6 @@
 """Shared fixtures: the graph is built once per test session, on both engines; a live server when asked."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -81,7 +82,7 @@ class LiveServer:
 
     QUERY_TIMEOUT = 2.0
 
-    def __init__(self, *extra: str):
+    def __init__(self, *extra: str, env: dict[str, str] | None = None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # A file, not a pipe: a pipe nobody reads fills up and the server blocks writing its access log.
@@ -91,7 +92,7 @@ class LiveServer:
             [EXE, "serve", "--port", str(self.port), "--query-timeout", str(self.QUERY_TIMEOUT),
              "--max-query-length", "20000", "--max-result-bytes", "200000", "--query-workers", "2",
              "--cors-origin", "http://localhost:3000", *extra],
-            stdout=self._log, stderr=subprocess.STDOUT,
+            stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
 
     def wait(self, seconds: float = 60.0) -> None:
@@ -120,8 +121,8 @@ def start_server():
     """Start extra servers with more command-line options; each is stopped at the end of the session."""
     started = []
 
-    def start(*extra: str) -> LiveServer:
-        live = LiveServer(*extra)
+    def start(*extra: str, env: dict[str, str] | None = None) -> LiveServer:
+        live = LiveServer(*extra, env=env)
         started.append(live)
         live.wait()
         return live
@@ -129,6 +130,17 @@ def start_server():
     yield start
     for live in started:
         live.stop()
+
+
+WRITE_TOKEN = "curator-secret"
+
+
+def build_store(directory: Path) -> str:
+    """`salvage-kg build --store` into a folder: a persistent store a server can write to."""
+    store = str(directory / "store")
+    subprocess.run([EXE, "build", "--out", str(directory / "out"), "--store", store], check=True,
+                   capture_output=True, timeout=300)
+    return store
 
 
 @pytest.fixture(scope="session")

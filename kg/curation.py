@@ -1,0 +1,181 @@
+"""Adding, replacing and removing cases in a persistent store: all or nothing, checked against the whole graph.
+
+A case is one report: one source node (under source/) and the patients it describes (under patient/), written
+in Turtle or JSON-LD. It lives in its own named graph (graph/case/ID, ID being the source's local name).
+
+Every change is tried first on a scratch copy of the store (a RocksDB checkpoint: hard links, so cheap even for
+a large store): the case is swapped in, the derivation rules are re-run and the SHACL shapes are checked over
+the whole graph. Only a change that conforms is committed, and it is committed as one SPARQL Update, which
+Oxigraph applies in a single transaction: a reader, a restart or a killed process sees the graph as it was
+before or as it is after, never in between. Changes are serialised by one lock per store.
+"""
+
+import re
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg import rules, validate
+from kg.namespaces import GRAPH, PATIENT, SOURCE, case_graph, derived_graph
+from kg.validate import Violation
+
+CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+MEDIA_TYPES = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD}
+_CASE_GRAPHS = str(GRAPH["case/"])
+
+
+class CaseError(ValueError):
+    """A change that is refused; `kind` says why: syntax, invalid, conflict, not_found or rejected."""
+
+    def __init__(self, kind: str, message: str, violations: list[Violation] | None = None):
+        self.kind = kind
+        self.violations = violations or []
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    triples: tuple[ox.Triple, ...]
+
+    @property
+    def graph(self) -> ox.NamedNode:
+        return ox.NamedNode(str(case_graph(self.id)))
+
+
+def read_case(data: bytes, media_type: str = "text/turtle") -> Case:
+    """Parse a case file and check it describes exactly one source and only that source's patients."""
+    rdf_format = MEDIA_TYPES.get(media_type)
+    if rdf_format is None:
+        raise CaseError("syntax", f"a case is sent as {' or '.join(MEDIA_TYPES)}, not {media_type}")
+    try:
+        # No base IRI: a relative IRI in a case is a mistake, not something to resolve against our address.
+        quads = list(ox.parse(data, rdf_format, without_named_graphs=True))
+    except (SyntaxError, ValueError) as exc:
+        raise CaseError("syntax", f"not valid {rdf_format.name}: {exc}") from None
+    if not quads:
+        raise CaseError("invalid", "the case holds no statements")
+    subjects = {quad.subject for quad in quads if isinstance(quad.subject, ox.NamedNode)}
+    sources = sorted(s.value for s in subjects if s.value.startswith(str(SOURCE)))
+    if len(sources) != 1:
+        raise CaseError("invalid", f"a case describes exactly one source (an IRI under {SOURCE}); "
+                                   f"this one describes {len(sources)}")
+    case_id = sources[0][len(str(SOURCE)):]
+    if not re.match(CASE_ID, case_id):
+        raise CaseError("invalid", f"the source's name {case_id!r} cannot name a case: use letters, digits, "
+                                   "'.', '_' and '-' (at most 100)")
+    strangers = sorted(s.value for s in subjects if s.value != sources[0] and not s.value.startswith(str(PATIENT)))
+    if strangers:
+        # Anything else (ontology terms, agents, other sources) belongs to the ontology or to another case.
+        raise CaseError("invalid", "a case may describe only its source and its patients (under "
+                                   f"{PATIENT}); it also describes {', '.join(strangers[:5])}")
+    return Case(case_id, tuple(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
+
+
+def _ntriples(triples) -> str:
+    # pyoxigraph writes each term in N-Triples, whose escaping is also valid inside SPARQL Update data.
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8") if triples else ""
+
+
+def _in_graph(graph: ox.NamedNode, triples) -> str:
+    return f"GRAPH <{graph.value}> {{\n{_ntriples(triples)}}}\n"
+
+
+class Curator:
+    """Writes cases into one store opened read-write; `committed` is called after each commit.
+
+    `directory` is where an on-disk store lives (its scratch copies go beside it); None for one in memory.
+    """
+
+    def __init__(self, store: ox.Store, directory: Path | None = None, committed: Callable[[], None] = lambda: None):
+        self.store = store
+        self.directory = Path(directory) if directory else None
+        self.committed = committed
+        self._lock = threading.Lock()
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def case_ids(self) -> list[str]:
+        return sorted(graph.value[len(_CASE_GRAPHS):] for graph in self.store.named_graphs()
+                      if isinstance(graph, ox.NamedNode) and graph.value.startswith(_CASE_GRAPHS))
+
+    def exists(self, case_id: str) -> bool:
+        return ox.NamedNode(str(case_graph(case_id))) in set(self.store.named_graphs())
+
+    # --- writing ---------------------------------------------------------------------------------------------
+
+    def put(self, case: Case, *, replace: bool = True) -> bool:
+        """Add a case, or replace the one with its id; True when it is new. Raises CaseError."""
+        with self._lock:
+            existed = self.exists(case.id)
+            if existed and not replace:
+                raise CaseError("conflict", f"case {case.id!r} exists; replace it with PUT /cases/{case.id}")
+            self._check_patients_are_its_own(case)
+            insert = _in_graph(case.graph, case.triples)
+            change = f"DROP SILENT GRAPH <{case.graph.value}> ;\nINSERT DATA {{\n{insert}}}"
+            self._commit(change)
+            return not existed
+
+    def delete(self, case_id: str) -> None:
+        with self._lock:
+            if not self.exists(case_id):
+                raise CaseError("not_found", f"no case {case_id!r}; known: {', '.join(self.case_ids())}")
+            self._commit(f"DROP GRAPH <{case_graph(case_id)}>")
+
+    def _check_patients_are_its_own(self, case: Case) -> None:
+        patients = {t.subject for t in case.triples if isinstance(t.subject, ox.NamedNode)
+                    and t.subject.value.startswith(str(PATIENT))}
+        for patient in patients:
+            for quad in self.store.quads_for_pattern(patient, None, None, None):
+                graph = quad.graph_name
+                if graph != case.graph and isinstance(graph, ox.NamedNode) and graph.value.startswith(_CASE_GRAPHS):
+                    raise CaseError("conflict", f"{patient.value} is described by case "
+                                                f"{graph.value[len(_CASE_GRAPHS):]!r}, not by this one")
+
+    def _commit(self, change: str) -> None:
+        """Try the change with fresh derived facts on a scratch copy; commit it with them if all shapes hold."""
+        derived_now = self._derived(self.store)
+        scratch_dir = self.directory.with_name(self.directory.name + ".scratch") if self.directory else None
+        try:
+            scratch = self._scratch_copy(scratch_dir)
+            scratch.update(change)
+            rules.derive(scratch)
+            violations = validate.violations_in_store(scratch)
+            derived_then = self._derived(scratch)
+            del scratch  # close it before its files go
+        finally:
+            if scratch_dir:
+                shutil.rmtree(scratch_dir, ignore_errors=True)
+        if violations:
+            raise CaseError("rejected", f"the graph would violate {len(violations)} SHACL constraint(s); "
+                                        "nothing was written", violations)
+        # Derived facts name events by IRI and hold no blank nodes, so they can be compared and written as data.
+        removed = "".join(_in_graph(g, derived_now[g] - derived_then.get(g, set())) for g in derived_now)
+        added = "".join(_in_graph(g, derived_then[g] - derived_now.get(g, set())) for g in derived_then)
+        self.store.update(f"{change} ;\nDELETE DATA {{\n{removed}}} ;\nINSERT DATA {{\n{added}}}")
+        self.committed()
+
+    def _scratch_copy(self, directory: Path | None) -> ox.Store:
+        if directory is None:
+            scratch = ox.Store()
+            scratch.bulk_extend(self.store)
+            return scratch
+        shutil.rmtree(directory, ignore_errors=True)  # left by a process killed while checking
+        self.store.backup(str(directory))
+        return ox.Store(str(directory))
+
+    @staticmethod
+    def _derived(store: ox.Store) -> dict[ox.NamedNode, set[ox.Triple]]:
+        found = {}
+        for rule in rules.rules():
+            graph = ox.NamedNode(str(derived_graph(rule.name)))
+            quads = store.quads_for_pattern(None, None, None, graph)
+            triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+            if any(isinstance(term, ox.BlankNode) for t in triples for term in t):
+                raise RuntimeError(f"rule {rule.name} derived a blank node: its facts could not be updated as data")
+            found[graph] = triples
+        return found
