@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
-from api import errors, pathways, patients, questions, salvage, sparql
+from api import encoding, errors, pathways, patients, questions, salvage, sparql
 from api.settings import Settings
 from kg import stores
 from kg.knowledge_graph import KnowledgeGraph
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(app.state.settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["*"])
     errors.install(app)
+    app.add_middleware(encoding.RequireUtf8)
     app.include_router(sparql.router)
     app.include_router(questions.question_routes())
     app.include_router(questions.router)
