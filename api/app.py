@@ -20,7 +20,9 @@ from api import encoding, errors, pathways, patients, questions, salvage, sparql
 from api.settings import Settings
 from kg import stores
 from kg.knowledge_graph import KnowledgeGraph
+from kg.parameters import expand
 from kg.query_workers import QueryWorkers
+from kg.questions import catalogue
 from kg.remote import RemoteEngine, RemoteQueries
 
 log = logging.getLogger("salvage_kg.api")
@@ -68,8 +70,16 @@ async def lifespan(app: FastAPI):
         workers = QueryWorkers(load, size=settings.query_workers, timeout=settings.query_timeout)
     app.state.graph = graph
     app.state.workers = workers
-    app.state.graph_names = [row["graph"] for row in graph.ask_internal("named-graphs").rows]
+    if graph.store is not None:
+        # The store lists its graphs directly; the SPARQL look-up scans every quad (17 s at 2M quads).
+        app.state.graph_names = sorted(name.value for name in graph.store.named_graphs())
+    else:
+        app.state.graph_names = [row["graph"] for row in graph.ask_internal("named-graphs").rows]
     app.state.quads = len(graph.store) if graph.store is not None else None
+    # Each parameter range's accepted names are looked up once (seconds at 10,000 patients): here, rather than
+    # by the first clients, all at the same time.
+    for range_name in sorted({p.range for q in catalogue().values() for p in q.params if p.range}):
+        graph.choices(expand(range_name))
     log.info("serving %s quads in %d named graphs", app.state.quads, len(app.state.graph_names))
     try:
         yield
