@@ -254,7 +254,7 @@ def parser() -> argparse.ArgumentParser:
                    help="synthetic patients beside the bundled cases (default 10000; 0: the bundled cases only)")
     p.add_argument("--users", type=_positive, default=50, help="concurrent clients (default 50)")
     p.add_argument("--duration", type=float, default=60.0, metavar="SECONDS", help="default 60")
-    p.add_argument("--workers", type=_positive, default=1, help="server processes (serve --workers; default 1)")
+    p.add_argument("--workers", type=_positive, default=2, help="server processes (serve --workers; default 2)")
     p.add_argument("--query-workers", type=_positive, default=2, metavar="N", help="serve --query-workers (default 2)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--cache", default="build/load", metavar="DIR",

@@ -21,6 +21,8 @@ import httpx
 
 BIN = Path(sys.executable).parent
 SK = "https://w3id.org/salvage-kg/ontology#"
+LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 
 
 def cached_store(patients: int, seed: int, cache: Path, progress) -> Path | None:
@@ -62,8 +64,8 @@ def request_mix(base_url: str, seed: int, samples: int = 200) -> list[dict]:
         rows = client.get("/sparql", params={"query": f"SELECT ?p WHERE {{ ?p a <{SK}Patient> }}"},
                           headers={"Accept": "text/csv"}).raise_for_status().text.splitlines()[1:]
         therapies = client.get("/sparql", params={"query": (
-            f"SELECT DISTINCT ?label WHERE {{ ?a <{SK}agent> ?t . ?t <http://www.w3.org/2000/01/rdf-schema#label> "
-            "?label }")}, headers={"Accept": "text/csv"}).raise_for_status().text.splitlines()[1:]
+            f"SELECT DISTINCT ?label WHERE {{ ?a <{SK}agent> ?t . ?t a/{SUBCLASS}* <{SK}TherapyAgent> ; "
+            f"{LABEL} ?label }}")}, headers={"Accept": "text/csv"}).raise_for_status().text.splitlines()[1:]
     patients = rng.sample(rows, min(samples, len(rows)))
     mix = []
     for patient in patients:
@@ -78,8 +80,7 @@ def request_mix(base_url: str, seed: int, samples: int = 200) -> list[dict]:
     mix += [
         _get("/questions"),
         _get("/sparql", {"query": f"ASK {{ ?x <{SK}antigen> <{SK}CD19> }}"}, "application/sparql-results+json"),
-        _get("/sparql", {"query": f"SELECT ?label WHERE {{ <{SK}CD22> <http://www.w3.org/2000/01/rdf-schema#label> "
-                                  "?label }"}, "text/csv"),
+        _get("/sparql", {"query": f"SELECT ?label WHERE {{ <{SK}CD22> {LABEL} ?label }}"}, "text/csv"),
         _get("/health"),
     ] * (len(patients) // 20 or 1)
     return mix
@@ -153,7 +154,7 @@ def _free_port() -> int:
     return free()
 
 
-def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1, workers: int = 1,
+def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1, workers: int = 2,
         query_workers: int = 2, cache: Path = Path("build/load"), progress=print) -> dict:
     from kg.bench import _wait_http
 
