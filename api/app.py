@@ -12,12 +12,13 @@ import tempfile
 from contextlib import asynccontextmanager
 
 import pyoxigraph as ox
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
 from api import encoding, errors, pathways, patients, questions, salvage, sparql
 from api.settings import Settings
+from api.single_values import refuse_repeats
 from kg import stores
 from kg.knowledge_graph import KnowledgeGraph
 from kg.parameters import expand
@@ -102,12 +103,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET", "POST"], allow_headers=["*"])
     errors.install(app)
     app.add_middleware(encoding.RequireUtf8)
-    app.include_router(sparql.router)
-    app.include_router(questions.question_routes())
-    app.include_router(questions.router)
-    app.include_router(salvage.router)
-    app.include_router(patients.router)
-    app.include_router(pathways.router)
+    app.include_router(sparql.router)  # refuses a repeated query= itself, as the SPARQL protocol's 400
+    once = [Depends(refuse_repeats)]
+    app.include_router(questions.question_routes(), dependencies=once)
+    app.include_router(questions.router, dependencies=once)
+    app.include_router(salvage.router, dependencies=once)
+    app.include_router(patients.router, dependencies=once)
+    app.include_router(pathways.router, dependencies=once)
 
     @app.get("/health", response_model=Health, tags=["service"], summary="Liveness and size of the graph")
     async def health(request: Request) -> Health:
