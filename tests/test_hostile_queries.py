@@ -34,6 +34,14 @@ def nested(depth: int) -> str:
     return "SELECT * WHERE " + "{" * depth + "?s ?p ?o" + "}" * depth + " LIMIT 1"
 
 
+def doubling(levels: int) -> str:
+    """A string that doubles at each nested level: 8 bytes times 2**levels of memory, unless stopped."""
+    query = 'SELECT ?x0 WHERE { BIND("xxxxxxxx" AS ?x0) }'
+    for level in range(1, levels + 1):
+        query = f"SELECT ?x{level} WHERE {{ {{ {query} }} BIND(CONCAT(?x{level - 1}, ?x{level - 1}) AS ?x{level}) }}"
+    return f"SELECT (STRLEN(?x{levels}) AS ?n) WHERE {{ {{ {query} }} }}"
+
+
 # (id, request, expected status, expected error kind)
 ATTACKS = [
     ("cartesian-count", get("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"), 503, "timeout"),
@@ -48,6 +56,8 @@ ATTACKS = [
     ("long-path-sequence", get("ASK { ?s <urn:x:p>" + "/<urn:x:p>" * 1000 + " ?o }"), 503, "timeout"),
     ("huge-offset-over-explosion", get("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } OFFSET 1000000000000000000"),
      503, "timeout"),
+    # 8 GB if it ran to the end; the time limit stops it after a few hundred MB.
+    ("string-doubling-memory", get(doubling(30)), 503, "timeout"),
     ("huge-limit", get("SELECT * WHERE { ?s ?p ?o } LIMIT 1000000000000000000"), 413, "too_large"),
     ("limit-past-64-bits", get("SELECT * WHERE { ?s ?p ?o } LIMIT 99999999999999999999999"), 400, "syntax"),
     ("offset-past-64-bits", get("SELECT * WHERE { ?s ?p ?o } OFFSET 99999999999999999999999"), 400, "syntax"),
