@@ -3,6 +3,8 @@
 Queries run in worker processes (kg.query_workers) so that one over the time limit is killed, not left running.
 """
 
+import asyncio
+import threading
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -12,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import Problem, Refused
 from api.negotiation import accepted, choose
-from api.sparql_guard import is_update, uses_service
+from api.sparql_guard import MAX_NESTING, is_update, nesting_depth, uses_service
 from kg.query_workers import BOOLEAN_FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, QueryRequest
 
 router = APIRouter(tags=["SPARQL"])
@@ -24,7 +26,10 @@ EXAMPLE = (
 )
 ALL_FORMATS = tuple(dict.fromkeys([*SOLUTION_FORMATS, *BOOLEAN_FORMATS, *GRAPH_FORMATS]))
 READ_ONLY = "this endpoint is read-only: SPARQL Update (and LOAD, CLEAR, DROP...) is not accepted here"
-STATUS = {"syntax": 400, "not_acceptable": 406, "too_large": 413, "timeout": 503, "busy": 503}
+# A query stopped at the time limit is 503, as for a server too busy to take it: the client may retry a
+# narrower query later. "cancelled" is only ever seen in the log (499, as nginx records it): the client has gone.
+STATUS = {"syntax": 400, "crashed": 400, "not_acceptable": 406, "too_large": 413, "cancelled": 499,
+          "timeout": 503, "busy": 503}
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -65,6 +70,52 @@ def _decode(body: bytes, what: str) -> str:
         raise Refused(400, "invalid_encoding", f"{what} is not valid UTF-8 (byte {exc.start})") from None
 
 
+def _form(body: bytes) -> dict[str, list[str]]:
+    try:
+        pairs = parse_qsl(_decode(body, "the form"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise Refused(400, "invalid_encoding", "the form is not valid UTF-8 once percent-decoded") from None
+    fields: dict[str, list[str]] = {}
+    for key, value in pairs:
+        fields.setdefault(key, []).append(value)
+    return fields
+
+
+def _graphs(iris: list[str], name: str) -> tuple[str, ...]:
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise Refused(400, "invalid_graph_uri", f"{name} {iri[:200]!r} is not an IRI: {exc}") from None
+    return tuple(iris)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused as soon as it is known to pass the limit (never read whole into memory)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Refused(413, "body_too_large", f"the request body has {declared} bytes; the limit is {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise Refused(413, "body_too_large", f"the request body is larger than the limit of {limit} bytes")
+    return bytes(body)
+
+
+async def _answer(request: Request, job: QueryRequest):
+    """Run the job in a worker; if the client disconnects meanwhile, its worker is stopped instead of left busy."""
+    cancelled = threading.Event()
+    task = asyncio.ensure_future(run_in_threadpool(request.app.state.workers.run, job, cancelled))
+    try:
+        while not (await asyncio.wait({task}, timeout=0.2))[0]:
+            if await request.is_disconnected():
+                cancelled.set()
+        return await task
+    finally:
+        cancelled.set()  # also when this request itself was cancelled
+
+
 def _one(values: list[str], name: str) -> str | None:
     if len(values) > 1:
         raise Refused(400, "invalid_request", f"give '{name}' once, not {len(values)} times")
@@ -83,15 +134,19 @@ async def _run(request: Request, query: str | None, default_graphs: list[str], n
         raise Refused(400, "invalid_request", "the query is empty")
     if is_update(query):
         raise Refused(403, "read_only", READ_ONLY)
+    if nesting_depth(query) > MAX_NESTING:
+        raise Refused(400, "too_deeply_nested", f"the query nests (), {{}} or [] {nesting_depth(query)} levels "
+                                                f"deep; the limit is {MAX_NESTING}")
     if uses_service(query):
         raise Refused(400, "service_disabled", "SERVICE (federated query) is disabled: this server makes no "
                                                "outbound requests")
     accept = accepted(request.headers.get("accept"))
     if choose(accept, ALL_FORMATS) is None:
         raise Refused(406, "not_acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
-    job = QueryRequest(query, accept, tuple(default_graphs), tuple(named_graphs), settings.max_result_bytes)
+    job = QueryRequest(query, accept, _graphs(default_graphs, "default-graph-uri"),
+                       _graphs(named_graphs, "named-graph-uri"), settings.max_result_bytes)
     try:
-        result = await run_in_threadpool(state.workers.run, job)
+        result = await _answer(request, job)
     except QueryError as exc:
         message = str(exc)
         if exc.kind == "not_acceptable":
@@ -106,10 +161,11 @@ RESPONSES = {
         "description": "Query results, negotiated by Accept; with no query, the SPARQL service description",
         "content": {media_type: {} for media_type in ALL_FORMATS},
     },
-    400: {"model": Problem, "description": "Malformed query (the parser's message), SERVICE, or bad encoding"},
+    400: {"model": Problem, "description": "Malformed query (the parser's message), SERVICE, nesting too deep, "
+                                           "a graph URI that is not an IRI, or bad encoding"},
     403: {"model": Problem, "description": "An update was sent: the endpoint is read-only"},
     406: {"model": Problem, "description": "No acceptable result format"},
-    413: {"model": Problem, "description": "Query longer, or result larger, than the configured limit"},
+    413: {"model": Problem, "description": "Query or request body longer, or result larger, than the limit"},
     415: {"model": Problem, "description": "Unsupported request content type"},
     503: {"model": Problem, "description": "The query ran past the time limit and was stopped, or all workers busy"},
 }
@@ -126,6 +182,8 @@ async def sparql_get(
     named_graph_uri: list[str] = Query([], alias="named-graph-uri", description="Graphs visible to GRAPH",
                                        examples=[["https://w3id.org/salvage-kg/graph/derived/antigen-escape"]]),
 ) -> Response:
+    if "update" in request.query_params:
+        raise Refused(403, "read_only", READ_ONLY)
     values = request.query_params.getlist("query")
     return await _run(request, _one(values, "query") if values else query, default_graph_uri, named_graph_uri)
 
@@ -154,7 +212,8 @@ async def sparql_get(
 )
 async def sparql_post(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
+    # Form encoding takes up to 3 bytes per UTF-8 byte, UTF-8 up to 4 per character; the rest is for other fields.
+    body = await _read_body(request, 12 * request.app.state.settings.max_query_length + 65_536)
     url_params = request.query_params
     if content_type == "application/sparql-update":
         raise Refused(403, "read_only", READ_ONLY)
@@ -163,10 +222,7 @@ async def sparql_post(request: Request) -> Response:
         return await _run(request, query, url_params.getlist("default-graph-uri"),
                           url_params.getlist("named-graph-uri"))
     if content_type == "application/x-www-form-urlencoded":
-        form = parse_qsl(_decode(body, "the form"), keep_blank_values=True)
-        fields: dict[str, list[str]] = {}
-        for key, value in form:
-            fields.setdefault(key, []).append(value)
+        fields = _form(body)
         if "update" in fields:
             raise Refused(403, "read_only", READ_ONLY)
         query = _one(fields.get("query", []), "query")

@@ -183,6 +183,16 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_loadtest(args) -> int:
+    from kg import loadtest  # starts a server and wrk; only when asked
+
+    result = loadtest.run(args.patients, args.users, args.duration, Path(args.out), seed=args.seed,
+                          workers=args.workers, query_workers=args.query_workers, cache=Path(args.cache),
+                          progress=_progress)
+    print(loadtest.summary(result))
+    return 1 if result["errors"] else 0
+
+
 def cmd_serve(args) -> int:
     from api.server import serve  # the HTTP face is optional for notebook users
 
@@ -276,6 +286,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rdflib-limit", type=float, default=10.0, metavar="SECONDS",
                    help="stop rdflib's engine on a question after this long (default 10)")
     p.set_defaults(run=cmd_bench)
+
+    p = commands.add_parser("loadtest", help="N concurrent clients (wrk) for a fixed time against a served synthetic "
+                            "cohort: requests/s, p50/p99, errors")
+    p.add_argument("--patients", type=int, default=10_000, metavar="N",
+                   help="synthetic patients beside the bundled cases (default 10000; 0: the bundled cases only)")
+    p.add_argument("--users", type=_positive, default=50, help="concurrent clients (default 50)")
+    p.add_argument("--duration", type=float, default=60.0, metavar="SECONDS", help="default 60")
+    p.add_argument("--workers", type=_positive, default=2, help="server processes (serve --workers; default 2)")
+    p.add_argument("--query-workers", type=_positive, default=2, metavar="N", help="serve --query-workers (default 2)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--cache", default="build/load", metavar="DIR",
+                   help="where the synthetic store is built once and reused (default build/load)")
+    p.add_argument("--out", default="load.json", metavar="FILE")
+    p.set_defaults(run=cmd_loadtest)
 
     p = commands.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint, questions, patients)")
     p.add_argument("--host", default="127.0.0.1")

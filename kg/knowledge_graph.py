@@ -6,6 +6,7 @@
 ['haploidentical allogeneic HSCT', 'inotuzumab ozogamicin']
 """
 
+import threading
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -44,6 +45,7 @@ class KnowledgeGraph:
         self.store = store  # None when the graph lives in a remote SPARQL store (engine = RemoteEngine)
         self.engine = engine or OxigraphEngine(store)
         self._choices: dict[str, tuple[Choice, ...]] = {}
+        self._choices_lock = threading.RLock()  # one thread looks a range up; the others wait for its answer
 
     @classmethod
     def build(cls, cases: list[Path] | None = None, *, engine: str = "oxigraph", progress=build._quiet):
@@ -68,10 +70,12 @@ class KnowledgeGraph:
     def choices(self, range_iri: str) -> tuple[Choice, ...]:
         """Accepted values for parameters of a range, from the graph; cached until the graph changes."""
         if range_iri not in self._choices:
-            terms_in_range = _internal("terms-in-range")
-            bindings = resolve(terms_in_range, {"range": range_iri}, self.choices)
-            _, rows = self.engine.select(terms_in_range.text, bindings)
-            self._choices[range_iri] = choices_from_rows(row[1:] for row in rows)
+            with self._choices_lock:
+                if range_iri not in self._choices:
+                    terms_in_range = _internal("terms-in-range")
+                    bindings = resolve(terms_in_range, {"range": range_iri}, self.choices)
+                    _, rows = self.engine.select(terms_in_range.text, bindings)
+                    self._choices[range_iri] = choices_from_rows(row[1:] for row in rows)
         return self._choices[range_iri]
 
     def lookup(self, range_name: str, value: str, param: str) -> Choice:

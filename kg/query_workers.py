@@ -11,6 +11,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ GRAPH_FORMATS = {
 
 
 class QueryError(Exception):
-    """A query the worker refused: `kind` is syntax, not_acceptable, too_large, timeout or busy."""
+    """A query not answered: `kind` is syntax, not_acceptable, too_large, timeout, busy, crashed or cancelled."""
 
     def __init__(self, kind: str, message: str, offered: tuple[str, ...] = ()):
         self.kind = kind
@@ -154,6 +155,7 @@ def _worker_main(connection, load: tuple[str, str]) -> None:
 # --- in the server process ----------------------------------------------------------------------------------
 
 _CONTEXT = multiprocessing.get_context("spawn")  # never fork a process that runs server threads
+_TICK = 0.05  # seconds between looks at the time limit and at the client while a query runs
 
 
 class _Worker:
@@ -220,24 +222,43 @@ class QueryWorkers:
         for worker in stale:
             self._stop(worker)
 
-    def run(self, request: QueryRequest) -> QueryResult:
-        try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise QueryError("busy", f"all {self.size} query workers stayed busy for {self.timeout:g} s") from None
+    def _next_idle(self, cancelled: threading.Event | None) -> _Worker:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return self._idle.get(timeout=_TICK)
+            except queue.Empty:
+                if cancelled is not None and cancelled.is_set():
+                    raise QueryError("cancelled", "the client went away before a worker was free") from None
+                if time.monotonic() > deadline:
+                    raise QueryError("busy", f"all {self.size} query workers stayed busy for {self.timeout:g} s") \
+                        from None
+
+    def run(self, request: QueryRequest, cancelled: threading.Event | None = None) -> QueryResult:
+        """Run one query; `cancelled` (set when the client has gone) stops it early, like the time limit does."""
+        worker = self._next_idle(cancelled)
         alive = True
         try:
             worker.connection.send(request)
-            if not worker.connection.poll(self.timeout):
-                self._stop(worker)
-                alive = False
-                raise QueryError("timeout", f"the query ran longer than the limit of {self.timeout:g} s "
-                                            "and was stopped")
+            deadline = time.monotonic() + self.timeout
+            while not worker.connection.poll(_TICK):
+                stop = None
+                if cancelled is not None and cancelled.is_set():
+                    stop = QueryError("cancelled", "the client went away; the query was stopped")
+                elif time.monotonic() > deadline:
+                    stop = QueryError("timeout", f"the query ran longer than the limit of {self.timeout:g} s "
+                                                 "and was stopped")
+                if stop is not None:
+                    self._stop(worker)
+                    alive = False
+                    raise stop
             status, payload = worker.connection.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
+            # The process died under the query: in practice a stack overflow in the parser or the memory limit.
             self._stop(worker)
             alive = False
-            raise QueryError("timeout", "the query worker stopped unexpectedly") from None
+            raise QueryError("crashed", "the query stopped the process running it (nested too deeply or needing "
+                                        "too much memory) and was not answered; simplify it") from None
         finally:
             if worker.load != self.load:
                 # A write replaced the copy it reads while it ran; `reload` has already started its successor.

@@ -126,7 +126,8 @@ class RemoteQueries:
         self.size = size
         self.client = httpx.Client(timeout=timeout)
 
-    def run(self, request):
+    def run(self, request, cancelled=None):
+        """Forward one query; `cancelled` (a threading.Event set when our client has gone) stops reading it."""
         params = [("default-graph-uri", iri) for iri in request.default_graphs]
         params += [("named-graph-uri", iri) for iri in request.named_graphs]
         headers = {"Accept": ", ".join(request.accept)}
@@ -135,6 +136,8 @@ class RemoteQueries:
                                     headers=headers) as response:
                 body = bytearray()
                 for chunk in response.iter_bytes():
+                    if cancelled is not None and cancelled.is_set():
+                        raise self._error("cancelled", "the client went away; the query was stopped")
                     body += chunk
                     if len(body) > request.max_bytes:
                         raise self._error("too_large", f"the result is larger than {request.max_bytes} bytes; "

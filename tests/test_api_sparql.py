@@ -1,14 +1,11 @@
 """/sparql on a live server: real SPARQL clients, raw HTTP for negotiation and for every error."""
 
 import json
-import os
-import threading
-import time
-from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from server_helpers import while_health_polled, worker_cpu, worker_pids
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 SK = "https://w3id.org/salvage-kg/ontology#"
@@ -179,55 +176,19 @@ def test_repeated_query_parameter_is_refused(http):
 
 # --- the time limit ------------------------------------------------------------------------------------------------
 
-def _worker_pids(server_pid: int) -> set[int]:
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == server_pid:
-                pids.add(int(entry.name))
-    return pids
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def test_slow_query_is_stopped_at_the_limit_while_health_keeps_answering(server, http):
-    before = _worker_pids(server.process.pid)
-    outcome = {}
+    before = worker_pids(server.process.pid)
+    response, seconds, health = while_health_polled(
+        server.url, lambda: http.get("/sparql", params={"query": SLOW_QUERY}))
 
-    def slow():
-        started = time.monotonic()
-        outcome["response"] = http.get("/sparql", params={"query": SLOW_QUERY})
-        outcome["seconds"] = time.monotonic() - started
-
-    thread = threading.Thread(target=slow)
-    thread.start()
-    health_times = []
-    while thread.is_alive():
-        started = time.monotonic()
-        assert http.get("/health").status_code == 200
-        health_times.append(time.monotonic() - started)
-        time.sleep(0.1)
-    thread.join()
-
-    response = outcome["response"]
     assert response.status_code == 503 and "longer than the limit of 2 s" in response.json()["message"]
-    assert server.QUERY_TIMEOUT <= outcome["seconds"] < 2 * server.QUERY_TIMEOUT
-    assert len(health_times) >= 5 and max(health_times) < 0.5
+    assert server.QUERY_TIMEOUT <= seconds < 2 * server.QUERY_TIMEOUT
+    assert len(health) >= 5 and all(status == 200 for status, _ in health)
+    assert max(latency for _, latency in health) < 0.5
 
     # The worker that ran it is gone, and nothing left behind keeps burning CPU.
-    after = _worker_pids(server.process.pid)
-    assert before - after, "the busy worker should have been killed"
-    cpu = {pid: _cpu_seconds(pid) for pid in after}
-    time.sleep(1.0)
-    burned = sum(_cpu_seconds(pid) - seconds for pid, seconds in cpu.items() if Path(f"/proc/{pid}").exists())
-    assert burned < 0.3
+    assert before - worker_pids(server.process.pid), "the busy worker should have been killed"
+    assert worker_cpu(server.process.pid, 1.0) < 0.3
     assert http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
 
 

@@ -1,0 +1,21 @@
+"""`salvage-kg loadtest` runs end to end and reports its figures (a few seconds on the bundled cases)."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from conftest import EXE
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (Debian package `wrk`)")
+def test_loadtest_reports_throughput_latency_and_errors(tmp_path):
+    out = tmp_path / "load.json"
+    done = subprocess.run([EXE, "loadtest", "--patients", "0", "--users", "2", "--duration", "3", "--workers", "1",
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["errors"] == 0 and result["requests"] > 10
+    assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    assert result["requests_per_s"] > 0
+    assert "requests/s" in done.stdout and "p99" in done.stdout
