@@ -14,9 +14,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from api.bodies import decode, read_body
 from api.errors import Problem, Refused
 from api.negotiation import accepted, choose
-from kg.curation import CASE_ID, MEDIA_TYPES, CaseError, read_case
+from kg.curation import CASE_ID, MEDIA_TYPES, CaseError, case_ids, read_case
 from kg.namespaces import PREFIXES, case_graph
 from kg.query_workers import GRAPH_FORMATS
 
@@ -62,8 +63,7 @@ CASE_BODY = {
 
 
 def _case_ids(request: Request) -> list[str]:
-    prefix = str(case_graph(""))
-    return sorted(name[len(prefix):] for name in request.app.state.graph_names if name.startswith(prefix))
+    return case_ids(request.app.state.graph_names)
 
 
 @router.get("/cases", response_model=list[CaseEntry], summary="The case reports in the graph")
@@ -110,17 +110,9 @@ async def _read_case(request: Request):
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in MEDIA_TYPES:
         raise Refused(415, "unsupported_media_type", f"send a case as {' or '.join(MEDIA_TYPES)}")
-    limit = request.app.state.settings.max_case_bytes
-    body = bytearray()
-    async for chunk in request.stream():  # stop reading at the limit rather than hold any size in memory
-        body += chunk
-        if len(body) > limit:
-            raise Refused(413, "case_too_large", f"the case is larger than the limit of {limit} bytes")
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Refused(400, "invalid_encoding", f"the body is not valid UTF-8 (byte {exc.start})") from None
-    return _refusing(read_case, bytes(body), media_type)
+    body = await read_body(request, request.app.state.settings.max_case_bytes)
+    decode(body, "the case")  # Turtle and JSON-LD are UTF-8: say so before the parser gives a vaguer message
+    return _refusing(read_case, body, media_type)
 
 
 def _refusing(action, *args, **kwargs):

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from api.bodies import decode, read_body
 from api.errors import Problem, Refused
 from api.negotiation import accepted, choose
 from api.sparql_guard import MAX_NESTING, is_update, nesting_depth, uses_service
@@ -63,16 +64,9 @@ def _service_description(request: Request, graph_names: list[str]) -> Response:
     return Response(body, media_type=media_type)
 
 
-def _decode(body: bytes, what: str) -> str:
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Refused(400, "invalid_encoding", f"{what} is not valid UTF-8 (byte {exc.start})") from None
-
-
 def _form(body: bytes) -> dict[str, list[str]]:
     try:
-        pairs = parse_qsl(_decode(body, "the form"), keep_blank_values=True, errors="strict")
+        pairs = parse_qsl(decode(body, "the form"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         raise Refused(400, "invalid_encoding", "the form is not valid UTF-8 once percent-decoded") from None
     fields: dict[str, list[str]] = {}
@@ -88,19 +82,6 @@ def _graphs(iris: list[str], name: str) -> tuple[str, ...]:
         except ValueError as exc:
             raise Refused(400, "invalid_graph_uri", f"{name} {iri[:200]!r} is not an IRI: {exc}") from None
     return tuple(iris)
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused as soon as it is known to pass the limit (never read whole into memory)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise Refused(413, "body_too_large", f"the request body has {declared} bytes; the limit is {limit}")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise Refused(413, "body_too_large", f"the request body is larger than the limit of {limit} bytes")
-    return bytes(body)
 
 
 async def _answer(request: Request, job: QueryRequest):
@@ -213,12 +194,12 @@ async def sparql_get(
 async def sparql_post(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     # Form encoding takes up to 3 bytes per UTF-8 byte, UTF-8 up to 4 per character; the rest is for other fields.
-    body = await _read_body(request, 12 * request.app.state.settings.max_query_length + 65_536)
+    body = await read_body(request, 12 * request.app.state.settings.max_query_length + 65_536)
     url_params = request.query_params
     if content_type == "application/sparql-update":
         raise Refused(403, "read_only", READ_ONLY)
     if content_type == "application/sparql-query":
-        query = _decode(body, "the request body")
+        query = decode(body, "the request body")
         return await _run(request, query, url_params.getlist("default-graph-uri"),
                           url_params.getlist("named-graph-uri"))
     if content_type == "application/x-www-form-urlencoded":

@@ -76,6 +76,11 @@ def read_case(data: bytes, media_type: str = "text/turtle") -> Case:
     return Case(case_id, tuple(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
 
 
+def case_ids(graph_names) -> list[str]:
+    """The ids of the cases among a store's named graphs (IRIs as text)."""
+    return sorted(name[len(_CASE_GRAPHS):] for name in graph_names if name.startswith(_CASE_GRAPHS))
+
+
 def _ntriples(triples) -> str:
     # pyoxigraph writes each term in N-Triples, whose escaping is also valid inside SPARQL Update data.
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8") if triples else ""
@@ -100,8 +105,7 @@ class Curator:
     # --- reading ---------------------------------------------------------------------------------------------
 
     def case_ids(self) -> list[str]:
-        return sorted(graph.value[len(_CASE_GRAPHS):] for graph in self.store.named_graphs()
-                      if isinstance(graph, ox.NamedNode) and graph.value.startswith(_CASE_GRAPHS))
+        return case_ids(graph.value for graph in self.store.named_graphs() if isinstance(graph, ox.NamedNode))
 
     def exists(self, case_id: str) -> bool:
         return ox.NamedNode(str(case_graph(case_id))) in set(self.store.named_graphs())
@@ -134,7 +138,7 @@ class Curator:
                 graph = quad.graph_name
                 if graph != case.graph and isinstance(graph, ox.NamedNode) and graph.value.startswith(_CASE_GRAPHS):
                     raise CaseError("conflict", f"{patient.value} is described by case "
-                                                f"{graph.value[len(_CASE_GRAPHS):]!r}, not by this one")
+                                                f"{case_ids([graph.value])[0]!r}, not by this one")
 
     def _commit(self, change: str) -> None:
         """Try the change with fresh derived facts on a scratch copy; commit it with them if all shapes hold."""

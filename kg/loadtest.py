@@ -18,11 +18,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+from rdflib import URIRef
+
+from kg.paths import QUERIES_DIR
+from kg.remote import with_values
 
 BIN = Path(sys.executable).parent
-SK = "https://w3id.org/salvage-kg/ontology#"
-LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
-SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+
+
+def _query(name: str, patient: str | None = None) -> str:
+    """A load-test query from queries/load/, its patient bound as an RDF term by a VALUES block."""
+    text = (QUERIES_DIR / "load" / f"{name}.rq").read_text(encoding="utf-8")
+    return with_values(text, {"patient": URIRef(patient)} if patient else None)
 
 
 def cached_store(patients: int, seed: int, cache: Path, progress) -> Path | None:
@@ -61,26 +68,24 @@ def request_mix(base_url: str, seed: int, samples: int = 200) -> list[dict]:
     megabytes; those are timed one by one by `salvage-kg bench`, not under load."""
     rng = random.Random(seed)
     with httpx.Client(base_url=base_url, timeout=60) as client:
-        rows = client.get("/sparql", params={"query": f"SELECT ?p WHERE {{ ?p a <{SK}Patient> }}"},
+        rows = client.get("/sparql", params={"query": _query("patients")},
                           headers={"Accept": "text/csv"}).raise_for_status().text.splitlines()[1:]
-        therapies = client.get("/sparql", params={"query": (
-            f"SELECT DISTINCT ?label WHERE {{ ?a <{SK}agent> ?t . ?t a/{SUBCLASS}* <{SK}TherapyAgent> ; "
-            f"{LABEL} ?label }}")}, headers={"Accept": "text/csv"}).raise_for_status().text.splitlines()[1:]
+        therapies = client.get("/sparql", params={"query": _query("therapy-labels")},
+                               headers={"Accept": "text/csv"}).raise_for_status().text.splitlines()[1:]
     patients = rng.sample(rows, min(samples, len(rows)))
     mix = []
     for patient in patients:
         mix += [
             _get("/questions/pathway-timings", {"patient": patient.rsplit("/", 1)[-1]}),
-            _get("/sparql", {"query": f"SELECT ?event ?type WHERE {{ ?event <{SK}patient> <{patient}> ; a ?type }}"},
-                 "application/sparql-results+json"),
-            _get("/sparql", {"query": f"DESCRIBE <{patient}>"}, "text/turtle"),
+            _get("/sparql", {"query": _query("patient-events", patient)}, "application/sparql-results+json"),
+            _get("/sparql", {"query": _query("describe-patient", patient)}, "text/turtle"),
         ]
     for therapy in therapies:
         mix.append(_get("/questions/toxicities-by-therapy", {"therapy": therapy.strip('"')}))
     mix += [
         _get("/questions"),
-        _get("/sparql", {"query": f"ASK {{ ?x <{SK}antigen> <{SK}CD19> }}"}, "application/sparql-results+json"),
-        _get("/sparql", {"query": f"SELECT ?label WHERE {{ <{SK}CD22> {LABEL} ?label }}"}, "text/csv"),
+        _get("/sparql", {"query": _query("cd19-findings")}, "application/sparql-results+json"),
+        _get("/sparql", {"query": _query("cd22-label")}, "text/csv"),
         _get("/health"),
     ] * (len(patients) // 20 or 1)
     return mix

@@ -40,6 +40,16 @@ export function failure(error) {
   return h("p", { class: "error", role: "alert" }, String(error.message || error));
 }
 
+/** Fill a container with one element per item of a JSON list route, or with the reason it could not be read. */
+export async function showList(container, url, render) {
+  try {
+    const items = await getJSON(url);
+    container.replaceChildren(...items.map(render));
+  } catch (error) {
+    container.replaceChildren(failure(error));
+  }
+}
+
 const ISO_DURATION = /\bP(?=\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?\b/g;
 
 /** "P5Y" -> "5 years", "P1Y after transplant" -> "1 year after transplant": durations as people write them. */

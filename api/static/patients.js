@@ -1,5 +1,5 @@
 // Patients: a summary, the swimmer plot and every event of the timeline with the passage it rests on.
-import { duration, failure, getJSON, h } from "./dom.js";
+import { duration, failure, getJSON, h, showList } from "./dom.js";
 
 function source(src) {
   return h("p", { class: "source" },
@@ -60,11 +60,6 @@ function card(patient) {
     details);
 }
 
-export async function showPatients(container) {
-  try {
-    const patients = await getJSON("/patients");
-    container.replaceChildren(...patients.map(card));
-  } catch (error) {
-    container.replaceChildren(failure(error));
-  }
+export function showPatients(container) {
+  return showList(container, "/patients", card);
 }

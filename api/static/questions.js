@@ -1,6 +1,6 @@
 // The question catalogue: a form per question built from its declared parameters, the answer as a table with
 // its sources, and the same answer as CSV.
-import { config, failure, getJSON, h } from "./dom.js";
+import { config, failure, getJSON, h, showList } from "./dom.js";
 import { table } from "./table.js";
 
 const label = (name) => name.replaceAll("_", " ");
@@ -106,11 +106,6 @@ function questionCard(question) {
     form, output);
 }
 
-export async function showQuestions(container) {
-  try {
-    const questions = await getJSON("/questions");
-    container.replaceChildren(...questions.map(questionCard));
-  } catch (error) {
-    container.replaceChildren(failure(error));
-  }
+export function showQuestions(container) {
+  return showList(container, "/questions", questionCard);
 }
