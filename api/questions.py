@@ -8,11 +8,12 @@ import inspect
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from api.errors import ERROR_RESPONSES, Refused
 from api.negotiation import accepted, choose
+from kg.pages import MAX_LIMIT, MAX_OFFSET, Page, PageError
 from kg.questions import Question, catalogue
 
 router = APIRouter(tags=["questions"])
@@ -36,12 +37,29 @@ class QuestionInfo(BaseModel):
     path: str
 
 
+class PageInfo(BaseModel):
+    offset: int
+    limit: int
+    next_offset: int | None  # where the next page starts; null on the last page
+
+
 class QuestionAnswer(BaseModel):
     question: str
     parameters: dict[str, str]
     columns: list[str]
     rows: list[dict[str, Any]]
+    page: PageInfo
     disclaimer: str
+
+
+# Answers come a page at a time (as grlc pages them), so that one request never asks for a whole large cohort.
+DEFAULT_LIMIT = 100
+PAGE_PARAMETERS = {
+    "limit": Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"rows per page (at most {MAX_LIMIT:,})",
+                   examples=[DEFAULT_LIMIT]),
+    "offset": Query(0, ge=0, le=MAX_OFFSET, description="rows to skip: the `page.next_offset` of the page before",
+                    examples=[0]),
+}
 
 
 def describe(question: Question) -> QuestionInfo:
@@ -73,16 +91,30 @@ def given_parameters(request: Request) -> dict[str, str]:
     return params
 
 
+def requested_page(params: dict[str, str]) -> Page:
+    """The page asked for, taken out of the question's parameters."""
+    try:
+        return Page(int(params.pop("limit", DEFAULT_LIMIT)), int(params.pop("offset", 0)))
+    except (ValueError, PageError) as exc:
+        message = str(exc) if isinstance(exc, PageError) else "limit and offset must be whole numbers"
+        raise Refused(422, "invalid_parameter", message) from None
+
+
 def answer_response(request: Request, name: str):
-    answer = request.app.state.graph.ask(name, given_parameters(request))
+    params = given_parameters(request)
+    page = requested_page(params)
+    answer = request.app.state.graph.ask(name, params, page=page)
+    headers = {}
+    if answer.page["next_offset"] is not None:
+        headers["Link"] = f'<{request.url.include_query_params(offset=answer.page["next_offset"])}>; rel="next"'
     if choose(accepted(request.headers.get("accept")), ("application/json", "text/csv")) == "text/csv":
-        return Response(answer.to_csv(), media_type="text/csv",
-                        headers={"X-Disclaimer": answer.disclaimer.encode("ascii", "replace").decode()})
-    return answer.to_dict()
+        headers["X-Disclaimer"] = answer.disclaimer.encode("ascii", "replace").decode()
+        return Response(answer.to_csv(), media_type="text/csv", headers=headers)
+    return JSONResponse(answer.to_dict(), headers=headers)
 
 
 def _route_for(question: Question):
-    def run(request: Request, **_: str | None):
+    def run(request: Request, **_: str | int | None):
         return answer_response(request, question.name)
 
     parameters = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
@@ -94,6 +126,8 @@ def _route_for(question: Question):
             default=Query(... if param.required else None, description=param.description,
                           examples=[param.example], max_length=1000),
         ))
+    for name, query in PAGE_PARAMETERS.items():
+        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=int, default=query))
     run.__signature__ = inspect.Signature(parameters)
     run.__name__ = "ask_" + question.name.replace("-", "_")
     return run

@@ -12,6 +12,7 @@ from functools import cache
 from kg.answers import DISCLAIMER, Answer
 from kg.build import CaseFileError
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
+from kg.pages import Page, PageError
 from kg.parameters import ParameterError
 from kg.questions import Question, catalogue
 from kg.validate import ValidationError, Violation
@@ -21,6 +22,8 @@ __all__ = [
     "Answer",
     "CaseFileError",
     "KnowledgeGraph",
+    "Page",
+    "PageError",
     "ParameterError",
     "Question",
     "UnknownQuestion",

@@ -41,6 +41,7 @@ class Answer:
     parameters: dict
     columns: tuple[str, ...]
     rows: tuple[dict, ...]
+    page: dict | None = None  # {"offset", "limit", "next_offset"} when the rows are one page of the answer
     disclaimer: str = DISCLAIMER
 
     def __len__(self) -> int:
@@ -52,6 +53,7 @@ class Answer:
             "parameters": self.parameters,
             "columns": list(self.columns),
             "rows": list(self.rows),
+            **({"page": self.page} if self.page else {}),
             "disclaimer": self.disclaimer,
         }
 

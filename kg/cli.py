@@ -178,7 +178,8 @@ def cmd_bench(args) -> int:
     except ValueError:
         print("error: --patients takes sizes like 1000,10000", file=sys.stderr)
         return 2
-    bench.run(sizes, Path(args.out), seed=args.seed, repeat=args.repeat, rdflib_limit=args.rdflib_limit)
+    bench.run(sizes, Path(args.out), seed=args.seed, repeat=args.repeat, rdflib_limit=args.rdflib_limit,
+              question_limit=args.question_limit)
     print(args.out)
     return 0
 
@@ -285,6 +286,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=_positive, default=20, help="timed runs per question and path (default 20)")
     p.add_argument("--rdflib-limit", type=float, default=10.0, metavar="SECONDS",
                    help="stop rdflib's engine on a question after this long (default 10)")
+    p.add_argument("--question-limit", type=float, default=60.0, metavar="SECONDS",
+                   help="a question slower than this on its first run is timed once; over HTTP it is abandoned "
+                        "and recorded as '> limit' (default 60)")
     p.set_defaults(run=cmd_bench)
 
     p = commands.add_parser("loadtest", help="N concurrent clients (wrk) for a fixed time against a served synthetic "

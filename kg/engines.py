@@ -11,6 +11,7 @@ True
 """
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -88,6 +89,11 @@ class OxigraphEngine:
         return self._query(text, None)
 
 
+@lru_cache(maxsize=256)  # bounded: each page of an answer is a text of its own
+def _prepared(text: str):
+    return prepareQuery(text)
+
+
 class RdflibEngine:
     """rdflib's own SPARQL engine over a Dataset whose default graph is the union; the reference for portability."""
 
@@ -95,13 +101,9 @@ class RdflibEngine:
 
     def __init__(self, dataset: Dataset):
         self.dataset = dataset
-        self._prepared = {}
 
     def _query(self, text, bindings):
-        prepared = self._prepared.get(text)
-        if prepared is None:
-            prepared = self._prepared[text] = prepareQuery(text)
-        return self.dataset.query(prepared, initBindings=dict(bindings or {}))
+        return self.dataset.query(_prepared(text), initBindings=dict(bindings or {}))
 
     def select(self, text, bindings=None):
         result = self._query(text, bindings)

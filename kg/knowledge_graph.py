@@ -17,6 +17,7 @@ from rdflib import Dataset, URIRef
 from kg import build
 from kg.answers import Answer, to_python
 from kg.engines import Engine, OxigraphEngine, RdflibEngine, rdflib_dataset, to_oxigraph
+from kg.pages import Page
 from kg.parameters import Choice, choices_from_rows, expand, match, resolve
 from kg.paths import QUERIES_DIR
 from kg.questions import Question, catalogue, load_question
@@ -89,12 +90,18 @@ class KnowledgeGraph:
 
     # --- asking ----------------------------------------------------------------------------------------------
 
-    def ask(self, name: str, params: Mapping[str, object] | None = None, /, **kwargs) -> Answer:
-        """Run a named question; parameters by keyword or as a mapping. Raises ParameterError, UnknownQuestion."""
+    def ask(self, name: str, params: Mapping[str, object] | None = None, /, *, page: Page | None = None,
+            **kwargs) -> Answer:
+        """Run a named question; parameters by keyword or as a mapping; the whole answer, or one `page` of it.
+        Raises ParameterError, UnknownQuestion."""
         question = self.question(name)
         given = {**(params or {}), **kwargs}
         bindings = resolve(question, given, self.choices)
-        columns, rows = self.engine.select(question.text, bindings)
+        columns, rows = self.engine.select(page.applied_to(question.text) if page else question.text, bindings)
+        next_offset = None
+        if page:
+            next_offset = page.next_offset(len(rows))
+            rows = rows[:page.limit]
         shown = [column for column in columns if not column.startswith("_")]
         answers = []
         for row in rows:
@@ -108,7 +115,9 @@ class KnowledgeGraph:
                 record[column] = value
             answers.append(record)
         used = {param.name: str(bindings[param.variable]) for param in question.params if param.variable in bindings}
-        return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers))
+        return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers),
+                      page=None if page is None else {"offset": page.offset, "limit": page.limit,
+                                                      "next_offset": next_offset})
 
     def ask_internal(self, name: str) -> Answer:
         """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""

@@ -19,6 +19,7 @@ import yaml
 from kg.paths import QUERIES_DIR
 
 PARAM_TYPES = ("iri", "string", "integer", "decimal")
+RESERVED_NAMES = ("page", "limit", "offset")  # a page of the answer (kg.pages), in Python and over HTTP
 
 
 class QuestionFileError(ValueError):
@@ -81,6 +82,8 @@ def load_question(path: Path) -> Question:
             raise QuestionFileError(f"{path.name}: header lacks '#+ {key}:'")
     params = []
     for name, spec in (header.get("params") or {}).items():
+        if name in RESERVED_NAMES:
+            raise QuestionFileError(f"{path.name}: {name!r} names the page of an answer; call the parameter otherwise")
         spec = spec or {}
         param_type = spec.get("type", "string")
         if param_type not in PARAM_TYPES:

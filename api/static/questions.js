@@ -72,12 +72,37 @@ async function downloadCsv(url, name, status) {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
-function showAnswer(question, answer, output) {
-  const count = `${answer.rows.length} row${answer.rows.length === 1 ? "" : "s"}`;
+/** The same question from another row: pages follow the question's own order. */
+function pageUrl(url, offset) {
+  const target = new URL(url, window.location.origin);
+  target.searchParams.set("offset", offset);
+  return target.pathname + target.search;
+}
+
+function showAnswer(question, url, answer, output) {
+  const { offset, next_offset: next } = answer.page;
+  const shown = answer.rows.length;
+  const count = offset || next !== null
+    ? `rows ${offset + 1}–${offset + shown}${next !== null ? " (more follow)" : ""}`
+    : `${shown} row${shown === 1 ? "" : "s"}`;
+  const more = next === null ? [] : [h("button", {
+    type: "button", class: "secondary",
+    onclick: () => runQuestion(question, pageUrl(url, next), output),
+  }, "Next page")];
   output.replaceChildren(
     h("p", { class: "status" }, count),
-    answer.rows.length ? table(answer.columns, answer.rows, `${question.title}: ${count}`) : h("p", {}, "No rows."),
+    shown ? table(answer.columns, answer.rows, `${question.title}: ${count}`) : h("p", {}, "No rows."),
+    ...more,
     h("p", { class: "disclaimer small" }, h("strong", {}, "Evidence, not advice. "), answer.disclaimer));
+}
+
+async function runQuestion(question, url, output) {
+  output.replaceChildren(h("p", { class: "status" }, "Running…"));
+  try {
+    showAnswer(question, url, await getJSON(url), output);
+  } catch (error) {
+    output.replaceChildren(failure(error));
+  }
 }
 
 function questionCard(question) {
@@ -87,14 +112,9 @@ function questionCard(question) {
   form.append(
     ...question.parameters.map((param) => field(question, param)),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Run"), csv));
-  form.addEventListener("submit", async (submitted) => {
+  form.addEventListener("submit", (submitted) => {
     submitted.preventDefault();
-    output.replaceChildren(h("p", { class: "status" }, "Running…"));
-    try {
-      showAnswer(question, await getJSON(urlFor(question, form)), output);
-    } catch (error) {
-      output.replaceChildren(failure(error));
-    }
+    runQuestion(question, urlFor(question, form), output);
   });
   csv.addEventListener("click", () => {
     if (form.reportValidity()) downloadCsv(urlFor(question, form), question.name, output);
