@@ -217,7 +217,8 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
             for name, params in questions.items():
                 question = catalogue()[name]
                 # The same text and bound terms our engine runs, as one request to the native server.
-                text = with_values(page.applied_to(question.text), resolve(question, params, graph.choices))
+                bindings = resolve(question, params, graph.choices)
+                text = with_values(page.applied_to(question.text_for(bindings)), bindings)
                 http[name] = servers.timed(lambda c, n=name, p=params: c.get(
                     f"{servers.api}/questions/{n}", params={**p, "limit": PAGE_ROWS}), repeat, question_limit)
                 server[name] = servers.timed(lambda c, t=text: c.post(

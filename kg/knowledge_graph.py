@@ -97,7 +97,8 @@ class KnowledgeGraph:
         question = self.question(name)
         given = {**(params or {}), **kwargs}
         bindings = resolve(question, given, self.choices)
-        columns, rows = self.engine.select(page.applied_to(question.text) if page else question.text, bindings)
+        text = question.text_for(bindings)
+        columns, rows = self.engine.select(page.applied_to(text) if page else text, bindings)
         next_offset = None
         if page:
             next_offset = page.next_offset(len(rows))

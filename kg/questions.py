@@ -10,7 +10,7 @@ RDF terms by the engine, never pasted into the text.
 'lost_antigen'
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -53,6 +53,13 @@ class Question:
     tags: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
     lists: tuple[str, ...] = field(default=())  # columns holding "a|b" lists, returned sorted as Python lists
+    one_patient_text: str | None = None  # queries/for-one-patient/NAME.rq: the shape used when `patient` is bound
+
+    def text_for(self, bindings) -> str:
+        """The query to run: the one-patient shape when the question has one and a patient is bound."""
+        if self.one_patient_text and "_patient_iri" in bindings:
+            return self.one_patient_text
+        return self.text
 
     def param(self, name: str) -> Param:
         for param in self.params:
@@ -114,5 +121,11 @@ def load_question(path: Path) -> Question:
 
 @cache
 def catalogue(directory: Path = QUERIES_DIR) -> dict[str, Question]:
-    """Every named question in the folder, by name (the file name without .rq)."""
-    return {path.stem: load_question(path) for path in sorted(directory.glob("*.rq"))}
+    """Every named question in the folder, by name (the file name without .rq), each with its one-patient shape
+    from for-one-patient/ where it has one."""
+    questions = {path.stem: load_question(path) for path in sorted(directory.glob("*.rq"))}
+    for path in sorted((directory / "for-one-patient").glob("*.rq")):
+        if path.stem not in questions:
+            raise QuestionFileError(f"for-one-patient/{path.name}: no question {path.stem!r} in {directory}")
+        questions[path.stem] = replace(questions[path.stem], one_patient_text=path.read_text(encoding="utf-8"))
+    return questions

@@ -1,0 +1,56 @@
+"""Questions with a second query shape for one patient (queries/for-one-patient/): with a patient bound it must
+give exactly the rows the cohort-wide shape gives for that patient, on both engines, for the bundled cases and
+for synthetic patients of every kind of pathway the generator makes."""
+
+import pytest
+from rdflib import URIRef
+
+from kg import synth
+from kg.knowledge_graph import KnowledgeGraph
+from kg.paths import case_files
+from kg.questions import catalogue
+
+WITH_ONE_PATIENT_SHAPE = sorted(name for name, question in catalogue().items() if question.one_patient_text)
+
+
+def test_the_questions_whose_optional_patient_needs_its_own_shape_have_one():
+    assert WITH_ONE_PATIENT_SHAPE == ["pathway-states", "pathway-steps", "remission-durations", "transplant-details"]
+    for name in WITH_ONE_PATIENT_SHAPE:
+        question = catalogue()[name]
+        assert not question.param("patient").required
+        assert "?_patient_iri" in question.one_patient_text
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    """The bundled cases plus 40 synthetic patients, on Oxigraph."""
+    path = tmp_path_factory.mktemp("cohort") / "synthetic.ttl"
+    path.write_text("".join(synth.cohort_turtle(patients=40, seed=3)), encoding="utf-8")
+    return KnowledgeGraph.build(cases=case_files() + [path])
+
+
+def _by_patient(rows):
+    grouped = {}
+    for row in rows:
+        grouped.setdefault(row["patient"], []).append(row)
+    return grouped
+
+
+@pytest.mark.parametrize("name", WITH_ONE_PATIENT_SHAPE)
+def test_one_patient_shape_gives_the_cohort_rows_of_that_patient(cohort, name):
+    whole = _by_patient(cohort.ask(name).rows)
+    patients = cohort.choices("https://w3id.org/salvage-kg/ontology#Patient")
+    assert len(patients) == 42
+    for patient in patients:
+        one = cohort.ask(name, patient=URIRef(patient.iri)).rows
+        notation = patient.iri.rsplit("/", 1)[-1]
+        assert list(one) == whole.get(notation, []), (name, notation)
+
+
+@pytest.mark.parametrize("name", WITH_ONE_PATIENT_SHAPE)
+def test_one_patient_shape_on_rdflib_engine_agrees(graph, rdflib_graph, name):
+    for patient in ("rascon-2022", "pbc-2021"):
+        expected = [row for row in graph.ask(name).rows if row["patient"] == patient]
+        assert expected
+        assert list(rdflib_graph.ask(name, patient=patient).rows) == expected
+        assert list(graph.ask(name, patient=patient).rows) == expected
