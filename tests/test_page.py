@@ -11,8 +11,11 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+from conftest import WRITE_TOKEN, build_store
 
+from kg import synth
 from kg.answers import DISCLAIMER
 from kg.namespaces import PREFIXES
 
@@ -295,3 +298,44 @@ def test_page_fits_the_screen(visit, name, viewport):
     seen.screenshot(f"page-{name}")
     assert seen.errors == []
     assert seen.foreign_requests() == []
+
+
+# --- pages of a long answer, on a server holding a synthetic cohort beside the bundled cases ------------------------
+
+@pytest.fixture(scope="module")
+def cohort_server(start_server, tmp_path_factory):
+    """A writable server given 40 synthetic patients as one case, so that pathway-steps runs past one page."""
+    store = build_store(tmp_path_factory.mktemp("cohort-page"))
+    live = start_server("--store", store, env={"SALVAGE_KG_WRITE_TOKEN": WRITE_TOKEN})
+    cohort = "".join(synth.cohort_turtle(patients=40, seed=5))
+    response = httpx.post(f"{live.url}/cases", content=cohort.encode(), timeout=120,
+                          headers={"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "text/turtle"})
+    assert response.status_code == 201, response.text
+    return live
+
+
+def test_a_long_answer_pages_forward_and_its_csv_holds_every_row(browser, cohort_server):
+    whole = httpx.get(f"{cohort_server.url}/questions/pathway-steps", params={"limit": 10000}).json()["rows"]
+    assert 100 < len(whole) < 200
+    seen = Visit(browser, cohort_server.url + "/", LAPTOP)
+    try:
+        card, rows = run_question(seen.page, "pathway-steps")
+        assert rows.count() == 100
+        assert card.locator(".answer .status").inner_text() == "rows 1–100 (more follow)"
+        card.get_by_role("button", name="Next page").click()
+        seen.page.wait_for_function(
+            "card => card.querySelector('.answer .status').textContent.startsWith('rows 101')",
+            arg=card.element_handle())
+        assert card.locator(".answer .status").inner_text() == f"rows 101–{len(whole)}"
+        assert rows.count() == len(whole) - 100
+        assert card.get_by_role("button", name="Next page").count() == 0
+        shown = card.locator("tbody tr").first.locator("td").first.inner_text()
+        assert shown == str(whole[100][card.locator("thead th").first.inner_text()])
+        with seen.page.expect_download() as download:
+            card.get_by_role("button", name="Download CSV").click()
+        csv = Path(download.value.path()).read_text(encoding="utf-8")
+        assert len(csv.strip().splitlines()) == len(whole) + 1
+        seen.screenshot("long-answer-second-page")
+        assert seen.errors == []
+    finally:
+        seen.close()
