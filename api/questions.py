@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from api.errors import ERROR_RESPONSES, Refused
 from api.negotiation import accepted, choose
-from kg.pages import MAX_LIMIT, MAX_OFFSET, Page, PageError
+from kg.pages import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, PageError
 from kg.questions import Question, catalogue
 
 router = APIRouter(tags=["questions"])
@@ -53,7 +53,6 @@ class QuestionAnswer(BaseModel):
 
 
 # Answers come a page at a time (as grlc pages them), so that one request never asks for a whole large cohort.
-DEFAULT_LIMIT = 100
 PAGE_PARAMETERS = {
     "limit": Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"rows per page (at most {MAX_LIMIT:,})",
                    examples=[DEFAULT_LIMIT]),
@@ -101,6 +100,7 @@ def requested_page(params: dict[str, str]) -> Page:
 
 
 def answer_response(request: Request, name: str):
+    request.app.state.graph.question(name)  # an unknown name is a 404 before any parameter is read
     params = given_parameters(request)
     page = requested_page(params)
     answer = request.app.state.graph.ask(name, params, page=page)

@@ -28,7 +28,6 @@ import httpx
 import pyoxigraph as ox
 
 _CONTEXT = multiprocessing.get_context("spawn")
-PAGE_ROWS = 100  # the HTTP API's default page
 BIN = Path(sys.executable).parent
 
 
@@ -178,7 +177,7 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
     from kg import stores, synth, validate
     from kg.build import build_store
     from kg.knowledge_graph import KnowledgeGraph
-    from kg.pages import Page
+    from kg.pages import DEFAULT_LIMIT, Page
     from kg.parameters import resolve
     from kg.paths import case_files
     from kg.questions import catalogue
@@ -202,7 +201,7 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
 
         # Every path asks for the same first page, as the HTTP API serves it by default.
         graph = KnowledgeGraph(store)
-        page = Page(limit=PAGE_ROWS)
+        page = Page(limit=DEFAULT_LIMIT)
         questions = {name: {p.name: p.example for p in q.params if p.required} for name, q in catalogue().items()}
         engine = {}
         for name, params in questions.items():
@@ -220,7 +219,7 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
                 bindings = resolve(question, params, graph.choices)
                 text = with_values(page.applied_to(question.text_for(bindings)), bindings)
                 http[name] = servers.timed(lambda c, n=name, p=params: c.get(
-                    f"{servers.api}/questions/{n}", params={**p, "limit": PAGE_ROWS}), repeat, question_limit)
+                    f"{servers.api}/questions/{n}", params={**p, "limit": DEFAULT_LIMIT}), repeat, question_limit)
                 server[name] = servers.timed(lambda c, t=text: c.post(
                     f"{servers.oxigraph}/query", data={"query": t},
                     headers={"Accept": "application/sparql-results+json"}), repeat, question_limit)

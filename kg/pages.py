@@ -11,6 +11,7 @@ whether another page follows.
 
 from dataclasses import dataclass
 
+DEFAULT_LIMIT = 100  # rows per page over HTTP when none is asked for (grlc's page size)
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000  # past any cohort; beyond 64 bits the engine's own parser would fail
 

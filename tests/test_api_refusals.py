@@ -8,6 +8,9 @@ LONG = "x" * 5000
 # (method, raw path and query as sent, expected status, expected error kind)
 REFUSALS = [
     ("GET", "/questions/no-such-question", 404, "unknown_question"),
+    ("GET", "/questions/no-such-question?limit=0", 404, "unknown_question"),
+    ("GET", "/questions/pathway-states?limit=0", 422, "invalid_parameter"),
+    ("GET", "/questions/pathway-states?offset=-1", 422, "invalid_parameter"),
     ("GET", "/questions/salvage-options", 422, "invalid_parameter"),
     ("GET", "/questions/salvage-options?lost_antigen=CD19&colour=red", 422, "invalid_parameter"),
     ("GET", "/questions/salvage-options?lost_antigen=CD19&lost_antigen=CD22", 422, "invalid_parameter"),

@@ -59,12 +59,17 @@ function urlFor(question, form) {
   return query ? `${question.path}?${query}` : question.path;
 }
 
+/** The same question's URL with one page setting changed (pages follow the question's own order). */
+function withParam(url, key, value) {
+  const target = new URL(url, window.location.origin);
+  target.searchParams.set(key, value);
+  return target.pathname + target.search;
+}
+
 const CSV_ROWS = 10000; // the API's largest page
 
 async function downloadCsv(url, name, status) {
-  const target = new URL(url, window.location.origin);
-  target.searchParams.set("limit", CSV_ROWS);
-  const response = await fetch(target.pathname + target.search, { headers: { Accept: "text/csv" } });
+  const response = await fetch(withParam(url, "limit", CSV_ROWS), { headers: { Accept: "text/csv" } });
   if (!response.ok) {
     status.replaceChildren(failure(new Error((await response.json().catch(() => null))?.message || response.statusText)));
     return;
@@ -80,12 +85,6 @@ async function downloadCsv(url, name, status) {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
-/** The same question from another row: pages follow the question's own order. */
-function pageUrl(url, offset) {
-  const target = new URL(url, window.location.origin);
-  target.searchParams.set("offset", offset);
-  return target.pathname + target.search;
-}
 
 function showAnswer(question, url, answer, output) {
   const { offset, next_offset: next } = answer.page;
@@ -95,7 +94,7 @@ function showAnswer(question, url, answer, output) {
     : `${shown} row${shown === 1 ? "" : "s"}`;
   const more = next === null ? [] : [h("button", {
     type: "button", class: "secondary",
-    onclick: () => runQuestion(question, pageUrl(url, next), output),
+    onclick: () => runQuestion(question, withParam(url, "offset", next), output),
   }, "Next page")];
   output.replaceChildren(
     h("p", { class: "status" }, count),
