@@ -1,12 +1,14 @@
 """/patients: who is in the graph, a summary of each, and each one's timeline with provenance."""
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel
 
 from api.errors import ERROR_RESPONSES, Refused
+from api.paging import LIMIT, OFFSET, next_link
 from api.salvage import Source
 from kg.answers import DISCLAIMER
 from kg.namespaces import SK
+from kg.pages import Page
 
 router = APIRouter(tags=["patients"])
 
@@ -43,9 +45,11 @@ class Timeline(BaseModel):
     disclaimer: str
 
 
-def _summaries(request: Request, patient_iri: str | None = None) -> list[PatientSummary]:
+def _summaries(request: Request, patient_iri: str | None = None, page: Page | None = None):
+    """The patients' summaries, and where the next page starts (None on the last)."""
     params = {"patient": patient_iri} if patient_iri else {}
-    return [
+    answer = request.app.state.graph.ask("patients", params, page=page)
+    summaries = [
         PatientSummary(
             id=row["patient"], label=row["label"], sex=row["sex_label"], disease=row["disease_label"],
             age_at_diagnosis=row["age_at_diagnosis"], findings_at_diagnosis=row["findings_at_diagnosis"],
@@ -53,8 +57,9 @@ def _summaries(request: Request, patient_iri: str | None = None) -> list[Patient
             source=Source(citation=row["citation"], doi=row["doi"]), evidence_level=row["evidence_level"],
             timeline=f"/patients/{row['patient']}/timeline",
         )
-        for row in request.app.state.graph.ask("patients", params).rows
+        for row in answer.rows
     ]
+    return summaries, answer.page["next_offset"] if answer.page else None
 
 
 def _find(request: Request, patient_id: str) -> PatientSummary:
@@ -62,15 +67,20 @@ def _find(request: Request, patient_id: str) -> PatientSummary:
     known = [choice for choice in graph.choices(str(SK.Patient)) if patient_id.casefold() in choice.names]
     if len(known) != 1:
         raise Refused(404, "unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
-    return _summaries(request, known[0].iri)[0]
+    summaries, _ = _summaries(request, known[0].iri)
+    return summaries[0]
 
 
 PATIENT_ID = Path(description="Patient identifier", examples=["pbc-2021"], max_length=200)
 
 
-@router.get("/patients", response_model=list[PatientSummary], summary="Every patient, summarised")
-def list_patients(request: Request) -> list[PatientSummary]:
-    return _summaries(request)
+@router.get("/patients", response_model=list[PatientSummary], responses=ERROR_RESPONSES,
+            summary="Every patient, summarised, a page at a time (the next page in the Link header)")
+def list_patients(request: Request, response: Response, limit: int = LIMIT,
+                  offset: int = OFFSET) -> list[PatientSummary]:
+    summaries, next_offset = _summaries(request, page=Page(limit, offset))
+    response.headers.update(next_link(request, next_offset))
+    return summaries
 
 
 @router.get("/patients/{patient_id}", response_model=PatientSummary, responses=ERROR_RESPONSES,

@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from api.errors import ERROR_RESPONSES, Refused
 from api.negotiation import accepted, choose
-from kg.pages import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, PageError
+from api.paging import LIMIT, OFFSET, next_link
+from kg.pages import DEFAULT_LIMIT, Page, PageError
 from kg.questions import Question, catalogue
 
 router = APIRouter(tags=["questions"])
@@ -53,12 +54,7 @@ class QuestionAnswer(BaseModel):
 
 
 # Answers come a page at a time (as grlc pages them), so that one request never asks for a whole large cohort.
-PAGE_PARAMETERS = {
-    "limit": Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"rows per page (at most {MAX_LIMIT:,})",
-                   examples=[DEFAULT_LIMIT]),
-    "offset": Query(0, ge=0, le=MAX_OFFSET, description="rows to skip: the `page.next_offset` of the page before",
-                    examples=[0]),
-}
+PAGE_PARAMETERS = {"limit": LIMIT, "offset": OFFSET}
 
 
 def describe(question: Question) -> QuestionInfo:
@@ -104,9 +100,7 @@ def answer_response(request: Request, name: str):
     params = given_parameters(request)
     page = requested_page(params)
     answer = request.app.state.graph.ask(name, params, page=page)
-    headers = {}
-    if answer.page["next_offset"] is not None:
-        headers["Link"] = f'<{request.url.include_query_params(offset=answer.page["next_offset"])}>; rel="next"'
+    headers = next_link(request, answer.page["next_offset"])
     if choose(accepted(request.headers.get("accept")), ("application/json", "text/csv")) == "text/csv":
         headers["X-Disclaimer"] = answer.disclaimer.encode("ascii", "replace").decode()
         return Response(answer.to_csv(), media_type="text/csv", headers=headers)

@@ -339,3 +339,30 @@ def test_a_long_answer_pages_forward_and_its_csv_holds_every_row(browser, cohort
         assert seen.errors == []
     finally:
         seen.close()
+
+
+def test_a_cohort_is_shown_a_page_of_patients_at_a_time(browser, cohort_server):
+    every = [row["id"] for row in httpx.get(f"{cohort_server.url}/patients", params={"limit": 10000}).json()]
+    assert 40 < len(every) <= 60
+    seen = Visit(browser, cohort_server.url + "/", LAPTOP)
+    try:
+        cards = seen.page.locator("#patient-list .patient")
+        more = seen.page.get_by_role("button", name="More patients")
+        more.wait_for()
+        shown = cards.count()
+        assert 0 < shown < len(every)
+        while more.count():
+            more.click()
+            seen.page.wait_for_function(
+                "([count, total]) => document.querySelectorAll('#patient-list .patient').length > count"
+                " && (document.querySelectorAll('#patient-list .patient').length === total"
+                " || document.querySelector('#patient-list button') !== null)",
+                arg=[shown, len(every)])
+            assert cards.count() > shown
+            shown = cards.count()
+        ids = [card.get_attribute("id").removeprefix("patient-") for card in cards.all()]
+        assert ids == every
+        seen.screenshot("patients-all-pages")
+        assert seen.errors == []
+    finally:
+        seen.close()

@@ -88,3 +88,28 @@ def test_over_http_bad_pages_get_422_with_a_reason(http, params):
     assert response.status_code == 422
     assert response.json()["error"] == "invalid_parameter"
     assert next(iter(params)) in response.json()["message"]
+
+
+def test_patients_come_a_page_at_a_time_with_a_link_to_the_next(http, graph):
+    every = [row["patient"] for row in graph.ask("patients").rows]
+    assert len(every) >= 2
+    ids, url, params = [], "/patients", {"limit": 1}
+    while url:
+        response = http.get(url, params=params)
+        assert response.status_code == 200
+        page = response.json()
+        assert len(page) == 1
+        ids += [patient["id"] for patient in page]
+        link = response.links.get("next")
+        url, params = (link["url"], None) if link else (None, None)
+    assert ids == every
+    last = http.get("/patients")
+    assert "next" not in last.links and [patient["id"] for patient in last.json()] == every
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 10_001}, {"offset": -1}, {"offset": "x"}])
+def test_bad_pages_of_patients_get_422_with_a_reason(http, params):
+    response = http.get("/patients", params=params)
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_parameter"
+    assert next(iter(params)) in response.json()["message"]

@@ -16,12 +16,20 @@ export function h(tag, attrs = {}, ...children) {
 /** What the server put in the page: prefixes, accepted values per range, which editor to show. */
 export const config = JSON.parse(document.getElementById("page-config").textContent);
 
-/** GET a JSON route; a refusal ({"error", "message"}) becomes an Error carrying the server's message. */
-export async function getJSON(url) {
+/** GET a JSON route and where its next page is (the `Link: rel="next"` header, as a same-origin path; or null).
+ * A refusal ({"error", "message"}) becomes an Error carrying the server's message. */
+export async function getPage(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new Error(body?.message || `${response.status} ${response.statusText}`);
-  return body;
+  const link = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("Link") || "");
+  const next = link ? new URL(link[1], location.href) : null;
+  return { body, next: next && `${next.pathname}${next.search}` };
+}
+
+/** GET a JSON route; a refusal becomes an Error carrying the server's message. */
+export async function getJSON(url) {
+  return (await getPage(url)).body;
 }
 
 // Longest namespace first, so "patient:pbc-2021/relapse-3" wins over a shorter prefix of the same IRI.

@@ -1,5 +1,5 @@
 // Patients: a summary, the swimmer plot and every event of the timeline with the passage it rests on.
-import { duration, failure, getJSON, h, showList } from "./dom.js";
+import { duration, failure, getJSON, getPage, h } from "./dom.js";
 
 function source(src) {
   return h("p", { class: "source" },
@@ -60,6 +60,30 @@ function card(patient) {
     details);
 }
 
+const PER_PAGE = 20; // each card loads a plot and a timeline: a cohort is shown a few patients at a time
+
+/** Append one page of patient cards, then a button for the next page when there is one. */
+async function showPage(container, url) {
+  try {
+    const { body: patients, next } = await getPage(url);
+    container.querySelector(".loading")?.remove();
+    container.append(...patients.map(card));
+    if (next) {
+      const more = h("button", { type: "button", class: "secondary" }, "More patients");
+      const actions = h("div", { class: "actions" }, more);
+      more.addEventListener("click", () => {
+        more.disabled = true;
+        more.textContent = "Loading…";
+        showPage(container, next).then(() => actions.remove());
+      });
+      container.append(actions);
+    }
+  } catch (error) {
+    container.querySelector(".loading")?.remove();
+    container.append(failure(error));
+  }
+}
+
 export function showPatients(container) {
-  return showList(container, "/patients", card);
+  return showPage(container, `/patients?limit=${PER_PAGE}`);
 }
