@@ -193,7 +193,7 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
         store = build_store(case_files() + [cohort], check=False, progress=progress)
         load_s = time.perf_counter() - started
         started = time.perf_counter()
-        validate.check(store)
+        validate.check(store, progress)
         validate_s = time.perf_counter() - started
         build_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         progress(f"{patients} patients: {len(store)} quads, load {load_s:.1f} s, validate {validate_s:.1f} s, "

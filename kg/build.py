@@ -71,6 +71,6 @@ def build_store(
         progress(f"  rule {rule}: {count} triples")
     if check:
         progress("validating with SHACL")
-        validate.check(store)
+        validate.check(store, progress)
     progress(f"built {len(store)} quads")
     return store

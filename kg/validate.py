@@ -6,6 +6,7 @@ compiled to SPARQL and run by Oxigraph (fast; what the build uses) and pySHACL (
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -97,15 +98,15 @@ def violations_in(data: Graph) -> list[Violation]:
     return sorted(unique.values(), key=lambda violation: (violation.node, violation.shape, violation.message))
 
 
-def violations_in_store(store: ox.Store) -> list[Violation]:
+def violations_in_store(store: ox.Store, progress: Callable[[str], None] | None = None) -> list[Violation]:
     """Validate every graph of a store together, with the shapes compiled to SPARQL; [] when it conforms."""
     found = [Violation(node, shape, path, None, message)
-             for node, shape, path, message in shape_queries.violations_in_store(store, shapes_graph())]
+             for node, shape, path, message in shape_queries.violations_in_store(store, shapes_graph(), progress)]
     return sorted(found, key=lambda violation: (violation.node, violation.shape, violation.message))
 
 
-def check(data: Graph | ox.Store) -> None:
+def check(data: Graph | ox.Store, progress: Callable[[str], None] | None = None) -> None:
     """Raise ValidationError unless the graph (an rdflib Graph or an Oxigraph store) conforms."""
-    found = violations_in_store(data) if isinstance(data, ox.Store) else violations_in(data)
+    found = violations_in_store(data, progress) if isinstance(data, ox.Store) else violations_in(data)
     if found:
         raise ValidationError(found)
