@@ -5,7 +5,7 @@
 True
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -15,8 +15,7 @@ from rdflib import Graph
 from kg import rules, validate
 from kg.namespaces import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, case_graph
 from kg.paths import ONTOLOGY_FILE, QUERIES_DIR, VOCABULARY_FILE, case_files
-
-Progress = Callable[[str], None]
+from kg.progress import Progress, heartbeat, quiet
 
 
 @cache
@@ -26,10 +25,6 @@ def _all_triples_query() -> str:
 
 class CaseFileError(ValueError):
     """A source file that cannot be parsed; the message names the file and the line."""
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def _load(store: ox.Store, path: Path, graph) -> None:
@@ -56,7 +51,7 @@ def build_store(
     cases: Iterable[Path] | None = None,
     *,
     check: bool = True,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> ox.Store:
     """A fresh in-memory store holding the whole graph; raises ValidationError if it does not conform."""
     store = ox.Store()
@@ -65,7 +60,8 @@ def build_store(
     paths = list(case_files() if cases is None else cases)
     for number, path in enumerate(paths, start=1):
         progress(f"loading case {number}/{len(paths)}: {path.name}")
-        _load(store, path, case_graph(path.stem))
+        with heartbeat(progress, f"loading {path.name}"):
+            _load(store, path, case_graph(path.stem))
     progress("deriving facts")
     for rule, count in rules.derive(store).items():
         progress(f"  rule {rule}: {count} triples")

@@ -20,6 +20,7 @@ from kg.engines import Engine, OxigraphEngine, RdflibEngine, rdflib_dataset, to_
 from kg.pages import Page
 from kg.parameters import Choice, choices_from_rows, expand, match, resolve
 from kg.paths import QUERIES_DIR
+from kg.progress import quiet
 from kg.questions import Question, catalogue, load_question
 
 _INTERNAL = QUERIES_DIR / "internal"
@@ -49,7 +50,7 @@ class KnowledgeGraph:
         self._choices_lock = threading.RLock()  # one thread looks a range up; the others wait for its answer
 
     @classmethod
-    def build(cls, cases: list[Path] | None = None, *, engine: str = "oxigraph", progress=build._quiet):
+    def build(cls, cases: list[Path] | None = None, *, engine: str = "oxigraph", progress=quiet):
         store = build.build_store(cases, progress=progress)
         graph = cls(store)
         if engine == "rdflib":

@@ -10,12 +10,14 @@ The named questions read the union of all graphs as the default graph: start Oxi
 """
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import httpx
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
+
+from kg.progress import Progress
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _SAFE_IRI = re.compile(r'^[^\s<>"{}|^`\\]*$')
@@ -95,7 +97,7 @@ class RemoteEngine:
     def ask(self, text: str, bindings: Mapping[str, Node] | None = None) -> bool:
         return bool(self._post(text, bindings)["boolean"])
 
-    def upload(self, store: ox.Store, progress: Callable[[str], None]) -> int:
+    def upload(self, store: ox.Store, progress: Progress) -> int:
         """Replace each named graph of the remote store with the built one (Graph Store Protocol PUT)."""
         graphs = sorted(store.named_graphs(), key=lambda graph: graph.value)
         for number, graph in enumerate(graphs, start=1):

@@ -9,7 +9,6 @@ silently skipped. tests/test_shapes.py checks that this validator and pySHACL re
 
 import os
 import re
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +19,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
 from kg.namespaces import curie
+from kg.progress import Progress
 
 SUPPORTED = {
     SH.path, SH.message, SH.minCount, SH.maxCount, SH.datatype, SH["class"], SH.minInclusive, SH.maxInclusive,
@@ -181,7 +181,7 @@ def _violations_of(store: ox.Store, query: ShapeQuery) -> set[tuple]:
             for solution in solutions}
 
 
-def violations_in_store(store: ox.Store, shapes: Graph, progress: Callable[[str], None] | None = None):
+def violations_in_store(store: ox.Store, shapes: Graph, progress: Progress | None = None):
     """(node, shape, path, message) for every violation in the union of the store's graphs."""
     queries = compile_shapes(shapes)
     found = set()

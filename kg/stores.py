@@ -6,20 +6,22 @@ it read-write (RocksDB lets one process do that at a time) and gives its query w
 """
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.progress import Progress, counted
 
-def write_on_disk(store: ox.Store, directory: Path, progress: Callable[[str], None]) -> Path:
+
+def write_on_disk(store: ox.Store, directory: Path, progress: Progress) -> Path:
     """Copy a built store to DIRECTORY, replacing what was there only once the copy is complete."""
     directory = Path(directory)
     partial = directory.with_name(directory.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    progress(f"writing {len(store)} quads to {directory}")
+    total = len(store)
+    progress(f"writing {total} quads to {directory}")
     disk = ox.Store(str(partial))
-    disk.bulk_extend(store)
+    disk.bulk_extend(counted(store, progress, "written", total))
     disk.flush()
     del disk  # close RocksDB before the directory is moved
     if directory.exists():

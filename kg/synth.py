@@ -13,8 +13,10 @@ True
 """
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from kg.progress import Progress
 
 PREFIXES = """@prefix sk: <https://w3id.org/salvage-kg/ontology#> .
 @prefix agent: <https://w3id.org/salvage-kg/agent/> .
@@ -180,7 +182,7 @@ def _patient(number: int, seed: int, rng: random.Random, source: str) -> str:
     return "\n".join(p.lines) + "\n"
 
 
-def cohort_turtle(patients: int, seed: int, progress: Callable[[str], None] | None = None) -> Iterator[str]:
+def cohort_turtle(patients: int, seed: int, progress: Progress | None = None) -> Iterator[str]:
     """Turtle text of a synthetic cohort, in chunks; deterministic for a seed."""
     if patients < 1:
         raise ValueError("the cohort needs at least one patient")

@@ -6,7 +6,6 @@ compiled to SPARQL and run by Oxigraph (fast; what the build uses) and pySHACL (
 """
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -18,6 +17,7 @@ from rdflib.namespace import SH
 from kg import shape_queries
 from kg.namespaces import curie
 from kg.paths import SHAPES_FILE
+from kg.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -98,14 +98,14 @@ def violations_in(data: Graph) -> list[Violation]:
     return sorted(unique.values(), key=lambda violation: (violation.node, violation.shape, violation.message))
 
 
-def violations_in_store(store: ox.Store, progress: Callable[[str], None] | None = None) -> list[Violation]:
+def violations_in_store(store: ox.Store, progress: Progress | None = None) -> list[Violation]:
     """Validate every graph of a store together, with the shapes compiled to SPARQL; [] when it conforms."""
     found = [Violation(node, shape, path, None, message)
              for node, shape, path, message in shape_queries.violations_in_store(store, shapes_graph(), progress)]
     return sorted(found, key=lambda violation: (violation.node, violation.shape, violation.message))
 
 
-def check(data: Graph | ox.Store, progress: Callable[[str], None] | None = None) -> None:
+def check(data: Graph | ox.Store, progress: Progress | None = None) -> None:
     """Raise ValidationError unless the graph (an rdflib Graph or an Oxigraph store) conforms."""
     found = violations_in_store(data, progress) if isinstance(data, ox.Store) else violations_in(data)
     if found:
