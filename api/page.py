@@ -34,6 +34,11 @@ def yasgui_vendored() -> bool:
     return all((STATIC / name).is_file() for name in YASGUI)
 
 
+# A range too large for a select box (a cohort's 100,000 patients) is left out of the page: its field is a text
+# box, and a name typed there is matched as any parameter value is.
+MAX_SELECT = 1000
+
+
 def range_choices(request: Request) -> dict[str, list[dict]]:
     """Accepted values of every range a question parameter declares: {range: [{value, label, kind}]}.
 
@@ -43,10 +48,11 @@ def range_choices(request: Request) -> dict[str, list[dict]]:
     # Not cached here: the graph caches its choices itself and forgets them when it is written to.
     graph = request.app.state.graph
     ranges = sorted({param.range for question in catalogue().values() for param in question.params if param.range})
+    found = {name: graph.choices(expand(name)) for name in ranges}
     return {
-        name: [{"value": curie(choice.iri), "label": choice.label, "kind": choice.is_class}
-               for choice in graph.choices(expand(name))]
-        for name in ranges
+        name: [{"value": curie(choice.iri), "label": choice.label, "kind": choice.is_class} for choice in choices]
+        for name, choices in found.items()
+        if len(choices) <= MAX_SELECT
     }
 
 

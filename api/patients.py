@@ -45,11 +45,8 @@ class Timeline(BaseModel):
     disclaimer: str
 
 
-def _summaries(request: Request, patient_iri: str | None = None, page: Page | None = None):
-    """The patients' summaries, and where the next page starts (None on the last)."""
-    params = {"patient": patient_iri} if patient_iri else {}
-    answer = request.app.state.graph.ask("patients", params, page=page)
-    summaries = [
+def _summaries(request: Request, patient_iri: str) -> list[PatientSummary]:
+    return [
         PatientSummary(
             id=row["patient"], label=row["label"], sex=row["sex_label"], disease=row["disease_label"],
             age_at_diagnosis=row["age_at_diagnosis"], findings_at_diagnosis=row["findings_at_diagnosis"],
@@ -57,18 +54,16 @@ def _summaries(request: Request, patient_iri: str | None = None, page: Page | No
             source=Source(citation=row["citation"], doi=row["doi"]), evidence_level=row["evidence_level"],
             timeline=f"/patients/{row['patient']}/timeline",
         )
-        for row in answer.rows
+        for row in request.app.state.graph.ask("patients", patient=patient_iri).rows
     ]
-    return summaries, answer.page["next_offset"] if answer.page else None
 
 
 def _find(request: Request, patient_id: str) -> PatientSummary:
     graph = request.app.state.graph
-    known = [choice for choice in graph.choices(str(SK.Patient)) if patient_id.casefold() in choice.names]
+    known = graph.choices(str(SK.Patient)).by_name.get(patient_id.casefold(), [])
     if len(known) != 1:
         raise Refused(404, "unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
-    summaries, _ = _summaries(request, known[0].iri)
-    return summaries[0]
+    return _summaries(request, known[0].iri)[0]
 
 
 PATIENT_ID = Path(description="Patient identifier", examples=["pbc-2021"], max_length=200)
@@ -78,9 +73,13 @@ PATIENT_ID = Path(description="Patient identifier", examples=["pbc-2021"], max_l
             summary="Every patient, summarised, a page at a time (the next page in the Link header)")
 def list_patients(request: Request, response: Response, limit: int = LIMIT,
                   offset: int = OFFSET) -> list[PatientSummary]:
-    summaries, next_offset = _summaries(request, page=Page(limit, offset))
-    response.headers.update(next_link(request, next_offset))
-    return summaries
+    # A page of patients (a light sorted look-up), then each one's summary through the question's one-patient
+    # shape: at 10,000 patients ~0.1 s for a page of 100, where cutting a page of the cohort-wide question sorts
+    # every patient's summary first (~1.5 s; ~18 s at 100,000).
+    graph = request.app.state.graph
+    patients = graph.ask_internal("patient-page", page=Page(limit, offset))
+    response.headers.update(next_link(request, patients.page["next_offset"]))
+    return [summary for row in patients.rows for summary in _summaries(request, row["patient_iri"])]
 
 
 @router.get("/patients/{patient_id}", response_model=PatientSummary, responses=ERROR_RESPONSES,

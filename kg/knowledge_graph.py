@@ -18,7 +18,7 @@ from kg import build
 from kg.answers import Answer, to_python
 from kg.engines import Engine, OxigraphEngine, RdflibEngine, rdflib_dataset, to_oxigraph
 from kg.pages import Page
-from kg.parameters import Choice, choices_from_rows, expand, match, resolve
+from kg.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
 from kg.paths import QUERIES_DIR
 from kg.progress import quiet
 from kg.questions import Question, catalogue, load_question
@@ -46,7 +46,7 @@ class KnowledgeGraph:
     def __init__(self, store: ox.Store | None, engine: Engine | None = None):
         self.store = store  # None when the graph lives in a remote SPARQL store (engine = RemoteEngine)
         self.engine = engine or OxigraphEngine(store)
-        self._choices: dict[str, tuple[Choice, ...]] = {}
+        self._choices: dict[str, Choices] = {}
         self._choices_lock = threading.RLock()  # one thread looks a range up; the others wait for its answer
 
     @classmethod
@@ -69,7 +69,7 @@ class KnowledgeGraph:
             raise UnknownQuestion(name, sorted(questions))
         return questions[name]
 
-    def choices(self, range_iri: str) -> tuple[Choice, ...]:
+    def choices(self, range_iri: str) -> Choices:
         """Accepted values for parameters of a range, from the graph; cached until the graph changes."""
         if range_iri not in self._choices:
             with self._choices_lock:
@@ -121,11 +121,15 @@ class KnowledgeGraph:
                       page=None if page is None else {"offset": page.offset, "limit": page.limit,
                                                       "next_offset": next_offset})
 
-    def ask_internal(self, name: str) -> Answer:
+    def ask_internal(self, name: str, page: Page | None = None) -> Answer:
         """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""
-        columns, rows = self.engine.select(_internal(name).text)
+        text = _internal(name).text
+        columns, rows = self.engine.select(page.applied_to(text) if page else text)
         return Answer(question=name, parameters={}, columns=tuple(columns),
-                      rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)} for row in rows))
+                      rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)}
+                                 for row in (rows[:page.limit] if page else rows)),
+                      page=None if page is None else {"offset": page.offset, "limit": page.limit,
+                                                      "next_offset": page.next_offset(len(rows))})
 
     def case_triples(self, graph_iri: str) -> list[ox.Triple]:
         """The statements of one case's named graph, as its curator wrote them."""

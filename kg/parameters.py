@@ -8,6 +8,7 @@ types can change what a query does.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -39,6 +40,22 @@ class Choice:
     is_class: bool = False
 
 
+class Choices(tuple):
+    """The accepted values of one range, sorted by label, and found by any of their names without reading every
+    one of them: a cohort's patient range holds 100,000 choices."""
+
+    @cached_property
+    def by_name(self) -> dict[str, list[Choice]]:
+        index: dict[str, list[Choice]] = {}
+        for choice in self:
+            for name in choice.names:
+                index.setdefault(name, []).append(choice)
+        return index
+
+
+MAX_LISTED = 50  # accepted names listed in a refusal; past that the list says how many more there are
+
+
 def expand(name: str) -> str:
     """'sk:Antigen' -> full IRI; a full IRI is returned as it is."""
     prefix, _, local = name.partition(":")
@@ -47,7 +64,7 @@ def expand(name: str) -> str:
     return name
 
 
-def choices_from_rows(rows) -> tuple[Choice, ...]:
+def choices_from_rows(rows) -> Choices:
     """Group (term, name, is_class) rows of queries/internal/terms-in-range.rq into choices."""
     names: dict[str, list[str]] = {}
     classes = set()
@@ -60,7 +77,7 @@ def choices_from_rows(rows) -> tuple[Choice, ...]:
         keys = {label.casefold() for label in labels}
         keys |= {iri.casefold(), curie(iri).casefold(), iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1].casefold()}
         found.append(Choice(iri=iri, label=labels[0], names=frozenset(keys), is_class=iri in classes))
-    return tuple(sorted(found, key=lambda choice: choice.label.casefold()))
+    return Choices(sorted(found, key=lambda choice: choice.label.casefold()))
 
 
 def _literal(param: Param, raw: str) -> Literal:
@@ -82,7 +99,7 @@ def _literal(param: Param, raw: str) -> Literal:
 def resolve(
     question: Question,
     given: Mapping[str, object],
-    choices_for: Callable[[str], tuple[Choice, ...]],
+    choices_for: Callable[[str], Choices],
 ) -> dict[str, Node]:
     """Bindings {sparql variable: RDF term} for the given values; raises ParameterError."""
     declared = {param.name for param in question.params}
@@ -110,15 +127,17 @@ def resolve(
     return bindings
 
 
-def match(name: str, raw: str, options: tuple[Choice, ...], range_iri: str) -> Choice:
+def match(name: str, raw: str, options: Choices, range_iri: str) -> Choice:
     """The one choice a typed name selects; ParameterError listing the accepted names otherwise."""
-    wanted = raw.strip().casefold()
-    found = [choice for choice in options if wanted in choice.names]
+    found = options.by_name.get(raw.strip().casefold(), [])
     if len(found) > 1:
         # "TBI" names both the modality and the one agent of it: the modality includes the agent.
         found = [choice for choice in found if choice.is_class] or found
     if len(found) != 1:
         accepted = tuple(choice.label for choice in options)
         reason = f"{raw!r} is not a known {curie(range_iri)}" if not found else f"{raw!r} is ambiguous"
-        raise ParameterError(name, f"{reason}; accepted: {', '.join(accepted)}", accepted)
+        listed = ", ".join(accepted[:MAX_LISTED])
+        if len(accepted) > MAX_LISTED:
+            listed += f" and {len(accepted) - MAX_LISTED:,} more"
+        raise ParameterError(name, f"{reason}; accepted: {listed}", accepted)
     return found[0]

@@ -151,3 +151,18 @@ def test_openapi_documents_an_example_for_every_parameter(http):
                     "examples" in parameter.get("schema", {})
                 assert has_example, f"{path} {parameter['name']}"
     assert "/questions/salvage-options" in spec["paths"]
+
+
+def test_the_page_offers_a_select_box_only_for_ranges_small_enough(graph, monkeypatch):
+    from types import SimpleNamespace
+
+    from api import page
+
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(graph=graph)))
+    every = page.range_choices(request)
+    assert len(every["sk:Patient"]) == 2
+    monkeypatch.setattr(page, "MAX_SELECT", 2)
+    small = page.range_choices(request)
+    assert "sk:Patient" in small
+    assert all(len(choices) <= 2 for choices in small.values())
+    assert set(every) - set(small) == {name for name, choices in every.items() if len(choices) > 2} != set()

@@ -3,6 +3,7 @@ parameters that cannot change what a query does."""
 
 import pytest
 
+from kg import parameters
 from kg.knowledge_graph import UnknownQuestion
 from kg.parameters import ParameterError
 from kg.questions import catalogue
@@ -319,3 +320,19 @@ def test_empty_and_overlong_text_are_refused(graph):
         graph.ask("search-statements", text="")
     with pytest.raises(ParameterError, match="longer than"):
         graph.ask("search-statements", text="x" * 500)
+
+
+def test_a_refusal_lists_a_large_range_in_part_and_says_how_many_more(graph, monkeypatch):
+    monkeypatch.setattr(parameters, "MAX_LISTED", 1)
+    with pytest.raises(ParameterError) as caught:
+        graph.ask("therapy-sequence", patient="nobody")
+    first, second = caught.value.accepted
+    assert caught.value.reason.endswith(f"; accepted: {first} and 1 more") and second not in caught.value.reason
+
+
+def test_names_are_found_through_the_index_of_their_range(graph):
+    patients = graph.choices("https://w3id.org/salvage-kg/ontology#Patient")
+    for choice in patients:
+        for name in choice.names:
+            assert choice in patients.by_name[name]
+    assert graph.ask("therapy-sequence", patient="RASCON-2022").parameters["patient"].endswith("/rascon-2022")
