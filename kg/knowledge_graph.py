@@ -100,10 +100,8 @@ class KnowledgeGraph:
         bindings = resolve(question, given, self.choices)
         text = question.text_for(bindings)
         columns, rows = self.engine.select(page.applied_to(text) if page else text, bindings)
-        next_offset = None
-        if page:
-            next_offset = page.next_offset(len(rows))
-            rows = rows[:page.limit]
+        described = page.described(len(rows)) if page else None
+        rows = rows[:page.limit] if page else rows
         shown = [column for column in columns if not column.startswith("_")]
         answers = []
         for row in rows:
@@ -118,18 +116,17 @@ class KnowledgeGraph:
             answers.append(record)
         used = {param.name: str(bindings[param.variable]) for param in question.params if param.variable in bindings}
         return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers),
-                      page=None if page is None else {"offset": page.offset, "limit": page.limit,
-                                                      "next_offset": next_offset})
+                      page=described)
 
     def ask_internal(self, name: str, page: Page | None = None) -> Answer:
         """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""
         text = _internal(name).text
         columns, rows = self.engine.select(page.applied_to(text) if page else text)
+        described = page.described(len(rows)) if page else None
+        rows = rows[:page.limit] if page else rows
         return Answer(question=name, parameters={}, columns=tuple(columns),
-                      rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)}
-                                 for row in (rows[:page.limit] if page else rows)),
-                      page=None if page is None else {"offset": page.offset, "limit": page.limit,
-                                                      "next_offset": page.next_offset(len(rows))})
+                      rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)} for row in rows),
+                      page=described)
 
     def case_triples(self, graph_iri: str) -> list[ox.Triple]:
         """The statements of one case's named graph, as its curator wrote them."""

@@ -36,3 +36,7 @@ class Page:
     def next_offset(self, rows_fetched: int) -> int | None:
         """Where the next page starts, or None when this one is the last."""
         return self.offset + self.limit if rows_fetched > self.limit else None
+
+    def described(self, rows_fetched: int) -> dict:
+        """What an answer says of its page: where it starts, its size, and where the next one starts."""
+        return {"offset": self.offset, "limit": self.limit, "next_offset": self.next_offset(rows_fetched)}
