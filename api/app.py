@@ -47,6 +47,7 @@ class Health(BaseModel):
     quads: int | None  # None when the graph is in a remote store
     named_graphs: int
     query_workers: int
+    query_workers_starting: int  # started in place of workers killed at the time limit; not yet ready
     query_timeout_s: float
     writes: bool  # whether this server accepts POST/PUT/DELETE /cases (with the token)
 
@@ -144,7 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health(request: Request) -> Health:
         state = request.app.state
         return Health(status="ok", quads=state.quads, named_graphs=len(state.graph_names),
-                      query_workers=state.workers.size, query_timeout_s=state.settings.query_timeout,
+                      query_workers=state.workers.size, query_workers_starting=state.workers.starting,
+                      query_timeout_s=state.settings.query_timeout,
                       writes=state.curator is not None)
 
     return app

@@ -191,6 +191,7 @@ class QueryWorkers:
         self._lock = threading.Lock()
         self._readers: Counter[tuple[str, str]] = Counter()
         self._closed = False
+        self._starting = 0  # replacements for killed workers, loading in the background
         for _ in range(size):
             self._idle.put(self._start(load))
         self.size = size
@@ -200,6 +201,31 @@ class QueryWorkers:
         with self._lock:
             self._readers[load] += 1
         return worker
+
+    @property
+    def starting(self) -> int:
+        """Workers being started in place of killed ones; 0 once the pool is back to full strength."""
+        with self._lock:
+            return self._starting
+
+    def _replace(self) -> None:
+        # In the background: loading a copy of the graph takes seconds on a busy machine, and the answer to the
+        # query that was stopped (a 503 at the time limit) must not wait for it.
+        with self._lock:
+            self._starting += 1
+
+        def start() -> None:
+            try:
+                worker = self._start(self.load)
+                if self._closed:
+                    self._stop(worker)
+                else:
+                    self._idle.put(worker)
+            finally:
+                with self._lock:
+                    self._starting -= 1
+
+        threading.Thread(target=start, daemon=True, name="salvage-kg-worker-start").start()
 
     def _stop(self, worker: _Worker) -> None:
         worker.kill()
@@ -267,7 +293,7 @@ class QueryWorkers:
             elif alive:
                 self._idle.put(worker)
             elif not self._closed:
-                self._idle.put(self._start(self.load))
+                self._replace()
         if status == "ok":
             return payload
         kind, message, offered = payload

@@ -126,6 +126,7 @@ class RemoteQueries:
         self.query_url = query_url
         self.timeout = timeout
         self.size = size
+        self.starting = 0  # no processes of our own to restart: the remote store runs the queries
         self.client = httpx.Client(timeout=timeout)
 
     def run(self, request, cancelled=None):

@@ -28,6 +28,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def workers_replaced(base_url: str, seconds: float = 60) -> None:
+    """Wait until the server has started a replacement for every query worker it killed (in the background)."""
+    deadline = time.monotonic() + seconds
+    while httpx.get(f"{base_url}/health", timeout=5).json()["query_workers_starting"]:
+        assert time.monotonic() < deadline, "killed query workers were not replaced"
+        time.sleep(0.05)
+
+
 def worker_cpu(server_pid: int, seconds: float) -> float:
     """CPU seconds the server's workers burn over the next `seconds` (those that exit meanwhile count to then)."""
     before = {}

@@ -5,7 +5,7 @@ import json
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from server_helpers import while_health_polled, worker_cpu, worker_pids
+from server_helpers import while_health_polled, worker_cpu, worker_pids, workers_replaced
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 SK = "https://w3id.org/salvage-kg/ontology#"
@@ -188,6 +188,7 @@ def test_slow_query_is_stopped_at_the_limit_while_health_keeps_answering(server,
 
     # The worker that ran it is gone, and nothing left behind keeps burning CPU.
     assert before - worker_pids(server.process.pid), "the busy worker should have been killed"
+    workers_replaced(server.url)
     assert worker_cpu(server.process.pid, 1.0) < 0.3
     assert http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
 

@@ -62,3 +62,30 @@ def test_a_query_waiting_for_a_worker_is_dropped_when_its_client_goes(pool):
     assert time.monotonic() - started < 2
     busy.set()
     first.join()
+
+
+def test_the_answer_at_the_time_limit_does_not_wait_for_the_replacement_worker(tmp_path, monkeypatch):
+    dump = tmp_path / "graph.nq"
+    dump.write_text("".join(f"<urn:x:s{n}> <urn:x:p> <urn:x:o{n}> .\n" for n in range(300)))
+    workers = QueryWorkers(("nquads", str(dump)), size=1, timeout=0.5)
+    try:
+        start = workers._start
+
+        def slow_start(load):  # as loading a large graph on a busy machine does
+            time.sleep(3)
+            return start(load)
+
+        monkeypatch.setattr(workers, "_start", slow_start)
+        started = time.monotonic()
+        with pytest.raises(QueryError) as stopped:
+            workers.run(EXPLOSION)
+        assert stopped.value.kind == "timeout"
+        assert time.monotonic() - started < 2  # the limit, not the limit plus the 3 s start
+        assert workers.starting == 1
+        deadline = time.monotonic() + 30
+        while workers.starting:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert workers.run(ASK).body == b'{"head":{},"boolean":true}'  # the replacement answers
+    finally:
+        workers.close()
