@@ -91,6 +91,13 @@ class KnowledgeGraph:
 
     # --- asking ----------------------------------------------------------------------------------------------
 
+    def _select(self, text: str, bindings, page: Page | None):
+        """Columns, rows and what is said of the page: the whole answer, or one page of it."""
+        if page is None:
+            return (*self.engine.select(text, bindings), None)
+        columns, rows = self.engine.select(page.applied_to(text), bindings)
+        return columns, rows[:page.limit], page.described(len(rows))
+
     def ask(self, name: str, params: Mapping[str, object] | None = None, /, *, page: Page | None = None,
             **kwargs) -> Answer:
         """Run a named question; parameters by keyword or as a mapping; the whole answer, or one `page` of it.
@@ -98,10 +105,7 @@ class KnowledgeGraph:
         question = self.question(name)
         given = {**(params or {}), **kwargs}
         bindings = resolve(question, given, self.choices)
-        text = question.text_for(bindings)
-        columns, rows = self.engine.select(page.applied_to(text) if page else text, bindings)
-        described = page.described(len(rows)) if page else None
-        rows = rows[:page.limit] if page else rows
+        columns, rows, described = self._select(question.text_for(bindings), bindings, page)
         shown = [column for column in columns if not column.startswith("_")]
         answers = []
         for row in rows:
@@ -120,10 +124,7 @@ class KnowledgeGraph:
 
     def ask_internal(self, name: str, page: Page | None = None) -> Answer:
         """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""
-        text = _internal(name).text
-        columns, rows = self.engine.select(page.applied_to(text) if page else text)
-        described = page.described(len(rows)) if page else None
-        rows = rows[:page.limit] if page else rows
+        columns, rows, described = self._select(_internal(name).text, None, page)
         return Answer(question=name, parameters={}, columns=tuple(columns),
                       rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)} for row in rows),
                       page=described)

@@ -1,6 +1,6 @@
 """The IRIs of the graph, in one place, so no module spells a namespace twice."""
 
-from rdflib import Graph, Namespace
+from rdflib import Namespace
 
 BASE = "https://w3id.org/salvage-kg/"
 
@@ -47,13 +47,6 @@ PREFIXES = {
     "MAXO": "http://purl.obolibrary.org/obo/MAXO_",
     "HGNC": "http://identifiers.org/hgnc/",
 }
-
-
-def bind_prefixes(graph: Graph) -> Graph:
-    for prefix, iri in PREFIXES.items():
-        graph.bind(prefix, iri, override=True)
-    return graph
-
 
 
 def curie(iri) -> str:

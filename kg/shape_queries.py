@@ -76,6 +76,11 @@ def _property_queries(shapes: Graph, node_shape, target: str, prop) -> list[Shap
     p = _term(path)
     focus = f"?this {_INSTANCE} {target} ."
     values = f"{focus} ?this {p} ?value ."
+
+    def violating(condition: str) -> str:
+        """The focus nodes with a value of the path that meets the condition (that breaks the constraint)."""
+        return f"SELECT DISTINCT ?this WHERE {{ {values} {condition} }}"
+
     checks: list[str] = []
     min_count = shapes.value(prop, SH.minCount)
     if min_count is not None:
@@ -90,30 +95,26 @@ def _property_queries(shapes: Graph, node_shape, target: str, prop) -> list[Shap
                       f"HAVING (COUNT(DISTINCT ?value) > {int(max_count)})")
     datatype = shapes.value(prop, SH.datatype)
     if datatype is not None:
-        checks.append(f"SELECT DISTINCT ?this WHERE {{ {values} "
-                      f"FILTER(!isLiteral(?value) || datatype(?value) != {_term(datatype)}) }}")
+        checks.append(violating(f"FILTER(!isLiteral(?value) || datatype(?value) != {_term(datatype)})"))
         if str(datatype).startswith("http://www.w3.org/2001/XMLSchema#") and not str(datatype).endswith("string"):
             # A literal of the right datatype whose text is not a valid value ("abc"^^xsd:integer).
             cast = f"<{datatype}>(STR(?value))"
-            checks.append(f"SELECT DISTINCT ?this WHERE {{ {values} FILTER(datatype(?value) = {_term(datatype)}) "
-                          f"BIND({cast} AS ?cast) FILTER(!BOUND(?cast)) }}")
+            checks.append(violating(f"FILTER(datatype(?value) = {_term(datatype)}) "
+                                    f"BIND({cast} AS ?cast) FILTER(!BOUND(?cast))"))
     cls = shapes.value(prop, SH["class"])
     if cls is not None:
-        checks.append(f"SELECT DISTINCT ?this WHERE {{ {values} "
-                      f"FILTER NOT EXISTS {{ ?value {_INSTANCE} {_term(cls)} }} }}")
+        checks.append(violating(f"FILTER NOT EXISTS {{ ?value {_INSTANCE} {_term(cls)} }}"))
     for predicate, operator in _COMPARISONS.items():
         bound = shapes.value(prop, predicate)
         if bound is not None:
-            checks.append(f"SELECT DISTINCT ?this WHERE {{ {values} "
-                          f"FILTER(!COALESCE(?value {operator} {_term(bound)}, false)) }}")
+            checks.append(violating(f"FILTER(!COALESCE(?value {operator} {_term(bound)}, false))"))
     pattern = shapes.value(prop, SH.pattern)
     if pattern is not None:
-        checks.append(f"SELECT DISTINCT ?this WHERE {{ {values} "
-                      f"FILTER(isBlank(?value) || !REGEX(STR(?value), {Literal(str(pattern)).n3()})) }}")
+        checks.append(violating(f"FILTER(isBlank(?value) || !REGEX(STR(?value), {Literal(str(pattern)).n3()}))"))
     alternatives = shapes.value(prop, SH["or"])
     if alternatives is not None:
         satisfied = " || ".join(_condition(shapes, alt) for alt in Collection(shapes, alternatives))
-        checks.append(f"SELECT DISTINCT ?this WHERE {{ {values} FILTER(!({satisfied})) }}")
+        checks.append(violating(f"FILTER(!({satisfied}))"))
     message = str(shapes.value(prop, SH.message) or "does not conform")
     return [ShapeQuery(curie(node_shape), curie(path), message, _PROLOGUE + text) for text in checks]
 
