@@ -475,3 +475,23 @@ def test_exports_are_the_same_for_the_same_graph(cohort):
     write_graphml(cohort.transitions(), second)
     assert first.getvalue() == second.getvalue()
     assert swimmer_svg(cohort) == swimmer_svg(cohort)
+
+
+# --- regression: a patient with disease states and no therapy steps (issue 18) ----------------------------------
+
+def test_patient_with_states_and_no_steps_reads_without_crash(tmp_path):
+    """A report that describes a diagnosis and a relapse but no therapy gave zip(strict=True) a ValueError, and
+    /pathways a 500. Such a patient has a pathway of states alone."""
+    course = "".join(synth.cohort_turtle(patients=1, seed=1))
+    # Keep the source, the patient and the disease states; drop every therapy and response.
+    kept = [block for block in course.split("\n\n")
+            if "a sk:TherapyAdministration" not in block and "a sk:Response" not in block
+            and "a sk:Transplant" not in block and "a sk:SupportiveCareAdministration" not in block
+            and "sk:afterTherapy" not in block and "sk:duringTherapy" not in block]
+    path = tmp_path / "states-only.ttl"
+    path.write_text("\n\n".join(kept), encoding="utf-8")
+    graph = KnowledgeGraph.build(cases=[path])
+    assert not graph.ask("pathway-steps").rows
+    pathway = Cohort.read(graph)["synth-1-000001"]
+    assert pathway.steps == ()
+    assert [state.kind for state in pathway.states][:2] == ["diagnosis", "complete remission"]

@@ -34,7 +34,8 @@ def read_pathways(graph: KnowledgeGraph, patient: str | None = None) -> dict[str
     for name in sorted(set(states) | set(steps)):
         pathway = Pathway(name, (), tuple(states[name]))
         ordered = steps[name]
-        following = [step.sequence for step in ordered[1:]] + [None]
+        # The step after each one bounds the states it was followed by; the last step is bounded by nothing.
+        following = [step.sequence for step in ordered[1:]] + [None] if ordered else []
         pathways[name] = replace(pathway, steps=tuple(replace(step, then=_then(pathway, step, before))
                                                        for step, before in zip(ordered, following, strict=True)))
     return pathways
