@@ -16,10 +16,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
-from api import cases, encoding, errors, page, pathways, patients, questions, salvage, sparql
+from api import about, cases, encoding, errors, page, pathways, patients, questions, salvage, sparql
 from api.settings import Settings
 from api.single_values import refuse_repeats
 from kg import stores
+from kg.about import version
 from kg.curation import Curator
 from kg.knowledge_graph import KnowledgeGraph
 from kg.parameters import expand
@@ -121,7 +122,7 @@ async def lifespan(app: FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="salvage-kg",
-        version="0.1.0",
+        version=version(),
         description=DESCRIPTION,
         lifespan=lifespan,
     )
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patients.router, dependencies=once)
     app.include_router(pathways.router, dependencies=once)
     app.include_router(cases.router, dependencies=once)
+    app.include_router(about.router, dependencies=once)
     page.install(app)
 
     @app.get("/health", response_model=Health, tags=["service"], summary="Liveness and size of the graph")

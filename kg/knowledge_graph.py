@@ -7,7 +7,8 @@
 """
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -48,6 +49,8 @@ class KnowledgeGraph:
         self.engine = engine or OxigraphEngine(store)
         self._choices: dict[str, Choices] = {}
         self._choices_lock = threading.RLock()  # one thread looks a range up; the others wait for its answer
+        self._summaries: dict[str, object] = {}  # whole-graph summaries (the about record), until the next write
+        self.built_at = datetime.now(UTC)  # when this process built or opened the graph
 
     @classmethod
     def build(cls, cases: list[Path] | None = None, *, engine: str = "oxigraph", progress=quiet):
@@ -85,9 +88,19 @@ class KnowledgeGraph:
         range_iri = expand(range_name)
         return match(param, value, self.choices(range_iri), range_iri)
 
+    def summary(self, name: str, compute: Callable[[], object]) -> object:
+        """A whole-graph summary, computed once per state of the graph (counts over millions of triples)."""
+        if name not in self._summaries:
+            with self._choices_lock:
+                if name not in self._summaries:
+                    self._summaries[name] = compute()
+        return self._summaries[name]
+
     def changed(self) -> None:
-        """Forget cached look-ups after the graph was written to."""
+        """Forget cached look-ups and summaries after the graph was written to."""
         self._choices.clear()
+        self._summaries.clear()
+        self.built_at = datetime.now(UTC)
 
     # --- asking ----------------------------------------------------------------------------------------------
 
