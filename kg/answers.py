@@ -13,6 +13,24 @@ DISCLAIMER = (
     "'not reported' means the source is silent; it is not a negative finding."
 )
 
+SYNTHETIC_DISCLAIMER = (
+    "Synthetic data: these rows describe generated patients, not real people, and are never evidence. "
+    "Use them to try the tools, not to draw clinical conclusions."
+)
+# sk:NoEvidence as an answer's evidence_level column gives it (its skos:notation, ontology/salvage-kg.ttl).
+_SYNTHETIC_LEVEL = "synthetic"
+
+
+def disclaimer_for(rows) -> str:
+    """What to say under an answer: published evidence, synthetic data, or both when the rows mix them."""
+    levels = {row.get("evidence_level") for row in rows}
+    if _SYNTHETIC_LEVEL not in levels:
+        return DISCLAIMER
+    if levels - {_SYNTHETIC_LEVEL, None}:
+        return f"{DISCLAIMER} Some rows are synthetic: {SYNTHETIC_DISCLAIMER}"
+    return SYNTHETIC_DISCLAIMER
+
+
 _INTEGERS = {XSD.integer, XSD.int, XSD.long, XSD.short, XSD.nonNegativeInteger, XSD.positiveInteger}
 _NUMBERS = {XSD.decimal, XSD.double, XSD.float}
 

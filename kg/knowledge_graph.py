@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
 from kg import build
-from kg.answers import Answer, to_python
+from kg.answers import Answer, disclaimer_for, to_python
 from kg.engines import Engine, OxigraphEngine, RdflibEngine, rdflib_dataset, to_oxigraph
 from kg.pages import Page
 from kg.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
@@ -133,7 +133,7 @@ class KnowledgeGraph:
             answers.append(record)
         used = {param.name: str(bindings[param.variable]) for param in question.params if param.variable in bindings}
         return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers),
-                      page=described)
+                      page=described, disclaimer=disclaimer_for(answers))
 
     def ask_internal(self, name: str, page: Page | None = None) -> Answer:
         """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""

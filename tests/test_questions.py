@@ -4,8 +4,9 @@ parameters that cannot change what a query does."""
 import pytest
 
 from kg import parameters
-from kg.knowledge_graph import UnknownQuestion
+from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
 from kg.parameters import ParameterError
+from kg.paths import case_files
 from kg.questions import catalogue
 
 EXAMPLES = {
@@ -336,3 +337,19 @@ def test_names_are_found_through_the_index_of_their_range(graph):
         for name in choice.names:
             assert choice in patients.by_name[name]
     assert graph.ask("therapy-sequence", patient="RASCON-2022").parameters["patient"].endswith("/rascon-2022")
+
+
+def test_synthetic_answers_say_synthetic(tmp_path):
+    """The 'published case reports (CIViC level C)' disclaimer was attached to synthetic-cohort answers too."""
+    from kg import synth
+    from kg.answers import DISCLAIMER, SYNTHETIC_DISCLAIMER
+
+    path = tmp_path / "cohort.ttl"
+    path.write_text("".join(synth.cohort_turtle(patients=3, seed=2)), encoding="utf-8")
+    mixed = KnowledgeGraph.build(cases=[*case_files(), path])
+    only_synthetic = mixed.ask("therapy-sequence", patient="synth-2-000001")
+    assert only_synthetic.disclaimer == SYNTHETIC_DISCLAIMER
+    both = mixed.ask("antigen-status-at-relapse", antigen="CD22")
+    assert {row["evidence_level"] for row in both.rows} >= {"C", "synthetic"}
+    assert DISCLAIMER in both.disclaimer and SYNTHETIC_DISCLAIMER in both.disclaimer
+    assert mixed.ask("therapy-sequence", patient="rascon-2022").disclaimer == DISCLAIMER
