@@ -87,18 +87,11 @@ class Answer:
                              for key, value in row.items()})
         return out.getvalue()
 
-    def to_table(self, width: int = 40) -> str:
-        def cell(value) -> str:
-            text = "" if value is None else "; ".join(map(str, value)) if isinstance(value, list) else str(value)
-            return text if len(text) <= width else text[: width - 1] + "…"
+    def to_table(self, width: int | None = None) -> str:
+        """For a terminal: labels, not IRIs, fitted to its width (kg.terminal)."""
+        from kg.terminal import render  # rich is loaded only when a table is printed
 
-        cells = [[cell(row.get(column)) for column in self.columns] for row in self.rows]
-        widths = [max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(self.columns)]
-        lines = ["  ".join(column.ljust(w) for column, w in zip(self.columns, widths, strict=True))]
-        lines.append("  ".join("-" * w for w in widths))
-        lines += ["  ".join(value.ljust(w) for value, w in zip(line, widths, strict=True)) for line in cells]
-        lines.append(f"({len(self.rows)} rows) {self.disclaimer}")
-        return "\n".join(lines)
+        return render(self.columns, self.rows, f"({len(self.rows)} rows) {self.disclaimer}", width)
 
     def to_dataframe(self):
         import pandas  # optional: only when a notebook asks for a DataFrame
