@@ -353,3 +353,17 @@ def test_synthetic_answers_say_synthetic(tmp_path):
     assert {row["evidence_level"] for row in both.rows} >= {"C", "synthetic"}
     assert DISCLAIMER in both.disclaimer and SYNTHETIC_DISCLAIMER in both.disclaimer
     assert mixed.ask("therapy-sequence", patient="rascon-2022").disclaimer == DISCLAIMER
+
+
+@pytest.mark.parametrize("typed", ["CD19-negative", "CD19 negative", "cd19 neg", "CD19–negative"])
+def test_search_finds_what_clinicians_type(graph, rdflib_graph, typed):
+    """A plain substring match found 0 rows for "CD19-negative" (issue 17): the finding says the blasts 'lost
+    CD19', and its antigen and status are what people type."""
+    for engine in (graph, rdflib_graph):
+        rows = engine.ask("search-statements", text=typed).rows
+        assert [row["node"].rsplit("/", 1)[-1] for row in rows] == ["relapse-3-cd19"]
+        assert rows[0]["patient"] == "pbc-2021" and rows[0]["evidence_level"] == "C"
+
+
+def test_search_of_punctuation_alone_finds_nothing(graph):
+    assert graph.ask("search-statements", text=" -- ").rows == ()
