@@ -50,7 +50,8 @@ def range_choices(request: Request) -> dict[str, list[dict]]:
     ranges = sorted({param.range for question in catalogue().values() for param in question.params if param.range})
     found = {name: graph.choices(expand(name)) for name in ranges}
     return {
-        name: [{"value": curie(choice.iri), "label": choice.label, "kind": choice.is_class} for choice in choices]
+        name: [{"value": curie(choice.iri), "label": choice.label, "kind": choice.is_class}
+               for choice in choices.listed]
         for name, choices in found.items()
         if len(choices) <= MAX_SELECT
     }

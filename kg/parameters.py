@@ -5,6 +5,7 @@ an RDF term; text that is not one of those names is refused with the list of acc
 types can change what a query does.
 """
 
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -52,8 +53,25 @@ class Choices(tuple):
                 index.setdefault(name, []).append(choice)
         return index
 
+    @cached_property
+    def listed(self) -> tuple[Choice, ...]:
+        """Each label once, for pickers and refusals: where a kind and one of its members share a label ("total
+        body irradiation"), the kind, which selects the member too (as `match` does)."""
+        kinds = {choice.label.casefold() for choice in self if choice.is_class}
+        return tuple(choice for choice in self if choice.is_class or choice.label.casefold() not in kinds)
+
+    def nearest(self, typed: str, count: int = 3) -> list[str]:
+        """Labels of the choices whose names come closest to what was typed ("did you mean")."""
+        if len(self.by_name) > MAX_SPELLING_CANDIDATES:  # a cohort's patients: too many names to compare
+            return []
+        close = difflib.get_close_matches(typed.strip().casefold(), list(self.by_name), n=count * 3, cutoff=0.6)
+        labels = dict.fromkeys(choice.label for name in close for choice in self.by_name[name]
+                               if choice in self.listed)
+        return list(labels)[:count]
+
 
 MAX_LISTED = 50  # accepted names listed in a refusal; past that the list says how many more there are
+MAX_SPELLING_CANDIDATES = 20_000  # names compared with a misspelt value; a larger range gets no suggestion
 
 
 def expand(name: str) -> str:
@@ -65,19 +83,28 @@ def expand(name: str) -> str:
 
 
 def choices_from_rows(rows) -> Choices:
-    """Group (term, name, is_class) rows of queries/internal/terms-in-range.rq into choices."""
+    """Group (term, name, is_class, is_label) rows of queries/internal/terms-in-range.rq into choices; a choice is
+    shown by its rdfs:label, the name answers use ("inotuzumab ozogamicin", not the brand "Besponsa")."""
     names: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
     classes = set()
-    for term, name, is_class in rows:
+    for term, name, is_class, is_label in rows:
         names.setdefault(str(term), []).append(str(name))
-        if is_class:
+        if _true(is_class):
             classes.add(str(term))
+        if _true(is_label):
+            labels.setdefault(str(term), str(name))
     found = []
-    for iri, labels in names.items():
-        keys = {label.casefold() for label in labels}
+    for iri, typed in names.items():
+        keys = {name.casefold() for name in typed}
         keys |= {iri.casefold(), curie(iri).casefold(), iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1].casefold()}
-        found.append(Choice(iri=iri, label=labels[0], names=frozenset(keys), is_class=iri in classes))
+        found.append(Choice(iri=iri, label=labels.get(iri, typed[0]), names=frozenset(keys), is_class=iri in classes))
     return Choices(sorted(found, key=lambda choice: choice.label.casefold()))
+
+
+def _true(term) -> bool:
+    # An xsd:boolean from either engine: rdflib's Literal(True), or text from a remote store's JSON.
+    return str(term).strip().lower() in ("true", "1")
 
 
 def _literal(param: Param, raw: str) -> Literal:
@@ -134,8 +161,11 @@ def match(name: str, raw: str, options: Choices, range_iri: str) -> Choice:
         # "TBI" names both the modality and the one agent of it: the modality includes the agent.
         found = [choice for choice in found if choice.is_class] or found
     if len(found) != 1:
-        accepted = tuple(choice.label for choice in options)
+        accepted = tuple(choice.label for choice in options.listed)
         reason = f"{raw!r} is not a known {curie(range_iri)}" if not found else f"{raw!r} is ambiguous"
+        nearest = options.nearest(raw) if not found else []
+        if nearest:
+            reason += f" (did you mean {' or '.join(repr(label) for label in nearest)}?)"
         listed = ", ".join(accepted[:MAX_LISTED])
         if len(accepted) > MAX_LISTED:
             listed += f" and {len(accepted) - MAX_LISTED:,} more"

@@ -367,3 +367,27 @@ def test_search_finds_what_clinicians_type(graph, rdflib_graph, typed):
 
 def test_search_of_punctuation_alone_finds_nothing(graph):
     assert graph.ask("search-statements", text=" -- ").rows == ()
+
+
+def test_pickers_show_the_names_answers_use_each_once(graph):
+    """Pickers showed the brand 'Besponsa' and the code 'CART19' (the alphabetically first name) instead of the
+    names answers use, and 'CBT' and 'TBI' twice, once as a kind and once as its one member (issue 17)."""
+    listed = [choice.label for choice in graph.choices(parameters.expand("sk:TherapyAgent")).listed]
+    answered = {row["therapies"][0] for row in graph.ask("therapy-sequence", patient="pbc-2021").rows}
+    assert {"inotuzumab ozogamicin", "tisagenlecleucel"} <= set(listed)
+    assert not {"Besponsa", "CART19", "CBT", "TBI"} & set(listed)
+    assert len(listed) == len({label.casefold() for label in listed})
+    assert "inotuzumab ozogamicin" in answered
+    assert graph.ask("responses-to-therapy", therapy="Besponsa").parameters == \
+        graph.ask("responses-to-therapy", therapy="inotuzumab ozogamicin").parameters  # old names still select
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("blinatumomob", "blinatumomab"), ("CD91", "CD19"),
+                                              ("rascon2022", "Rascon 2022 patient")])
+def test_a_refused_value_suggests_the_nearest_accepted_names(graph, typed, meant):
+    name = {"CD91": "antigen", "rascon2022": "patient"}.get(typed, "therapy")
+    question = {"antigen": "antigen-status-at-relapse", "patient": "therapy-sequence"}.get(name,
+                                                                                          "responses-to-therapy")
+    with pytest.raises(ParameterError) as refused:
+        graph.ask(question, **{name: typed})
+    assert f"did you mean '{meant}'" in str(refused.value)
