@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Protocol
 
 import pyoxigraph as ox
+from oxrdflib import OxigraphStore
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.plugins.sparql import prepareQuery
@@ -120,3 +121,19 @@ def rdflib_dataset(store: ox.Store) -> Dataset:
     data = store.dump(format=ox.RdfFormat.N_QUADS)
     dataset.parse(data=data.decode("utf-8"), format="nquads")
     return dataset
+
+
+def oxigraph_dataset(store: ox.Store, copy: bool = True) -> Dataset:
+    """An rdflib Dataset (default graph = the union) whose SPARQL runs on Oxigraph, over a copy of the store.
+
+    The notebook face: people keep rdflib's Graph API, and a query string is answered by Oxigraph through the
+    oxrdflib store plugin, at Oxigraph's speed and with its reading of the standard (rdflib 7.6 evaluates a
+    subquery with the outer solution's bindings, which SPARQL 1.1 scopes out). A copy, so that what a notebook
+    adds or removes never reaches the validated graph that questions run on. A query given as a prepared Query
+    object, or with keyword arguments oxrdflib does not take, is refused by the plugin rather than run elsewhere.
+    (`copy=False` shares the store: the benchmark times the query path at 100,000 patients without a second copy.)
+    """
+    if copy:
+        shared, store = store, ox.Store()
+        store.extend(shared.quads_for_pattern(None, None, None, None))
+    return Dataset(store=OxigraphStore(store=store), default_union=True)

@@ -17,7 +17,7 @@ from rdflib import Dataset, URIRef
 
 from kg import build
 from kg.answers import Answer, disclaimer_for, to_python
-from kg.engines import Engine, OxigraphEngine, RdflibEngine, rdflib_dataset, to_oxigraph
+from kg.engines import Engine, OxigraphEngine, RdflibEngine, oxigraph_dataset, rdflib_dataset, to_oxigraph
 from kg.pages import Page
 from kg.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
 from kg.paths import QUERIES_DIR
@@ -148,5 +148,9 @@ class KnowledgeGraph:
         return [ox.Triple(*(to_oxigraph(term) for term in row[:3])) for row in rows]
 
     def rdflib_graph(self) -> Dataset:
-        """Every graph (ontology, cases, derived) as an rdflib Dataset; its default graph is their union."""
-        return rdflib_dataset(self.store)
+        """Every graph (ontology, cases, derived) as an rdflib Dataset whose default graph is their union and whose
+        SPARQL runs on Oxigraph (a copy: changes made to it stay in the notebook)."""
+        if self.store is None:
+            raise TypeError("this graph lives in a remote SPARQL store: query it with rdflib's SPARQLStore "
+                            f"(rdflib.Graph(store=SPARQLStore({self.engine.query_url!r})))")
+        return oxigraph_dataset(self.store)

@@ -22,6 +22,9 @@ def test_bench_writes_every_question_on_every_path(tmp_path):
         for path in ("engine", "http", "oxigraph_server", "rdflib"):
             assert isinstance(timings[f"{path}_ms"], float) and timings[f"{path}_ms"] > 0, (name, path)
             assert timings[f"{path}_p95_ms"] >= timings[f"{path}_ms"], (name, path)
+    notebook = run["notebook"]  # kg.load_graph().query(...) against the engine, same text
+    assert notebook["load_graph_ms"][0] > 0 and notebook["engine_ms"][0] > 0
+    assert "notebook kg.load_graph().query" in done.stdout
     # The table on stdout: one line per question, with the ratio of our HTTP API to Oxigraph server.
     assert "http/ox" in done.stdout
     assert all(name in done.stdout for name in catalogue())

@@ -35,3 +35,42 @@ def test_answer_serialisations_carry_the_disclaimer(graph):
     assert "not treatment advice" in answer.to_dict()["disclaimer"]
     assert "not treatment advice" in answer.to_table()
     assert answer.to_csv().splitlines()[0].startswith("patient,remission,")
+
+
+SCOPED_SUBQUERY = """
+PREFIX sk:   <https://w3id.org/salvage-kg/ontology#>
+PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?relapse ?therapy ?last WHERE {
+  ?relapse a sk:Relapse ; sk:patient ?p ; sk:sequence ?relapse_sequence .
+  ?p skos:notation "pbc-2021" .
+  # ?relapse_sequence is not projected into the subquery: SPARQL 1.1 evaluates the subquery on its own, where
+  # it is unbound, so the FILTER fails for every therapy and the subquery has no groups.
+  { SELECT ?p (MAX(?sequence) AS ?last) WHERE {
+      ?t rdf:type/rdfs:subClassOf* sk:TherapyAdministration ; sk:patient ?p ; sk:sequence ?sequence .
+      FILTER(?sequence < ?relapse_sequence) } GROUP BY ?p }
+  ?therapy rdf:type/rdfs:subClassOf* sk:TherapyAdministration ; sk:patient ?p ; sk:sequence ?last .
+}"""
+
+
+def test_notebook_subquery_with_aggregate_is_scoped_as_sparql_says(graph):
+    """kg.load_graph() copied every quad into rdflib, whose engine evaluates a subquery with the outer row's
+    bindings: "the latest therapy before each relapse" written this way gave rows where SPARQL 1.1 gives none
+    (issue 16). The notebook graph now answers on Oxigraph, as the questions do."""
+    from kg.engines import rdflib_dataset
+
+    notebook = {tuple(row) for row in kg.load_graph().query(SCOPED_SUBQUERY)}
+    engine_rows = {tuple(row) for row in graph.engine.select(SCOPED_SUBQUERY)[1]}
+    rdflib_rows = {tuple(row) for row in rdflib_dataset(graph.store).query(SCOPED_SUBQUERY)}
+    assert notebook == engine_rows == set()
+    assert rdflib_rows  # rdflib's own engine still differs: the reason the notebook no longer uses it
+
+
+def test_notebook_graph_is_a_copy_that_keeps_the_served_graph_as_validated():
+    notebook = kg.load_graph()
+    before = len(kg.default_graph().store)
+    notebook.default_context.add((rdflib.URIRef("urn:x:s"), rdflib.URIRef("urn:x:p"), rdflib.Literal("o")))
+    assert notebook.query("ASK { <urn:x:s> ?p ?o }").askAnswer is True
+    assert len(kg.default_graph().store) == before
+    assert kg.load_graph().query("ASK { <urn:x:s> ?p ?o }").askAnswer is False
