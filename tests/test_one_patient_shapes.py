@@ -55,3 +55,38 @@ def test_one_patient_shape_on_rdflib_engine_agrees(graph, rdflib_graph, name):
         assert expected
         assert list(rdflib_graph.ask(name, patient=patient).rows) == expected
         assert list(graph.ask(name, patient=patient).rows) == expected
+
+
+def test_each_variant_declares_what_it_serves_why_and_when_it_can_go():
+    """The variant files had no header, were paired by file name only, and four of five named the wrong test file
+    (issue 16): each now says which question it serves, why, what was measured, when it can go, what checks it."""
+    from kg.questions import VARIANT_KEYS, read_header
+
+    for name in WITH_ONE_PATIENT_SHAPE:
+        header = read_header(catalogue()[name].one_patient_text)
+        assert all(header.get(key) for key in VARIANT_KEYS), name
+        assert header["variant-of"] == name
+        assert header["checked-by"].split()[0] == "tests/test_one_patient_shapes.py"
+        assert "->" in header["measured"] and "ms" in header["measured"]
+
+
+@pytest.mark.parametrize(("change", "refusal"), [
+    (lambda text: text.replace("#+ remove-when:", "#+ removable:"), "lacks #+ remove-when:"),
+    (lambda text: text.replace("#+ variant-of: patients", "#+ variant-of: pathway-steps"), "not 'patients'"),
+    (lambda text: text.replace("?evidence_level\nWHERE", "\nWHERE", 1), "columns differ"),
+])
+def test_a_variant_that_does_not_match_its_question_is_refused_at_load(tmp_path, change, refusal):
+    import re
+    import shutil
+
+    from kg.paths import QUERIES_DIR
+    from kg.questions import QuestionFileError
+
+    folder = tmp_path / "queries"
+    (folder / "for-one-patient").mkdir(parents=True)
+    shutil.copy(QUERIES_DIR / "patients.rq", folder / "patients.rq")
+    variant = (QUERIES_DIR / "for-one-patient" / "patients.rq").read_text(encoding="utf-8")
+    assert change(variant) != variant
+    (folder / "for-one-patient" / "patients.rq").write_text(change(variant), encoding="utf-8")
+    with pytest.raises(QuestionFileError, match=re.escape(refusal)):
+        catalogue(folder)
