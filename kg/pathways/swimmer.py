@@ -49,7 +49,12 @@ MAX_LANES = 30
 _SVG_SETTINGS = {"svg.fonttype": "none", "svg.hashsalt": "salvage-kg"}
 _SAVING = threading.Lock()  # rcParams are global to the process: server threads take turns setting them
 BAR_HALF = 0.17
-SLOT_INCHES = 1.15
+SLOT_INCHES = 1.35
+# Smallest text, in points. The page shows the SVG at its own size (1 pt = 4/3 CSS px), scrolling rather than
+# shrinking it, so 8.5 pt is 11.3 px on a desktop and on a phone alike.
+SMALLEST_TEXT = 8.5
+# The caption and the legend stay within the first screen of a long plot that scrolls sideways.
+CAPTION_CHARS = 110
 TRANSPLANT_COLOUR = "#6d4c41"
 
 # marker, face colour, edge colour for each kind of state; remissions are filled only when MRD-negative.
@@ -135,13 +140,13 @@ def swimmer_figure(pathways: Iterable[Pathway], *, max_lanes: int = MAX_LANES, m
         note = f"First {max_length} therapies of each pathway. " + note
     longest = max((len(_slots(pathway)) for _, pathway in lanes), default=1)
     width = 2.2 + SLOT_INCHES * longest
-    figure = Figure(figsize=(width, 2.4 + 1.5 * max(len(lanes), 1)), layout="constrained")
+    figure = Figure(figsize=(width, 2.6 + 1.8 * max(len(lanes), 1)), layout="constrained")
     axes = figure.add_subplot()
     families_used = set()
     for row, (_, pathway) in enumerate(lanes):
         families_used |= _draw_lane(axes, pathway, -row, detailed)
     axes.set_yticks([-row for row in range(len(lanes))], [_lane_label(label, pathway, detailed)
-                                                           for label, pathway in lanes], fontsize=10)
+                                                           for label, pathway in lanes], fontsize=11)
     axes.set_xticks([])
     axes.set_xlim(-0.55, longest - 0.4)
     axes.set_ylim(-len(lanes) + 0.3, 0.62)
@@ -149,17 +154,17 @@ def swimmer_figure(pathways: Iterable[Pathway], *, max_lanes: int = MAX_LANES, m
                "intervals, written under the events; '+11 mo' is the time after the therapy whose bar the event "
                "sits on).", note, evidence_note(step.source.evidence_level for _, pathway in lanes
                                                  for step in pathway.steps)]
-    axes.set_xlabel("\n".join(textwrap.fill(line, int(width * 12)) for line in caption if line),
-                    fontsize=8.5, loc="left", color="#424242")
+    axes.set_xlabel("\n".join(textwrap.fill(line, min(int(width * 11), CAPTION_CHARS)) for line in caption if line),
+                    fontsize=SMALLEST_TEXT + 1, loc="left", color="#424242")
     for side in ("top", "right", "left", "bottom"):
         axes.spines[side].set_visible(False)
     axes.tick_params(axis="y", length=0)
     axes.set_title(title, loc="left", fontsize=13, fontweight="bold")
     if not lanes:
         axes.text(0, 0, "No pathway to draw.", fontsize=11)
-    columns = max(2, min(7, int(figure.get_figwidth() / 2.1)))
-    figure.legend(handles=_legend(families_used), loc="outside lower center", ncol=columns, fontsize=8.5,
-                  frameon=False)
+    columns = max(2, min(4, int(figure.get_figwidth() / 2.4)))
+    figure.legend(handles=_legend(families_used), loc="outside lower left", ncol=columns,
+                  fontsize=SMALLEST_TEXT + 1, frameon=False)
     return figure
 
 
@@ -194,22 +199,25 @@ def _draw_step(axes, step: Step, x: float, until: float, y: float, detailed: boo
                              edgecolor="#757575", linewidth=0.8, hatch="///" if step.transplant else None,
                              linestyle="--" if name == UNKNOWN_FAMILY[0] else "-", zorder=2))
     label = step.label if detailed else step.therapy
-    axes.text(left + 0.03, y + BAR_HALF + 0.04, textwrap.fill(label, 19), fontsize=8, va="bottom", zorder=5)
+    axes.text(left + 0.03, y + BAR_HALF + 0.04, textwrap.fill(label, 18), fontsize=SMALLEST_TEXT + 0.5, va="bottom",
+              zorder=5)
     if step.transplant:
         axes.plot([x], [y], marker="D", markersize=9, markerfacecolor=TRANSPLANT_COLOUR,
                   markeredgecolor="#ffffff", linestyle="none", zorder=4)
     if detailed:
         notes = [f"{timing.short} after {timing.anchor_label}" for timing in step.timings]
         if notes:
-            axes.text(x, y - BAR_HALF - 0.05, "\n".join(textwrap.fill(n, 22) for n in notes), fontsize=6.5,
+            axes.text(x, y - BAR_HALF - 0.05, "\n".join(textwrap.fill(n, 20) for n in notes), fontsize=SMALLEST_TEXT,
                       ha="center", va="top", color="#424242", zorder=5)
     return name
 
 
 def _write_under(axes, x: float, y: float, first: str, notes: str) -> None:
-    axes.text(x, y - BAR_HALF - 0.05, first, fontsize=7.5, ha="center", va="top", fontweight="bold", zorder=5)
+    axes.text(x, y - BAR_HALF - 0.05, first, fontsize=SMALLEST_TEXT + 1, ha="center", va="top", fontweight="bold",
+              zorder=5)
     if notes:
-        axes.text(x, y - BAR_HALF - 0.2, notes, fontsize=6.5, ha="center", va="top", color="#424242", zorder=5)
+        axes.text(x, y - BAR_HALF - 0.2, notes, fontsize=SMALLEST_TEXT, ha="center", va="top", color="#424242",
+                  zorder=5)
 
 
 def _legend(families_used: set[str]) -> list:
