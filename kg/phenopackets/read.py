@@ -15,13 +15,16 @@ part of the phenopacket it comes from; a phenopacket without one is refused, sin
 True
 """
 
+import os
 import re
+from pathlib import Path
 
 import phenopackets as pp
 from google.protobuf.json_format import Parse, ParseError
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
+from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import AGENT, PATIENT, PROV, SK, SOURCE
 from kg.phenopackets.codes import Codes
 from kg.phenopackets.export import SYNTHETIC_MARK
@@ -238,3 +241,26 @@ def case_turtle(packet: pp.Phenopacket, codes: Codes) -> str:
     for prefix, namespace in (("sk", SK), ("agent", AGENT), ("src", SOURCE), ("prov", PROV)):
         graph.bind(prefix, namespace)
     return graph.serialize(format="turtle")
+
+
+def import_file(source: Path, out: Path, graph: KnowledgeGraph | None = None) -> Path:
+    """Read a phenopacket (JSON) and write its case as Turtle to `out`, only once the case conforms to the shapes
+    (raises PhenopacketImportError, kg.validate.ValidationError)."""
+    if graph is None:
+        from kg import default_graph
+
+        graph = default_graph()
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PhenopacketImportError(f"cannot read {source}: {exc}") from None
+    turtle = case_turtle(parse(text), Codes.read(graph))
+    partial = Path(out).with_name(Path(out).name + ".partial")
+    partial.write_text(turtle, encoding="utf-8")
+    try:
+        KnowledgeGraph.build(cases=[partial])  # the shapes check the case with the ontology, before it is written
+    except Exception:
+        partial.unlink()
+        raise
+    os.replace(partial, out)
+    return Path(out)
