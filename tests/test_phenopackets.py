@@ -222,3 +222,48 @@ def test_an_imported_case_breaking_the_shapes_is_refused(graph, tmp_path):
     (tmp_path / "bad.ttl").write_text(case_turtle(packet, Codes.read(graph)), encoding="utf-8")
     with pytest.raises(ValidationError):
         KnowledgeGraph.build(cases=[tmp_path / "bad.ttl"])
+
+
+# --- over HTTP, on a live server --------------------------------------------------------------------------------
+
+def test_http_a_patient_as_a_phenopacket(http, graph):
+    response = http.get("/patients/pbc-2021/phenopacket")
+    assert response.status_code == 200
+    packet = parse(response.text)
+    expected, losses = phenopackets(graph, "pbc-2021")["pbc-2021"]
+    packet.meta_data.ClearField("created")
+    expected.meta_data.ClearField("created")
+    assert packet == expected
+    assert 'rel="describedby"' in response.headers["link"]
+    logged = http.get("/patients/pbc-2021/phenopacket/losses").json()
+    assert [row["fact"] for row in logged] == [loss.fact for loss in losses]
+
+
+def test_http_phenopacket_of_an_unknown_patient_is_404(http):
+    response = http.get("/patients/nobody/phenopacket")
+    assert response.status_code == 404 and response.json()["error"] == "unknown_patient"
+
+
+# --- the command line -------------------------------------------------------------------------------------------
+
+def test_cli_exports_every_patient_and_imports_one_back(tmp_path, capsys):
+    from kg.cli import main
+
+    assert main(["phenopackets", "export", "--out", str(tmp_path / "out")]) == 0
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "pbc-2021.json", "pbc-2021.losses.tsv", "rascon-2022.json", "rascon-2022.losses.tsv"]
+    case = tmp_path / "case.ttl"
+    assert main(["phenopackets", "import", str(tmp_path / "out" / "rascon-2022.json"), "--out", str(case)]) == 0
+    imported = KnowledgeGraph.build(cases=[case])
+    assert [row["kind_label"] for row in imported.ask("transplant-details", patient="rascon-2022").rows] == \
+        ["matched sibling allogeneic HSCT"] * 2
+
+
+def test_cli_import_of_a_file_that_is_not_a_phenopacket_exits_2(tmp_path, capsys):
+    from kg.cli import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"subject": {"id": "p1", "nonsense": true}}', encoding="utf-8")
+    assert main(["phenopackets", "import", str(bad), "--out", str(tmp_path / "case.ttl")]) == 2
+    assert "not a Phenopacket" in capsys.readouterr().err
+    assert not (tmp_path / "case.ttl").exists()

@@ -143,3 +143,64 @@ def test_repeated_index_for_the_bench_keeps_every_course(cohort_index):
     bigger = repeated(cohort_index, 3)
     assert len(bigger) == 3 * len(cohort_index)
     assert sum(len(group.patients) for group in bigger.groups.values()) == len(bigger)
+
+
+# --- over HTTP, on a live server --------------------------------------------------------------------------------
+
+def test_http_patients_like_this_one(http, graph):
+    response = http.get("/patients/pbc-2021/similar", params={"k": 1})
+    assert response.status_code == 200
+    body = response.json()
+    assert [hit["patient"] for hit in body["hits"]] == ["rascon-2022"]
+    assert body["hits"][0] == search(graph, patient="pbc-2021", k=1).hits[0].as_dict() | {
+        "distance": body["hits"][0]["distance"]}
+    assert "not treatment advice" in body["disclaimer"]
+
+
+def test_http_similar_to_a_described_course(http):
+    response = http.post("/similar", json={"course": "relapse CD19-negative; inotuzumab; CR", "k": 2})
+    assert response.status_code == 200
+    hits = response.json()["hits"]
+    assert hits[0]["patient"] == "pbc-2021" and hits[0]["alignment"][1]["what"] == "match"
+    assert hits[0]["next"][0]["source"]["doi"] == "10.1002/pbc.28980"
+
+
+@pytest.mark.parametrize("send, status, error", [
+    ({"json": {"course": "relapse; aspirin"}}, 422, "invalid_parameter"),
+    ({"json": {"course": "relapse", "k": 0}}, 422, "invalid_parameter"),
+    ({"json": {"k": 3}}, 422, "invalid_parameter"),
+    ({"content": b"not json", "headers": {"content-type": "application/json"}}, 422, "invalid_parameter"),
+    ({"content": b"\xff\xfe", "headers": {"content-type": "application/json"}}, 400, "invalid_encoding"),
+    ({"content": b"x" * 20_000, "headers": {"content-type": "application/json"}}, 413, "body_too_large"),
+])
+def test_http_a_bad_course_is_refused_with_a_reason(http, send, status, error):
+    response = http.post("/similar", **send)
+    assert response.status_code == status
+    assert response.json()["error"] == error
+
+
+def test_http_unknown_patient_is_404(http):
+    response = http.get("/patients/nobody/similar")
+    assert response.status_code == 404 and response.json()["error"] == "unknown_patient"
+
+
+# --- the command line -------------------------------------------------------------------------------------------
+
+def test_cli_similar_as_json_and_table(capsys):
+    import json
+
+    from kg.cli import main
+
+    assert main(["similar", "--course", "relapse CD19-negative; inotuzumab; CR", "-k", "1", "--format", "json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["hits"][0]["patient"] == "pbc-2021"
+    assert main(["similar", "--patient", "rascon-2022", "-k", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "1. pbc-2021" in table and "then:" in table and "source: Inotuzumab ozogamicin" in table
+
+
+def test_cli_similar_with_an_unknown_therapy_exits_2(capsys):
+    from kg.cli import main
+
+    assert main(["similar", "--course", "relapse; aspirin"]) == 2
+    assert "aspirin" in capsys.readouterr().err

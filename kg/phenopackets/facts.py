@@ -59,7 +59,7 @@ def read_cases(graph: KnowledgeGraph, patient: str | None = None) -> dict[str, C
     transplants = {row["transplant"]: row for row in graph.ask("transplant-details", params).rows}
     events: dict[str, list[dict]] = defaultdict(list)
     for row in graph.ask("toxicities-by-therapy").rows:
-        if patient is None or row["patient"] == patient:
+        if row["patient"] in summaries:
             events[row["administration"]].append(row)
     cases = {}
     for name, summary in summaries.items():
