@@ -204,3 +204,19 @@ def test_cli_similar_with_an_unknown_therapy_exits_2(capsys):
 
     assert main(["similar", "--course", "relapse; aspirin"]) == 2
     assert "aspirin" in capsys.readouterr().err
+
+
+# --- on the page, in a browser ----------------------------------------------------------------------------------
+
+from test_page import browser, visit  # noqa: E402, F401  (the page tests' browser fixtures)
+
+
+def test_page_shows_patients_like_this_one_with_what_happened_next(visit):  # noqa: F811
+    seen = visit()
+    card = seen.page.locator("#patient-rascon-2022")
+    card.get_by_role("button", name="Patients like this one").click()
+    hit = card.locator(".similar li").first
+    hit.wait_for()
+    assert "pbc-2021" in hit.inner_text() and "Then: " in hit.inner_text()
+    assert "not treatment advice" in card.locator(".similar").inner_text()
+    assert seen.errors == []
