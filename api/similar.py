@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.bodies import decode, read_body
-from api.errors import ERROR_RESPONSES, Refused
+from api.errors import ERROR_RESPONSES, Problem, Refused
 from api.patients import PATIENT_ID
 from kg.namespaces import SK
 from kg.similar.course import MAX_TEXT
@@ -83,7 +83,11 @@ def similar_to_patient(request: Request, patient_id: str = PATIENT_ID, k: int = 
     return SimilarAnswer(**search(request.app.state.graph, patient=iri, k=k).as_dict())
 
 
-@router.post("/similar", response_model=SimilarAnswer, responses={**ERROR_RESPONSES, 413: ERROR_RESPONSES[422]},
+BODY_REFUSALS = {400: {"model": Problem, "description": "The body is not UTF-8"},
+                 413: {"model": Problem, "description": f"The body is larger than {BODY_LIMIT} bytes"}}
+
+
+@router.post("/similar", response_model=SimilarAnswer, responses={**ERROR_RESPONSES, **BODY_REFUSALS},
              summary="The patients whose courses are most like a described course (relapses with antigen status, "
              "therapies, transplants, responses, in order)",
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
