@@ -145,6 +145,29 @@ def test_repeated_index_for_the_bench_keeps_every_course(cohort_index):
     assert sum(len(group.patients) for group in bigger.groups.values()) == len(bigger)
 
 
+def test_index_is_kept_until_the_graph_changes_without_counting_quads(monkeypatch):
+    from kg.similar.index import index_for
+
+    graph = KnowledgeGraph.build()
+    first = index_for(graph)
+    monkeypatch.setattr(type(graph.store), "__len__", lambda self: pytest.fail("the store's quads were counted"),
+                        raising=False)
+    assert index_for(graph) is first
+    graph.changed()  # what a curator's write calls
+    assert index_for(graph) is not first
+
+
+def test_concurrent_searches_naming_new_classes_do_not_race():
+    from concurrent.futures import ThreadPoolExecutor
+
+    graph = KnowledgeGraph.build()
+    courses = ["relapse; CAR-T; CR", "relapse; HSCT", "relapse; ADC; CR", "relapse; bispecific T-cell engager",
+               "relapse; allo-HSCT", "relapse; chemotherapy", "relapse; immunotherapy", "relapse; cytotoxic drug"] * 4
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda text: search(graph, course=text, k=2), courses))
+    assert all(len(answer.hits) == 2 for answer in answers)
+
+
 # --- over HTTP, on a live server --------------------------------------------------------------------------------
 
 def test_http_patients_like_this_one(http, graph):

@@ -19,6 +19,7 @@ import phenopackets as pp
 
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import AGENT, SK
+from kg.phenopackets.validate import PhenopacketError
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Codes:
         if term in self._code:
             return self._code[term]
         if local is None or local.split(":")[0] not in {namespace.prefix for namespace in LOCAL}:
-            raise ValueError(f"{term} has no verified code and is not one of the project's terms")
+            raise PhenopacketError([f"{term} has no verified code and is not one of the project's terms"])
         return local
 
     def ontology_class(self, term: str, label: str) -> pp.OntologyClass:

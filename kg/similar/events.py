@@ -15,6 +15,7 @@ states agree. A therapy never stands in for a disease state.
 (0.0, 0.43, 0.5)
 """
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,15 +64,30 @@ class Alphabet:
         self.events: list[Event] = []
         self._codes: dict[Event, int] = {}
         self._costs: np.ndarray | None = None
+        self._lock = threading.RLock()  # searches run in threads; a course may name a therapy class not seen yet
 
     def code(self, event: Event) -> int:
-        if event not in self._codes:
-            self._codes[event] = len(self.events)
-            self.events.append(event)
-            self._costs = None
-        return self._codes[event]
+        with self._lock:
+            if event not in self._codes:
+                self._codes[event] = len(self.events)
+                self.events.append(event)
+                self._costs = None
+            return self._codes[event]
+
+    def kinds_of(self, term: str) -> frozenset[str]:
+        """The classes of a therapy term; for a class named by a user ("CAR-T"), the classes every agent of it
+        shares, or only itself when no agent of it was given."""
+        with self._lock:
+            if term not in self.kinds:
+                members = [kinds for kinds in self.kinds.values() if term in kinds]
+                self.kinds[term] = frozenset.intersection(*members) if members else frozenset({term})
+            return self.kinds[term]
 
     def costs(self) -> np.ndarray:
+        with self._lock:
+            return self._matrix()
+
+    def _matrix(self) -> np.ndarray:
         if self._costs is None or len(self._costs) != len(self.events):
             size = len(self.events)
             matrix = np.empty((size, size), dtype=np.float32)

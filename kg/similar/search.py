@@ -100,16 +100,13 @@ def _patient_name(graph: KnowledgeGraph, patient: str, index: CourseIndex) -> st
 
 
 def _known(event: Event, index: CourseIndex) -> Event:
-    """A therapy named by the user, with the classes it belongs to and whether it is a transplant."""
+    """A therapy named by the user, with whether it is a transplant (from the classes it belongs to)."""
     if event.kind not in ("therapy", "transplant"):
         return event
-    alphabet = index.alphabet
-    if event.term not in alphabet.kinds:
-        # A class ("CAR-T", "HSCT"): the classes every agent of it shares, or only itself when none was given.
-        members = [kinds for kinds in alphabet.kinds.values() if event.term in kinds]
-        alphabet.kinds[event.term] = frozenset.intersection(*members) if members else frozenset({event.term})
-        index.labels.setdefault(event.term, event.term.rsplit("#", 1)[-1].rsplit("/", 1)[-1])
-    return therapy(event.term, _TRANSPLANT in alphabet.kinds[event.term] or event.term in alphabet.transplants)
+    kinds = index.alphabet.kinds_of(event.term)
+    label = index.labels.get(event.term) or event.term.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    index.labels.setdefault(event.term, label)
+    return therapy(event.term, _TRANSPLANT in kinds or event.term in index.alphabet.transplants)
 
 
 def nearest(index: CourseIndex, query: np.ndarray, k: int, exclude: str | None = None) -> list[tuple[str, float]]:
