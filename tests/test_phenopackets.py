@@ -16,7 +16,7 @@ from kg.paths import case_files
 from kg.phenopackets import PhenopacketError, check, export_all, phenopackets, to_json
 from kg.phenopackets.codes import LOCAL, Codes
 from kg.phenopackets.facts import read_cases, shared_facts
-from kg.phenopackets.read import PhenopacketImportError, case_turtle, parse
+from kg.phenopackets.read import PhenopacketImportError, case_graph, case_turtle, parse
 from kg.validate import ValidationError
 
 IDENTIFIERS = Path("/work/shared/reference/identifiers.tsv")
@@ -156,7 +156,8 @@ def _round_trip(graph: KnowledgeGraph, folder: Path) -> KnowledgeGraph:
     codes = Codes.read(graph)
     with (folder / "imported.ttl").open("w", encoding="utf-8") as handle:
         for packet, _ in phenopackets(graph).values():
-            handle.write(case_turtle(parse(to_json(packet)), codes))  # through the JSON, as a file would go
+            # Through the JSON, as a file would go; as N-Triples (valid Turtle), three times faster to write.
+            handle.write(case_graph(parse(to_json(packet)), codes).serialize(format="nt"))
     return KnowledgeGraph.build(cases=[folder / "imported.ttl"])  # our SHACL shapes check the imported cases
 
 
