@@ -43,6 +43,17 @@ async function events(patient, details) {
   details.append(h("ol", { class: "events" }, timeline.events.map((item) => event(item, patient.source))));
 }
 
+const MARKS = { match: "=", differs: "≠" }; // the other two: an event in one course only
+
+/** Which asked steps this patient's course matched, which differ, and which only one course has. */
+function alignment(hit, asked) {
+  return h("div", { class: "plot-scroll", tabindex: "0", role: "region", "aria-label": `Alignment with ${hit.patient}` },
+    h("table", { class: "alignment" },
+      h("thead", {}, h("tr", {}, h("th", {}, asked), h("th", {}, ""), h("th", {}, hit.patient))),
+      h("tbody", {}, hit.alignment.map((step) => h("tr", { title: step.what },
+        h("td", {}, step.asked ?? "–"), h("td", {}, MARKS[step.what] ?? " "), h("td", {}, step.patient_event ?? "–"))))));
+}
+
 /** Patients like this one: the nearest courses, each with which steps matched and what happened next. */
 function similar(patient) {
   const shown = h("div", { class: "similar" });
@@ -53,8 +64,7 @@ function similar(patient) {
       h("ol", { class: "events" }, answer.hits.map((hit) => h("li", {},
         h("p", { class: "event-head" }, h("span", { class: "event-type" }, hit.patient),
           ` · alignment cost ${hit.distance} · evidence ${hit.evidence_level}`),
-        h("p", {}, hit.alignment.map((step) => `${step.what}: ${step.asked ?? "–"} / ${step.patient_event ?? "–"}`)
-          .join("; ")),
+        alignment(hit, patient.id),
         h("p", {}, `Then: ${hit.next.map((item) => item.event).join("; ") || "nothing further reported"}`),
         passage((hit.alignment.find((step) => step.source) ?? hit.next[0] ?? {}).source ?? patient.source,
           patient.source)))),
