@@ -268,3 +268,15 @@ def test_cli_import_of_a_file_that_is_not_a_phenopacket_exits_2(tmp_path, capsys
     assert main(["phenopackets", "import", str(bad), "--out", str(tmp_path / "case.ttl")]) == 2
     assert "not a Phenopacket" in capsys.readouterr().err
     assert not (tmp_path / "case.ttl").exists()
+
+
+def test_tbi_not_before_a_transplant_is_imported_as_a_therapy_of_its_own(graph, tmp_path):
+    packet, _ = phenopackets(graph, "pbc-2021")["pbc-2021"]
+    assert packet.medical_actions[0].WhichOneof("action") == "radiation_therapy"
+    packet.medical_actions.append(packet.medical_actions[0])  # TBI after the last action: no transplant follows
+    (tmp_path / "case.ttl").write_text(case_turtle(packet, Codes.read(graph)), encoding="utf-8")
+    again = KnowledgeGraph.build(cases=[tmp_path / "case.ttl"])
+    steps = again.ask("therapy-sequence", patient="pbc-2021").rows
+    assert steps[-1]["therapies"] == ["total body irradiation"]
+    assert again.ask("transplant-details", patient="pbc-2021").rows[0]["conditioning"] == \
+        ["total body irradiation 12 Gy"]

@@ -183,6 +183,20 @@ class _Reader:
             g.add((adverse, SK.adverseEventKind, kind))
             g.add((adverse, SK.afterTherapy, node))
 
+    def radiation(self, index: int) -> None:
+        therapy = self.packet.medical_actions[index].radiation_therapy
+        node = self.node(f"therapy-{index + 1}", SK.TherapyAdministration, "total body irradiation",
+                         f"medicalActions[{index}]", "total body irradiation was given.")
+        self.g.add((node, SK.agent, AGENT["total-body-irradiation"]))
+        self.g.add((node, SK.setting, SK.NotReported))
+        if therapy.dosage:
+            dose = BNode()
+            self.g.add((node, SK.dose, dose))
+            self.g.add((dose, RDF.type, SK.Dose))
+            self.g.add((dose, SK.agent, AGENT["total-body-irradiation"]))
+            self.g.add((dose, SK.amount, Literal(f"{therapy.dosage}.0", datatype=XSD.decimal)))
+            self.g.add((dose, SK.unit, Literal("Gy")))
+
     # --- the whole -------------------------------------------------------------------------------------------
 
     def _is_tbi(self, action: pp.MedicalAction) -> bool:
@@ -222,12 +236,19 @@ class _Reader:
         pending_tbi = None
         for index, action in enumerate(self.packet.medical_actions):
             if self._is_tbi(action):
-                pending_tbi = action.radiation_therapy
+                pending_tbi = index
                 continue
+            if pending_tbi is not None and not action.HasField("procedure"):
+                self.radiation(pending_tbi)  # TBI not before a transplant: a therapy of its own
+                pending_tbi = None
             if index in anchors and self.relapses_left:
                 self.relapse(*self.relapses_left.pop(0))
-            self.action(index, action, pending_tbi if action.HasField("procedure") else None)
+            conditioning = self.packet.medical_actions[pending_tbi].radiation_therapy if pending_tbi is not None \
+                else None
+            self.action(index, action, conditioning)
             pending_tbi = None
+        if pending_tbi is not None:
+            self.radiation(pending_tbi)
         return self.g
 
 
