@@ -32,7 +32,8 @@ class Source(BaseModel):
 
 
 class AlignedStep(BaseModel):
-    what: str = Field(description="match, differs, only in the asked course, only in this patient's course")
+    what: str = Field(description="match, match where both state (an antigen status given on one side only), "
+                      "differs, only in the asked course, only in this patient's course")
     asked: str | None
     patient_event: str | None
     cost: float

@@ -43,7 +43,7 @@ async function events(patient, details) {
   details.append(h("ol", { class: "events" }, timeline.events.map((item) => event(item, patient.source))));
 }
 
-const MARKS = { match: "=", differs: "≠" }; // the other two: an event in one course only
+const MARKS = { match: "=", "match where both state": "≈", differs: "≠" }; // else: in one course only
 
 /** Which asked steps this patient's course matched, which differ, and which only one course has. */
 function alignment(hit, asked) {

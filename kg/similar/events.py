@@ -110,6 +110,11 @@ class Alphabet:
             return self._therapy_cost(first, second)
         return NEVER
 
+    def agree_where_stated(self, first: Event, second: Event) -> bool:
+        """Two relapses whose antigen states differ only where one course is silent."""
+        return first.kind == second.kind == "relapse" and all(
+            a is None or b is None or a == b for a, b in ((first.cd19, second.cd19), (first.cd22, second.cd22)))
+
     def _therapy_cost(self, first: Event, second: Event) -> float:
         one, other = self.kinds.get(first.term, frozenset()), self.kinds.get(second.term, frozenset())
         # A class asked for ("CAR-T") is met by any agent of that class.

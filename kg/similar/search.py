@@ -19,6 +19,7 @@ from kg.similar.events import GAP, Event, therapy
 from kg.similar.index import CourseIndex, Occurrence, index_for
 
 MAX_K = 100
+SILENT_ON_ONE_SIDE = "match where both state"  # a relapse whose antigen status only one course gives
 _TRANSPLANT = str(SK.HematopoieticStemCellTransplant)
 
 
@@ -133,8 +134,11 @@ def _hit(index: CourseIndex, query: list[int], asked: tuple[str, ...], name: str
     course = index.courses[name]
     shown: tuple[Occurrence, ...] = index.shown[name]
     steps, end = align.traceback(query, course, index.alphabet.costs(), GAP)
+    events = index.alphabet.events
     alignment = tuple(
-        Step(what, asked[i] if i is not None else None, shown[j].text if j is not None else None,
+        Step(SILENT_ON_ONE_SIDE if what == "differs" and index.alphabet.agree_where_stated(
+                 events[query[i]], events[course[j]]) else what,
+             asked[i] if i is not None else None, shown[j].text if j is not None else None,
              round(cost, 3), shown[j].source.as_dict() if j is not None else None)
         for what, i, j, cost in steps)
     first = next((j for _, _, j, _ in steps if j is not None), end)
