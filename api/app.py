@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
-from api import about, cases, encoding, errors, page, pathways, patients, questions, salvage, sparql
+from api import about, cases, encoding, errors, page, pathways, patients, questions, salvage, similar, sparql
 from api.settings import Settings
 from api.single_values import refuse_repeats
 from kg import stores
@@ -141,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pathways.router, dependencies=once)
     app.include_router(cases.router, dependencies=once)
     app.include_router(about.router, dependencies=once)
+    app.include_router(similar.router, dependencies=once)
     page.install(app)
 
     @app.get("/health", response_model=Health, tags=["service"], summary="Liveness and size of the graph")

@@ -33,6 +33,7 @@ __all__ = [
     "catalogue",
     "default_graph",
     "load_graph",
+    "similar_courses",
 ]
 
 
@@ -54,3 +55,11 @@ def ask(name: str, /, **params):
         return answer.to_dataframe()
     except ImportError:
         return answer
+
+
+def similar_courses(patient: str | None = None, course: str | None = None, k: int = 5, graph=None):
+    """The k patients whose courses are most like a patient's (an identifier) or a described course
+    ("relapse CD19-negative; inotuzumab; CR"), each with its alignment and what happened next (kg.similar)."""
+    from kg.similar import similar_courses as nearest  # numpy and the index only when asked
+
+    return nearest(graph or default_graph(), patient=patient, course=course, k=k)

@@ -43,6 +43,37 @@ async function events(patient, details) {
   details.append(h("ol", { class: "events" }, timeline.events.map((item) => event(item, patient.source))));
 }
 
+const MARKS = { match: "=", "match where both state": "≈", differs: "≠" }; // else: in one course only
+
+/** Which asked steps this patient's course matched, which differ, and which only one course has. */
+function alignment(hit, asked) {
+  return h("div", { class: "plot-scroll", tabindex: "0", role: "region", "aria-label": `Alignment with ${hit.patient}` },
+    h("table", { class: "alignment" },
+      h("thead", {}, h("tr", {}, h("th", {}, asked), h("th", {}, ""), h("th", {}, hit.patient))),
+      h("tbody", {}, hit.alignment.map((step) => h("tr", { title: step.what },
+        h("td", {}, step.asked ?? "–"), h("td", {}, MARKS[step.what] ?? " "), h("td", {}, step.patient_event ?? "–"))))));
+}
+
+/** Patients like this one: the nearest courses, each with which steps matched and what happened next. */
+function similar(patient) {
+  const shown = h("div", { class: "similar" });
+  const ask = h("button", { type: "button", class: "secondary" }, "Patients like this one");
+  ask.addEventListener("click", () => {
+    ask.disabled = true;
+    getJSON(`/patients/${encodeURIComponent(patient.id)}/similar?k=5`).then((answer) => shown.append(
+      h("ol", { class: "events" }, answer.hits.map((hit) => h("li", {},
+        h("p", { class: "event-head" }, h("span", { class: "event-type" }, hit.patient),
+          ` · alignment cost ${hit.distance} · evidence ${hit.evidence_level}`),
+        alignment(hit, patient.id),
+        h("p", {}, `Then: ${hit.next.map((item) => item.event).join("; ") || "nothing further reported"}`),
+        passage((hit.alignment.find((step) => step.source) ?? hit.next[0] ?? {}).source ?? patient.source,
+          patient.source)))),
+      h("p", { class: "source" }, answer.disclaimer)))
+      .catch((error) => shown.append(failure(error)));
+  });
+  return h("div", { class: "similar-patients" }, h("div", { class: "actions" }, ask), shown);
+}
+
 function card(patient) {
   const plot = `/patients/${encodeURIComponent(patient.id)}/timeline.svg`;
   const details = h("details", { class: "timeline" });
@@ -56,8 +87,10 @@ function card(patient) {
       h("div", { class: "plot-scroll", tabindex: "0", role: "region", "aria-label": `Swimmer plot of ${patient.label}` },
         h("img", { src: plot, alt: `Swimmer plot of ${patient.label}: therapies in order with remissions, relapses `
           + "(and antigen status), MRD rises and transplants; the events below give the same in text." })),
-      h("figcaption", {}, h("a", { href: plot }, "Swimmer plot (SVG)"))),
-    details);
+      h("figcaption", {}, h("a", { href: plot }, "Swimmer plot (SVG)"), " · ",
+        h("a", { href: `/patients/${encodeURIComponent(patient.id)}/phenopacket` }, "Phenopacket (JSON)"))),
+    details,
+    similar(patient));
 }
 
 const PER_PAGE = 20; // each card loads a plot and a timeline: a cohort is shown a few patients at a time

@@ -1,0 +1,141 @@
+"""Patients like this one, and a patient as a GA4GH Phenopacket: thin over kg.similar and kg.phenopackets.
+
+The similar-course index is built from the served graph on first use (kg.similar.index_for) and kept while the
+graph is unchanged.
+"""
+
+import json
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from api.bodies import decode, read_body
+from api.errors import ERROR_RESPONSES, Problem, Refused
+from api.patients import PATIENT_ID
+from kg.namespaces import SK
+from kg.similar.course import MAX_TEXT
+from kg.similar.search import MAX_K, search
+
+router = APIRouter(tags=["similar"])
+
+BODY_LIMIT = 16_384  # a course is at most MAX_TEXT characters; anything much larger is refused as it arrives
+EXAMPLE = "relapse CD19-negative; inotuzumab; CR"
+
+
+class Source(BaseModel):
+    citation: str
+    doi: str | None
+    locator: str
+    evidence_level: str
+
+
+class AlignedStep(BaseModel):
+    what: str = Field(description="match, match where both state (an antigen status given on one side only), "
+                      "differs, only in the asked course, only in this patient's course")
+    asked: str | None
+    patient_event: str | None
+    cost: float
+    source: Source | None
+
+
+class NextEvent(BaseModel):
+    event: str
+    source: Source
+
+
+class SimilarPatient(BaseModel):
+    patient: str
+    distance: float = Field(description="alignment cost: 0 when every asked event is matched")
+    evidence_level: str
+    alignment: list[AlignedStep]
+    events_before: int
+    next: list[NextEvent] = Field(description="what happened to this patient after the aligned part")
+
+
+class SimilarAnswer(BaseModel):
+    asked: list[str]
+    searched: int
+    hits: list[SimilarPatient]
+    disclaimer: str
+
+
+class CourseRequest(BaseModel):
+    course: str = Field(max_length=MAX_TEXT, description="events in order, separated by ';'", examples=[EXAMPLE])
+    k: int = Field(5, ge=1, le=MAX_K)
+
+
+K = Query(5, ge=1, le=MAX_K, description="How many patients", examples=[5])
+
+
+def _known(request: Request, patient_id: str) -> str:
+    known = request.app.state.graph.choices(str(SK.Patient)).by_name.get(patient_id.casefold(), [])
+    if len(known) != 1:
+        raise Refused(404, "unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
+    return known[0].iri
+
+
+@router.get("/patients/{patient_id}/similar", response_model=SimilarAnswer, responses=ERROR_RESPONSES,
+            summary="The patients whose courses are most like this one's: each with the alignment (which steps "
+            "matched, which differ) and what happened next, with sources", tags=["patients"])
+def similar_to_patient(request: Request, patient_id: str = PATIENT_ID, k: int = K) -> SimilarAnswer:
+    iri = _known(request, patient_id)
+    return SimilarAnswer(**search(request.app.state.graph, patient=iri, k=k).as_dict())
+
+
+BODY_REFUSALS = {400: {"model": Problem, "description": "The body is not UTF-8"},
+                 413: {"model": Problem, "description": f"The body is larger than {BODY_LIMIT} bytes"}}
+
+
+@router.post("/similar", response_model=SimilarAnswer, responses={**ERROR_RESPONSES, **BODY_REFUSALS},
+             summary="The patients whose courses are most like a described course (relapses with antigen status, "
+             "therapies, transplants, responses, in order)",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": CourseRequest.model_json_schema(), "example": {"course": EXAMPLE, "k": 5}}}}})
+async def similar_to_course(request: Request) -> SimilarAnswer:
+    text = decode(await read_body(request, BODY_LIMIT), "the request body")
+    try:
+        asked = CourseRequest.model_validate_json(text)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{'.'.join(map(str, error['loc'])) or 'body'}: {error['msg']}" for error in exc.errors())
+        raise Refused(422, "invalid_parameter", reasons) from None
+    found = await run_in_threadpool(search, request.app.state.graph, None, asked.course, asked.k)
+    return SimilarAnswer(**found.as_dict())
+
+
+@router.get("/patients/{patient_id}/phenopacket", responses={
+    200: {"content": {"application/json": {}}, "description": "A GA4GH Phenopacket (schema v2), protobuf JSON"},
+    **ERROR_RESPONSES}, summary="The patient as a GA4GH Phenopacket v2; what it cannot hold is at /phenopacket/losses",
+    tags=["patients"])
+def get_phenopacket(request: Request, patient_id: str = PATIENT_ID) -> JSONResponse:
+    from kg.phenopackets import to_json
+
+    packet, _ = _exported(request, patient_id)
+    return JSONResponse(json.loads(to_json(packet)),
+                        headers={"Link": f'</patients/{patient_id}/phenopacket/losses>; rel="describedby"'})
+
+
+class Loss(BaseModel):
+    fact: str
+    value: str
+    reason: str
+    field: str
+
+
+@router.get("/patients/{patient_id}/phenopacket/losses", response_model=list[Loss], responses=ERROR_RESPONSES,
+            summary="What the patient's phenopacket could not hold honestly, and why", tags=["patients"])
+def get_phenopacket_losses(request: Request, patient_id: str = PATIENT_ID) -> list[Loss]:
+    _, losses = _exported(request, patient_id)
+    return [Loss(fact=loss.fact, value=loss.value, reason=loss.reason, field=loss.field) for loss in losses]
+
+
+def _exported(request: Request, patient_id: str):
+    from kg.phenopackets import PhenopacketError, phenopackets
+
+    iri = _known(request, patient_id)
+    try:
+        [(packet, losses)] = phenopackets(request.app.state.graph, iri).values()
+    except PhenopacketError as exc:  # the export checks every packet it builds; a graph it cannot say is refused
+        raise Refused(409, "not_exportable", f"the patient's phenopacket does not meet the schema: {exc}") from None
+    return packet, losses
