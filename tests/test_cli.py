@@ -173,7 +173,7 @@ def test_missing_file_or_folder_is_one_line_not_a_traceback(args, message):
 @pytest.mark.parametrize("args, message", [
     (("serve", "--port", "99999"), "argument --port: 99999 is not a port"),
     (("serve", "--port", "http"), "argument --port: 'http' is not a whole number"),
-    (("serve", "--workers", "0"), "argument --workers: 0 is not 1 or more"),
+    (("serve", "--workers", "0"), "argument --workers: must be 1 or more, not 0"),
     (("serve", "--query-timeout", "-1"), "argument --query-timeout: -1 is not more than 0"),
     (("ask", "salvage-options", "--format", "xml"), "argument --format: invalid choice: 'xml'"),
     (("synth", "--patients", "many", "--out", "x.ttl"), "argument --patients: 'many' is not a whole number"),
