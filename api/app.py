@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
-from api import about, cases, encoding, errors, page, pathways, patients, questions, salvage, similar, sparql
+from api import about, cases, docs, encoding, errors, page, pathways, patients, questions, salvage, similar, sparql
 from api.settings import Settings
 from api.single_values import refuse_repeats
 from kg import stores
@@ -125,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # api/docs.py serves /docs and /redoc from assets installed with the package
+        redoc_url=None,
     )
     app.state.settings = settings or Settings.from_env()
     if app.state.settings.cors_origins:
@@ -143,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(about.router, dependencies=once)
     app.include_router(similar.router, dependencies=once)
     page.install(app)
+    docs.install(app)
 
     @app.get("/health", response_model=Health, tags=["service"], summary="Liveness and size of the graph")
     async def health(request: Request) -> Health:

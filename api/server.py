@@ -1,21 +1,66 @@
-"""`salvage-kg serve`: run the app under uvicorn with the limits given on the command line."""
+"""`salvage-kg serve`: run the app under uvicorn with the limits given on the command line.
 
+What can be known before the graph is built is checked first (the store is one, the port is free), so that a
+mistake gets one line instead of a traceback from inside uvicorn. "serving on" is printed once the server listens.
+"""
+
+import contextlib
+import errno
 import logging
 import os
+import socket
 import sys
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from api.settings import Settings
+from kg import stores
+
+
+class ServeError(Exception):
+    """The server cannot start as asked; the message says why in one line."""
+
+
+def _check_port(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ServeError(f"port {port} on {host} is in use (another server?): choose one with --port") from None
+            raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _check_store(settings: Settings) -> None:
+    """Open the store as the server will, and close it: a wrong folder or a store held by a writer shows here."""
+    if not settings.store:
+        return
+    opened = (stores.open_writable if settings.write_token else stores.open_read_only)(settings.store)
+    del opened  # closed: the server opens it again
+
+
+class _Announcing(uvicorn.Server):
+    """A uvicorn server that says where it serves once it listens (after the graph is built)."""
+
+    def __init__(self, config: uvicorn.Config, announcement: str):
+        super().__init__(config)
+        self.announcement = announcement
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            print(self.announcement, flush=True)
 
 
 def serve(args) -> int:
     from_env = Settings.from_env()  # what has no command-line flag: the write token, the case size limit
     if from_env.write_token and args.store and args.workers > 1:
         # RocksDB lets one process write a store: several uvicorn processes could not all open it.
-        print("error: a server that accepts writes runs as one process; drop --workers "
-              "(--query-workers still runs SPARQL in parallel)", file=sys.stderr)
-        return 2
+        raise ServeError("a server that accepts writes runs as one process; drop --workers "
+                         "(--query-workers still runs SPARQL in parallel)")
     settings = Settings(
         query_timeout=args.query_timeout,
         max_query_length=args.max_query_length,
@@ -27,9 +72,26 @@ def serve(args) -> int:
         write_token=from_env.write_token,
         max_case_bytes=from_env.max_case_bytes,
     )
+    _check_store(settings)
+    _check_port(args.host, args.port)
     os.environ.update(settings.to_env())  # each uvicorn worker process reads the same settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    print(f"salvage-kg: serving on http://{args.host}:{args.port} (docs at /docs, SPARQL at /sparql)", flush=True)
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="info")
+    announcement = f"salvage-kg: serving on http://{args.host}:{args.port} (docs at /docs, SPARQL at /sparql)"
+    config = uvicorn.Config("api.app:create_app", factory=True, host=args.host, port=args.port,
+                            workers=args.workers, log_level="info")
+    if args.workers == 1:
+        server = _Announcing(config, announcement)
+        with contextlib.suppress(SystemExit):  # uvicorn's way out of a failed start-up, after logging why
+            server.run()
+        if not server.started:
+            print("error: the server did not start (its log above says why)", file=sys.stderr)
+            return 1
+        return 0
+    # Several processes: the socket is bound (listening) here and shared with each of them.
+    try:
+        sock = config.bind_socket()
+    except SystemExit:
+        raise ServeError(f"cannot listen on {args.host}:{args.port} (its log above says why)") from None
+    print(announcement, flush=True)
+    Multiprocess(config, sockets=[sock]).run()
     return 0

@@ -1,14 +1,18 @@
 """The `salvage-kg` command: build, validate, list and ask questions, serve over HTTP."""
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg import build, curation, export, stores, synth
+from kg import build, cli_courses, curation, export, stores, synth
+from kg import cli_options as opts
+from kg.cli_options import UsageError, existing, progress
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
 from kg.namespaces import PREFIXES
 from kg.parameters import ParameterError
@@ -16,10 +20,6 @@ from kg.paths import CASES_DIR, case_files
 from kg.questions import catalogue
 from kg.remote import RemoteEngine, RemoteStoreError
 from kg.validate import ValidationError
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _pairs(items: list[str]) -> dict[str, str]:
@@ -32,37 +32,33 @@ def _pairs(items: list[str]) -> dict[str, str]:
     return params
 
 
-class UsageError(ValueError):
-    """A command line that cannot be run as given (exit code 2)."""
-
-
-def _existing(names: list[str]) -> list[Path]:
-    """Extra case files named on the command line; all must exist."""
-    paths = [Path(name) for name in names]
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        raise UsageError(f"no such file: {', '.join(missing)}")
-    return paths
+def _output(name: str) -> Path:
+    """A file to write at the end of a command: its folder must exist now, not after minutes of work."""
+    path = Path(name)
+    if not path.resolve().parent.is_dir():
+        raise UsageError(f"no folder to write {name} into")
+    return path
 
 
 def cmd_build(args) -> int:
-    store = build.build_store(progress=_progress)
+    Path(args.out).mkdir(parents=True, exist_ok=True)  # a folder that cannot be made fails now, not after the build
+    store = build.build_store(progress=progress)
     for path in export.write_all(store, Path(args.out)):
         print(path)
     if args.store:
-        print(stores.write_on_disk(store, Path(args.store), _progress))
+        print(stores.write_on_disk(store, Path(args.store), progress))
     return 0
 
 
 def cmd_validate(args) -> int:
     # Extra files are checked together with the bundled cases, as they would be served.
-    build.build_store(case_files() + _existing(args.files), progress=_progress)
+    build.build_store(case_files() + existing(args.files), progress=progress)
     print("conforms: the graph satisfies every shape in ontology/shapes.ttl")
     return 0
 
 
 def cmd_add_case(args) -> int:
-    [path] = _existing([args.file])
+    [path] = existing([args.file])
     media_type = "application/ld+json" if path.suffix in (".jsonld", ".json") else "text/turtle"
     case = curation.read_case(path.read_bytes(), media_type)
     if args.store:
@@ -75,7 +71,7 @@ def cmd_add_case(args) -> int:
     if not folder.is_dir():
         raise UsageError(f"no folder {folder} to add the case to")
     target = folder / f"{case.id}.ttl"
-    curator = curation.Curator(build.build_store(case_files(folder), progress=_progress))
+    curator = curation.Curator(build.build_store(case_files(folder), progress=progress))
     created = curator.put(case, replace=args.replace)
     if media_type == "text/turtle":  # the curator's own file, comments and all
         export.replace_atomically(target, lambda out: shutil.copyfile(path, out))
@@ -110,9 +106,9 @@ def cmd_questions(args) -> int:
 
 
 def cmd_load(args) -> int:
-    store = build.build_store(progress=_progress)
+    store = build.build_store(progress=progress)
     remote = RemoteEngine(args.sparql_endpoint, args.graph_store)
-    count = remote.upload(store, _progress)
+    count = remote.upload(store, progress)
     print(f"loaded {count} named graphs ({len(store)} quads) into {remote.graph_store_url}")
     return 0
 
@@ -138,9 +134,9 @@ def cmd_ask(args) -> int:
 def cmd_synth(args) -> int:
     def write(partial: str) -> None:
         with open(partial, "w", encoding="utf-8") as handle:
-            handle.writelines(synth.cohort_turtle(args.patients, args.seed, progress=_progress))
+            handle.writelines(synth.cohort_turtle(args.patients, args.seed, progress=progress))
 
-    export.replace_atomically(Path(args.out), write)  # a reader never sees half a cohort
+    export.replace_atomically(_output(args.out), write)  # a reader never sees half a cohort
     print(args.out)
     return 0
 
@@ -149,12 +145,10 @@ def cmd_pathways(args) -> int:
     from kg import pathways  # only this command draws: the others start without it
     from kg.pathways.sankey import sankey_html, sankey_svg
 
-    extra = _existing(args.cases)
-    if not Path(args.out).resolve().parent.is_dir():
-        print(f"error: no folder to write {args.out} into", file=sys.stderr)
-        return 2
+    extra = existing(args.cases)
+    _output(args.out)
     options = pathways.Options(mode=args.mode, max_length=args.max_length, min_count=args.min_count)
-    graph = KnowledgeGraph.build(cases=case_files() + extra, progress=_progress)
+    graph = KnowledgeGraph.build(cases=case_files() + extra, progress=progress)
     merged = pathways.Cohort.read(graph).transitions(options)
     try:
         if args.format in ("svg", "html"):
@@ -178,7 +172,7 @@ def cmd_bench(args) -> int:
     except ValueError:
         print("error: --patients takes sizes like 1000,10000", file=sys.stderr)
         return 2
-    bench.run(sizes, Path(args.out), seed=args.seed, repeat=args.repeat, rdflib_limit=args.rdflib_limit,
+    bench.run(sizes, _output(args.out), seed=args.seed, repeat=args.repeat, rdflib_limit=args.rdflib_limit,
               question_limit=args.question_limit)
     print(args.out)
     return 0
@@ -187,101 +181,37 @@ def cmd_bench(args) -> int:
 def cmd_loadtest(args) -> int:
     from kg import loadtest  # starts a server and wrk; only when asked
 
-    result = loadtest.run(args.patients, args.users, args.duration, Path(args.out), seed=args.seed,
+    result = loadtest.run(args.patients, args.users, args.duration, _output(args.out), seed=args.seed,
                           workers=args.workers, query_workers=args.query_workers, cache=Path(args.cache),
-                          progress=_progress)
+                          progress=progress)
     print(loadtest.summary(result))
     return 1 if result["errors"] else 0
 
 
 def cmd_serve(args) -> int:
-    from api.server import serve  # the HTTP face is optional for notebook users
+    from api.server import ServeError, serve  # the HTTP face is optional for notebook users
 
-    return serve(args)
-
-
-def cmd_phenopackets_export(args) -> int:
-    from kg.phenopackets import PhenopacketError, export_all
-
-    graph = KnowledgeGraph.build(cases=case_files() + _existing(args.cases), progress=_progress)
     try:
-        written = export_all(graph, Path(args.out))
-    except PhenopacketError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"error: cannot write into {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    print(f"{len(written) // 2} phenopackets (and their loss logs) in {args.out}")
-    return 0
-
-
-def cmd_phenopackets_import(args) -> int:
-    from kg.phenopackets.read import PhenopacketImportError, import_file
-
-    [source] = _existing([args.file])
-    try:
-        print(import_file(source, Path(args.out)))
-    except PhenopacketImportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValidationError as exc:
-        print(f"error: the imported case does not conform: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def cmd_similar(args) -> int:
-    from kg.similar import search
-
-    graph = KnowledgeGraph.build(cases=case_files() + _existing(args.cases), progress=_progress)
-    found = search(graph, patient=args.patient, course=args.course, k=args.k)
-    if args.format == "json":
-        print(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
-        return 0
-    print("asked: " + "; ".join(found.asked))
-    for rank, hit in enumerate(found.hits, start=1):
-        print(f"\n{rank}. {hit.patient} (distance {hit.distance:.2f}; evidence {hit.evidence_level})")
-        for step in hit.alignment:
-            print(f"   {step.what:<30} {step.asked or '-':<35} {step.patient_event or '-'}")
-        after = "; ".join(item["event"] for item in hit.next) or "nothing further reported"
-        print(f"   then: {after}")
-        cited = {step.source["citation"] for step in hit.alignment if step.source}
-        for citation in sorted(cited | {item["source"]["citation"] for item in hit.next}):
-            print(f"   source: {citation}")
-    print(f"\n{found.disclaimer}", file=sys.stderr)
-    return 0
-
-
-def cmd_bench_similar(args) -> int:
-    from kg.similar import bench
-
-    result = bench.run(args.patients, seed=args.seed, repeat=args.repeat, scale=args.scale, progress=_progress)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(bench.summary(result))
-    return 0
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
+        return serve(args)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(
+    root = opts.Parser(
         prog="salvage-kg",
         description="Knowledge graph of salvage therapy in relapsed/refractory B-cell precursor ALL. "
         "Evidence from case reports, not treatment advice.",
     )
+    root.add_argument("--version", action="version", version=f"%(prog)s {opts.installed_version()}")
     commands = root.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser(
         "build", help="build, validate and write the merged graph (Turtle, N-Triples, JSON-LD, TriG)"
     )
-    p.add_argument("--out", default="build", help="output folder (default: build)")
-    p.add_argument("--store", metavar="DIR", help="also write a persistent on-disk store that serve/ask can open")
+    p.add_argument("--out", default="build", metavar="DIR", help="output folder")
+    p.add_argument("--store", metavar="DIR", help="also write a persistent on-disk store that serve/ask can open "
+                   "(default: none)")
     p.set_defaults(run=cmd_build)
 
     p = commands.add_parser("validate", help="check the graph, with extra case files, against the SHACL shapes")
@@ -294,35 +224,38 @@ def parser() -> argparse.ArgumentParser:
     target = p.add_mutually_exclusive_group()
     target.add_argument("--into", metavar="DIR", default=str(CASES_DIR),
                         help="add its file to this folder of case files (default: the bundled cases, kg/cases/)")
-    target.add_argument("--store", metavar="DIR", help="add it to a store written by `build --store`")
-    p.add_argument("--replace", action="store_true", help="replace a case with the same id")
+    target.add_argument("--store", metavar="DIR", help="add it to a store written by `build --store` (default: none)")
+    p.add_argument("--replace", action="store_true", help="replace a case with the same id (default: refuse)")
     p.set_defaults(run=cmd_add_case)
 
     p = commands.add_parser("questions", help="list the named questions")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="how to print the catalogue")
     p.set_defaults(run=cmd_questions)
 
     p = commands.add_parser("ask", help="run a named question: ask NAME key=value ...")
     p.add_argument("name")
     p.add_argument("params", nargs="*", metavar="key=value")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="how to print the answer")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
                    help="query engine (rdflib's own is slower; for comparison)")
-    p.add_argument("--store", metavar="DIR", help="ask a store written by `build --store` instead of building")
-    p.add_argument("--sparql-endpoint", metavar="URL", help="ask a remote SPARQL 1.1 store loaded with `load`")
+    p.add_argument("--store", metavar="DIR", help="ask a store written by `build --store` (default: build the "
+                   "graph in memory)")
+    p.add_argument("--sparql-endpoint", metavar="URL", help="ask a remote SPARQL 1.1 store loaded with `load` "
+                   "(default: none)")
     p.set_defaults(run=cmd_ask)
 
     p = commands.add_parser("load", help="build, validate and load the graph into a remote SPARQL 1.1 store")
     p.add_argument("--sparql-endpoint", required=True, metavar="URL",
-                   help="the store's query URL, e.g. http://127.0.0.1:7878/query (Oxigraph server)")
+                   help="the store's query URL, e.g. http://127.0.0.1:7878/query (Oxigraph server; required, "
+                   "no default)")
     p.add_argument("--graph-store", metavar="URL",
                    help="its Graph Store Protocol URL (default: the query URL with /query replaced by /store)")
     p.set_defaults(run=cmd_load)
 
     p = commands.add_parser("synth", help="write a synthetic cohort (marked synthetic; never evidence) as Turtle")
-    p.add_argument("--patients", type=_positive, required=True, metavar="N")
+    p.add_argument("--patients", type=opts.positive, required=True, metavar="N", help="how many (required; no default)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="the same seed gives the same cohort")
-    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--out", required=True, metavar="FILE", help="the Turtle file to write (required; no default)")
     p.set_defaults(run=cmd_synth)
 
     p = commands.add_parser("pathways", help="treatment pathways merged across patients: GraphML, node-link JSON, "
@@ -333,109 +266,107 @@ def parser() -> argparse.ArgumentParser:
                       help="repeats of a therapy in a row count once")
     mode.add_argument("--first", dest="mode", action="store_const", const="first",
                       help="each therapy only where it is first given")
-    p.add_argument("--min-count", type=_positive, default=1, metavar="N",
+    p.add_argument("--min-count", type=opts.positive, default=1, metavar="N",
                    help="hide pathways of fewer patients (default 1: the bundled cases are published; use 5+ else)")
-    p.add_argument("--max-length", type=_positive, default=None, metavar="N", help="only the first N therapies")
-    p.add_argument("--format", choices=("graphml", "json", "cytoscape", "svg", "html"), required=True)
-    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--max-length", type=opts.positive, default=None, metavar="N",
+                   help="only the first N therapies (default: all)")
+    p.add_argument("--format", choices=("graphml", "json", "cytoscape", "svg", "html"), required=True,
+                   help="what to write (required; no default)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the file to write (required; no default)")
     p.add_argument("cases", nargs="*", help="extra case files (Turtle), e.g. a synthetic cohort")
     p.set_defaults(run=cmd_pathways, mode="all")
 
     p = commands.add_parser("bench", help="measure load, validation, memory and question latency at several sizes")
     p.add_argument("--patients", default="1000,10000,100000", help="cohort sizes (default 1000,10000,100000)")
-    p.add_argument("--out", default="bench.json", metavar="FILE")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--repeat", type=_positive, default=20, help="timed runs per question and path (default 20)")
-    p.add_argument("--rdflib-limit", type=float, default=10.0, metavar="SECONDS",
+    p.add_argument("--out", default="bench.json", metavar="FILE", help="where the figures go")
+    p.add_argument("--seed", type=int, default=1, help="the synthetic cohorts' seed")
+    p.add_argument("--repeat", type=opts.positive, default=20, help="timed runs per question and path (default 20)")
+    p.add_argument("--rdflib-limit", type=opts.seconds, default=10.0, metavar="SECONDS",
                    help="stop rdflib's engine on a question after this long (default 10)")
-    p.add_argument("--question-limit", type=float, default=60.0, metavar="SECONDS",
+    p.add_argument("--question-limit", type=opts.seconds, default=60.0, metavar="SECONDS",
                    help="a question slower than this on its first run is timed once; over HTTP it is abandoned "
                         "and recorded as '> limit' (default 60)")
     p.set_defaults(run=cmd_bench)
 
     p = commands.add_parser("loadtest", help="N concurrent clients (wrk) for a fixed time against a served synthetic "
                             "cohort: requests/s, p50/p99, errors")
-    p.add_argument("--patients", type=int, default=10_000, metavar="N",
+    p.add_argument("--patients", type=opts.count, default=10_000, metavar="N",
                    help="synthetic patients beside the bundled cases (default 10000; 0: the bundled cases only)")
-    p.add_argument("--users", type=_positive, default=50, help="concurrent clients (default 50)")
-    p.add_argument("--duration", type=float, default=60.0, metavar="SECONDS", help="default 60")
-    p.add_argument("--workers", type=_positive, default=2, help="server processes (serve --workers; default 2)")
-    p.add_argument("--query-workers", type=_positive, default=2, metavar="N", help="serve --query-workers (default 2)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--users", type=opts.positive, default=50, help="concurrent clients (default 50)")
+    p.add_argument("--duration", type=opts.seconds, default=60.0, metavar="SECONDS", help="how long the clients run")
+    p.add_argument("--workers", type=opts.positive, default=2, help="server processes (serve --workers; default 2)")
+    p.add_argument("--query-workers", type=opts.positive, default=2, metavar="N",
+                   help="serve --query-workers (default 2)")
+    p.add_argument("--seed", type=int, default=1, help="the synthetic cohort's seed")
     p.add_argument("--cache", default="build/load", metavar="DIR",
                    help="where the synthetic store is built once and reused (default build/load)")
-    p.add_argument("--out", default="load.json", metavar="FILE")
+    p.add_argument("--out", default="load.json", metavar="FILE", help="where the figures go")
     p.set_defaults(run=cmd_loadtest)
 
     p = commands.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint, questions, patients)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--query-timeout", type=float, default=10.0, metavar="SECONDS",
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (0.0.0.0: every interface)")
+    p.add_argument("--port", type=opts.port, default=8000, help="the TCP port to listen on")
+    p.add_argument("--workers", type=opts.positive, default=1, metavar="N",
+                   help="server processes, sharing the port (each holds the graph unless --store)")
+    p.add_argument("--query-timeout", type=opts.seconds, default=10.0, metavar="SECONDS",
                    help="stop SPARQL queries after this many seconds (default 10)")
-    p.add_argument("--max-query-length", type=int, default=100_000, metavar="CHARS",
+    p.add_argument("--max-query-length", type=opts.positive, default=100_000, metavar="CHARS",
                    help="refuse SPARQL text longer than this (default 100000)")
-    p.add_argument("--max-result-bytes", type=int, default=20_000_000, metavar="BYTES",
+    p.add_argument("--max-result-bytes", type=opts.positive, default=20_000_000, metavar="BYTES",
                    help="refuse SPARQL results larger than this (default 20 MB)")
-    p.add_argument("--query-workers", type=int, default=2, metavar="N",
+    p.add_argument("--query-workers", type=opts.positive, default=2, metavar="N",
                    help="processes that run /sparql queries (default 2)")
     p.add_argument("--store", metavar="DIR",
                    help="serve a store written by `build --store`, opened read-only; read-write, accepting "
                    "/cases writes, when SALVAGE_KG_WRITE_TOKEN is set (default: build in memory)")
     p.add_argument("--sparql-endpoint", metavar="URL",
-                   help="serve a remote SPARQL 1.1 store loaded with `load` (its query URL)")
+                   help="serve a remote SPARQL 1.1 store loaded with `load` (its query URL; default: none)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
-                   help="allow browsers from this origin (repeatable; '*' for any)")
+                   help="allow browsers from this origin (repeatable; '*' for any; default: none, same origin only)")
     p.set_defaults(run=cmd_serve)
 
-    p = commands.add_parser("phenopackets", help="GA4GH Phenopackets v2: every patient out (with a log of what the "
-                            "format cannot hold), or one phenopacket in as a case file")
-    formats = p.add_subparsers(dest="direction", required=True)
-    q = formats.add_parser("export", help="write <patient>.json and <patient>.losses.tsv for every patient")
-    q.add_argument("--out", required=True, metavar="DIR")
-    q.add_argument("cases", nargs="*", help="extra case files (Turtle), e.g. a synthetic cohort")
-    q.set_defaults(run=cmd_phenopackets_export)
-    q = formats.add_parser("import", help="a phenopacket (JSON) as a case file (Turtle), checked by the shapes")
-    q.add_argument("file")
-    q.add_argument("--out", required=True, metavar="FILE")
-    q.set_defaults(run=cmd_phenopackets_import)
-
-    p = commands.add_parser("similar", help="the patients whose courses are most like a patient's or a described "
-                            "course, with the alignment and what happened next")
-    asked = p.add_mutually_exclusive_group(required=True)
-    asked.add_argument("--patient", metavar="ID")
-    asked.add_argument("--course", metavar="TEXT", help='events in order, e.g. "relapse CD19-negative; inotuzumab; CR"')
-    p.add_argument("-k", type=_positive, default=5, help="how many patients (default 5)")
-    p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("cases", nargs="*", help="extra case files (Turtle), e.g. a synthetic cohort")
-    p.set_defaults(run=cmd_similar)
-
-    p = commands.add_parser("bench-similar", help="time the similar-course index build and searches on a synthetic "
-                            "cohort")
-    p.add_argument("--patients", type=_positive, default=10_000, metavar="N", help="default 10000")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--repeat", type=_positive, default=5, help="timed runs per search (default 5)")
-    p.add_argument("--scale", type=_positive, default=10,
-                   help="also time searches over the courses repeated this many times (default 10)")
-    p.add_argument("--out", default="bench-similar.json", metavar="FILE")
-    p.set_defaults(run=cmd_bench_similar)
+    cli_courses.add_commands(commands)
     return root
+
+
+def _say(message: str) -> None:
+    with contextlib.suppress(OSError):  # stderr may be a closed pipe too
+        print(message, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a reader that went away shows here, where it can be reported, not at exit
+        return code
     except (ParameterError, UnknownQuestion, UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return 2
     except curation.CaseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         for violation in exc.violations:
-            print(f"  - {violation}", file=sys.stderr)
+            _say(f"  - {violation}")
         return 1
-    except (ValidationError, build.CaseFileError, FileNotFoundError, RemoteStoreError, stores.StoreInUse) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except BrokenPipeError:
+        # `salvage-kg ask ... | head -1`: the reader closed the pipe. Python flushes stdout once more at exit;
+        # pointed at /dev/null, that flush is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _say("error: the output was closed before all of it was written (piped into head?)")
+        return 141  # as a shell reports a command stopped by SIGPIPE
+    except (ValidationError, build.CaseFileError, RemoteStoreError, stores.StoreInUse) as exc:
+        _say(f"error: {exc}")
+        return 1
+    except OSError as exc:  # a missing or unwritable file or folder, a full disk
+        _say(f"error: {exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _say("error: interrupted")
+        return 130
+    except Exception as exc:  # a bug: one line for the user; SALVAGE_KG_TRACEBACK=1 for the developer
+        if os.environ.get("SALVAGE_KG_TRACEBACK") == "1":
+            raise
+        _say(f"error: unexpected {type(exc).__name__}: {exc} (SALVAGE_KG_TRACEBACK=1 shows where)")
         return 1
 
 

@@ -10,6 +10,7 @@ Oxigraph applies in a single transaction: a reader, a restart or a killed proces
 before or as it is after, never in between. Changes are serialised by one lock per store.
 """
 
+import logging
 import re
 import shutil
 import threading
@@ -26,6 +27,9 @@ from kg.validate import Violation
 CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 MEDIA_TYPES = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD}
 _CASE_GRAPHS = str(GRAPH["case/"])
+# One line per phase of a write ("write phase: checkpoint", "validated", "committing", "committed"): an operator
+# sees where a slow write is, and tests/test_crash_safety.py kills the server at each phase it observes.
+log = logging.getLogger("salvage_kg.curation")
 
 
 class CaseError(ValueError):
@@ -146,6 +150,7 @@ class Curator:
         scratch_dir = self.directory.with_name(self.directory.name + ".scratch") if self.directory else None
         try:
             scratch = self._scratch_copy(scratch_dir)
+            log.info("write phase: checkpoint")
             scratch.update(change)
             rules.derive(scratch)
             violations = validate.violations_in_store(scratch)
@@ -157,10 +162,13 @@ class Curator:
         if violations:
             raise CaseError("rejected", f"the graph would violate {len(violations)} SHACL constraint(s); "
                                         "nothing was written", violations)
+        log.info("write phase: validated")
         # Derived facts name events by IRI and hold no blank nodes, so they can be compared and written as data.
         removed = "".join(_in_graph(g, derived_now[g] - derived_then.get(g, set())) for g in derived_now)
         added = "".join(_in_graph(g, derived_then[g] - derived_now.get(g, set())) for g in derived_then)
+        log.info("write phase: committing")
         self.store.update(f"{change} ;\nDELETE DATA {{\n{removed}}} ;\nINSERT DATA {{\n{added}}}")
+        log.info("write phase: committed")
         self.committed()
 
     def _scratch_copy(self, directory: Path | None) -> ox.Store:

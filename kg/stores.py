@@ -34,6 +34,9 @@ def _existing(directory: Path) -> Path:
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"no store at {directory}: write one with `salvage-kg build --store {directory}`")
+    if not (directory / "CURRENT").is_file():  # RocksDB's own file: without it Oxigraph would make a new store here
+        raise FileNotFoundError(f"{directory} is not a store (an export folder of `build --out`?): write one with "
+                                f"`salvage-kg build --store DIR`")
     return directory
 
 

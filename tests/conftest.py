@@ -65,6 +65,55 @@ def ask_sparql(graph):
     return run
 
 
+# --- the temp directory is left as it was found; tools the suite needs from the system ----------------------------
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_in_the_temp_directory(tmp_path_factory):
+    """Everything the suite, its servers and its notebook kernel put in the temp directory is gone at the end.
+
+    They all get a temp directory of this session's own (TMPDIR, inherited by every process started), so that a
+    leftover is caught here even while other runs share the machine's /tmp. pytest's own tmp_path folders stay
+    where pytest keeps (and prunes) them.
+    """
+    tmp_path_factory.getbasetemp()  # made before TMPDIR changes below
+    private = Path(tempfile.mkdtemp(prefix="salvage-kg-tests-"))
+    before = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(private)
+    tempfile.tempdir = None  # recomputed from TMPDIR on next use
+    yield private
+    if before is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = before
+    tempfile.tempdir = None
+    left = sorted(path.name for path in private.iterdir())
+    shutil.rmtree(private, ignore_errors=True)
+    assert not left, f"the test suite left these in the temp directory: {left}"
+
+
+def missing_tool(reason: str) -> None:
+    """Skip a test that needs a system tool which is missing (scripts/test installs them when run as root).
+
+    SALVAGE_KG_REQUIRE_TOOLS=1 (set by .ci/run, which installs them) makes it a failure instead: CI never passes
+    by skipping.
+    """
+    if os.environ.get("SALVAGE_KG_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{reason} (SALVAGE_KG_REQUIRE_TOOLS=1)")
+    pytest.skip(reason)
+
+
+CHROMIUM = Path(os.environ.get("SALVAGE_KG_CHROMIUM", "/usr/bin/chromium"))
+
+
+def skip_without_browser() -> None:
+    """Browser tests drive the system's chromium through Playwright (never a browser of Playwright's own)."""
+    if os.environ.get("SALVAGE_KG_SKIP_BROWSER") == "1":
+        pytest.skip("SALVAGE_KG_SKIP_BROWSER=1: browser tests skipped on purpose")
+    if not CHROMIUM.is_file():
+        missing_tool(f"no chromium at {CHROMIUM}: apt-get install chromium (scripts/test does so as root) "
+                     "or point SALVAGE_KG_CHROMIUM at one")
+
+
 # --- a live server ------------------------------------------------------------------------------------------------
 
 def _free_port() -> int:
@@ -113,7 +162,9 @@ class LiveServer:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
         self._log.close()
+        self.log_path.unlink(missing_ok=True)  # read by the tests while the server runs; nothing to keep after
 
 
 @pytest.fixture(scope="session")

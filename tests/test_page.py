@@ -1,8 +1,10 @@
 """The page at `/`, in a real browser: Debian's chromium driven by Playwright against a live `salvage-kg serve`.
 
 Playwright's own browser download is never used: the browser is the system's (`apt-get install chromium`, which
-.ci/run does). Without it these tests fail and say so, unless SALVAGE_KG_SKIP_BROWSER=1 is set to skip the
-browser tests on purpose. Screenshots go to test-artifacts/ (or $SALVAGE_KG_ARTEFACTS).
+scripts/test does when run as root). Without it the browser tests are skipped with the reason (failed under
+SALVAGE_KG_REQUIRE_TOOLS=1, as in CI); SALVAGE_KG_SKIP_BROWSER=1 skips them on purpose. The tests of the YASGUI
+editor are skipped when it was not vendored (npm missing at install). Screenshots go to test-artifacts/ (or
+$SALVAGE_KG_ARTEFACTS).
 """
 
 import json
@@ -13,13 +15,12 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import WRITE_TOKEN, build_store
+from conftest import CHROMIUM, WRITE_TOKEN, build_store, missing_tool, skip_without_browser
 
 from kg import synth
 from kg.answers import DISCLAIMER
 from kg.namespaces import PREFIXES
 
-CHROMIUM = Path(os.environ.get("SALVAGE_KG_CHROMIUM", "/usr/bin/chromium"))
 ARTEFACTS = Path(os.environ.get("SALVAGE_KG_ARTEFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
 # Headless as root in a closed network: no sandbox (Playwright adds --no-sandbox), no GPU, and none of the
 # browser's own calls home, which would fail here and could show as errors.
@@ -98,17 +99,24 @@ def test_page_stays_out_of_the_api_description(http):
 
 @pytest.fixture(scope="module")
 def browser():
-    if os.environ.get("SALVAGE_KG_SKIP_BROWSER") == "1":
-        pytest.skip("SALVAGE_KG_SKIP_BROWSER=1: browser tests skipped on purpose")
-    if not CHROMIUM.is_file():
-        pytest.fail(f"no browser at {CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run "
-                    "does), point SALVAGE_KG_CHROMIUM at another, or set SALVAGE_KG_SKIP_BROWSER=1 to skip")
+    skip_without_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def yasgui():
+    """The page's YASGUI editor is vendored from npm at install (hatch_build.py); without npm it is not there, the
+    page offers its plain editor instead, and a test of YASGUI would only wait for an editor that never comes."""
+    from api.page import yasgui_vendored
+
+    if not yasgui_vendored():
+        missing_tool("YASGUI was not vendored into api/static/vendor/ (npm was missing when the project was "
+                     "installed): apt-get install npm, then pip install -e . again")
 
 
 class Visit:
@@ -243,7 +251,7 @@ def test_forms_are_labelled_and_keyboard_usable(visit):
     assert seen.errors == []
 
 
-def test_sparql_runs_in_yasgui_with_prefixes(visit):
+def test_sparql_runs_in_yasgui_with_prefixes(yasgui, visit):
     seen = visit()
     page = seen.page
     editor = page.locator("#sparql .yasqe .CodeMirror")
@@ -284,7 +292,7 @@ def test_sparql_runs_in_the_plain_editor(visit):
 
 
 @pytest.mark.parametrize(("name", "viewport"), [("laptop", LAPTOP), ("phone", PHONE)])
-def test_page_fits_the_screen(visit, name, viewport):
+def test_page_fits_the_screen(yasgui, visit, name, viewport):
     seen = visit(viewport=viewport)
     page = seen.page
     run_question(page, "salvage-options")
