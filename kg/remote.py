@@ -3,10 +3,12 @@
 Queries go out over the SPARQL 1.1 Protocol. A remote endpoint cannot take pre-bound variables, so parameters
 travel as a VALUES block placed at the start of the query's outermost WHERE: the values are RDF terms written by
 rdflib (`Term.n3()`), never text a user typed, and the block joins before every other pattern, as pre-binding
-does. Graphs are loaded with the Graph Store Protocol (PUT replaces a named graph whole).
+does. Graphs are loaded with the Graph Store Protocol (PUT replaces a named graph whole), with Basic or Digest
+auth (Virtuoso's authenticated graph-store URL wants Digest).
 
-The named questions read the union of all graphs as the default graph: start Oxigraph server with
-`--union-default-graph` (Fuseki: `tdb2:unionDefaultGraph true`; GraphDB and Virtuoso do so by default).
+Every query is asked against a dataset the protocol states (`default-graph-uri` and `named-graph-uri`, one per
+graph of ours): the default graph is the merge of our named graphs, as the embedded store's union is, and a
+store's own graphs (Virtuoso's 5,000 system triples) stay out, whatever the store's default dataset is.
 """
 
 import re
@@ -14,17 +16,26 @@ from collections.abc import Mapping
 
 import httpx
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from kg.namespaces import GRAPH
+from kg.paths import QUERIES_DIR
 from kg.progress import Progress
+from kg.remote_terms import from_json
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _SAFE_IRI = re.compile(r'^[^\s<>"{}|^`\\]*$')
 
 
 class RemoteStoreError(RuntimeError):
-    """The remote store refused or failed a request; the message carries its status and answer."""
+    """The remote store could not be reached, was too slow, or refused or failed a request; the message says which.
+
+    `kind` is "unreachable", "timeout" (the API answers 504 for it), "failed" or "altered" (502)."""
+
+    def __init__(self, message: str, kind: str = "failed"):
+        super().__init__(message)
+        self.kind = kind
 
 
 def _written(term: Node) -> str:
@@ -52,18 +63,21 @@ def with_values(text: str, bindings: Mapping[str, Node] | None) -> str:
     return f"{text[:insert_at]}\n  VALUES ({names}) {{ ({row}) }}{text[insert_at:]}"
 
 
-def _term(binding: dict) -> Node:
-    kind = binding["type"]
-    if kind == "uri":
-        return URIRef(binding["value"])
-    if kind == "bnode":
-        return BNode(binding["value"])
-    if "xml:lang" in binding:
-        return Literal(binding["value"], lang=binding["xml:lang"])
-    datatype = binding.get("datatype")
-    if datatype == "http://www.w3.org/2001/XMLSchema#string":
-        datatype = None
-    return Literal(binding["value"], datatype=URIRef(datatype) if datatype else None)
+def _internal_text(name: str) -> str:
+    return (QUERIES_DIR / "internal" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def _answered(url: str, send) -> httpx.Response:
+    """One request to the store; its failures as RemoteStoreError (unreachable, timeout, failed)."""
+    try:
+        response = send()
+    except httpx.TimeoutException:
+        raise RemoteStoreError(f"{url} did not answer in time", "timeout") from None
+    except httpx.HTTPError as exc:
+        raise RemoteStoreError(f"{url} is unreachable: {exc}", "unreachable") from None
+    if response.status_code >= 300:
+        raise RemoteStoreError(f"{url} answered {response.status_code}: {response.text[:500]}")
+    return response
 
 
 class RemoteEngine:
@@ -71,26 +85,42 @@ class RemoteEngine:
 
     name = "remote"
 
-    def __init__(self, query_url: str, graph_store_url: str | None = None, timeout: float = 30.0):
+    def __init__(self, query_url: str, graph_store_url: str | None = None, timeout: float = 30.0,
+                 auth: httpx.Auth | None = None):
         self.query_url = query_url
         # Oxigraph server's layout (/query, /store) is the default; other stores give their own URL.
         self.graph_store_url = graph_store_url or re.sub(r"/(query|sparql)/?$", "/store", query_url)
+        self.auth = auth  # for writes only: queries go to the read-only endpoint without credentials
         self.client = httpx.Client(timeout=timeout)
+        self._graphs: list[str] = []
 
-    def _post(self, text: str, bindings) -> dict:
+    def graphs(self) -> list[str]:
+        """Our named graphs in the store, looked up once they exist (those under the project's graph namespace)."""
+        if not self._graphs:
+            body = self._post(_internal_text("store-graphs"), {"_namespace": Literal(str(GRAPH))}, dataset={})
+            self._graphs = [row["graph"]["value"] for row in body["results"]["bindings"]]
+        return self._graphs
+
+    def dataset(self) -> dict[str, list[str]]:
+        """The protocol's dataset of every query: our graphs, as default graph (merged) and as named graphs."""
+        # Nothing loaded yet: an empty default graph (a name with no triples), not the store's own graphs.
+        graphs = self.graphs() or [str(GRAPH)]
+        return {"default-graph-uri": graphs, "named-graph-uri": graphs}
+
+    def _post(self, text: str, bindings, dataset: dict | None = None) -> dict:
+        form = {"query": with_values(text, bindings), **(self.dataset() if dataset is None else dataset)}
+        response = _answered(self.query_url, lambda: self.client.post(
+            self.query_url, data=form, headers={"Accept": "application/sparql-results+json"}))
         try:
-            response = self.client.post(self.query_url, data={"query": with_values(text, bindings)},
-                                        headers={"Accept": "application/sparql-results+json"})
-        except httpx.HTTPError as exc:
-            raise RemoteStoreError(f"{self.query_url}: {exc}") from exc
-        if response.status_code != 200:
-            raise RemoteStoreError(f"{self.query_url} answered {response.status_code}: {response.text[:500]}")
-        return response.json()
+            return response.json()
+        except ValueError:
+            raise RemoteStoreError(f"{self.query_url} answered {response.headers.get('content-type')}, not "
+                                   "SPARQL JSON results") from None
 
     def select(self, text: str, bindings: Mapping[str, Node] | None = None):
         body = self._post(text, bindings)
         columns = body["head"]["vars"]
-        rows = [tuple(_term(solution[c]) if c in solution else None for c in columns)
+        rows = [tuple(from_json(solution[c]) if c in solution else None for c in columns)
                 for solution in body["results"]["bindings"]]
         return columns, rows
 
@@ -98,22 +128,35 @@ class RemoteEngine:
         return bool(self._post(text, bindings)["boolean"])
 
     def upload(self, store: ox.Store, progress: Progress) -> int:
-        """Replace each named graph of the remote store with the built one (Graph Store Protocol PUT)."""
+        """Replace each named graph of the remote store with the built one (Graph Store Protocol PUT), then check
+        that the store kept every typed literal as it was sent."""
         graphs = sorted(store.named_graphs(), key=lambda graph: graph.value)
         for number, graph in enumerate(graphs, start=1):
             triples = (ox.Triple(q.subject, q.predicate, q.object)
                        for q in store.quads_for_pattern(None, None, None, graph))
             body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
             progress(f"uploading graph {number}/{len(graphs)}: {graph.value}")
-            try:
-                response = self.client.put(self.graph_store_url, params={"graph": graph.value}, content=body,
-                                           headers={"Content-Type": "application/n-triples"})
-            except httpx.HTTPError as exc:
-                raise RemoteStoreError(f"{self.graph_store_url}: {exc}") from exc
-            if response.status_code not in (200, 201, 204):
-                raise RemoteStoreError(f"{self.graph_store_url} answered {response.status_code} for "
-                                       f"{graph.value}: {response.text[:500]}")
+            _answered(self.graph_store_url, lambda graph=graph, body=body: self.client.put(
+                self.graph_store_url, params={"graph": graph.value}, content=body, auth=self.auth,
+                headers={"Content-Type": "application/n-triples"}))
+        self._graphs = []  # look them up again: the upload may have added some
+        self.check_literals(store)
         return len(graphs)
+
+    def check_literals(self, store: ox.Store) -> None:
+        """Raise RemoteStoreError ("altered") unless the store answers every typed literal the built graph has."""
+        from kg.engines import OxigraphEngine
+
+        text = _internal_text("typed-literals")
+        sent = {row[0] for row in OxigraphEngine(store).select(text)[1]}
+        kept = {row[0] for row in self.select(text)[1]}
+        lost, changed = sorted(sent - kept), sorted(kept - sent)
+        if lost or changed:
+            examples = ", ".join(term.n3() for term in lost[:3])
+            raise RemoteStoreError(
+                f"the store did not keep {len(lost)} typed literals as they were sent (e.g. {examples}); it "
+                f"answers {', '.join(term.n3() for term in changed[:3]) or 'nothing'} instead. Virtuoso 7.2 "
+                "keeps an xsd:duration as months or seconds, never both", "altered")
 
 
 class RemoteQueries:
