@@ -126,8 +126,10 @@ async def _run(request: Request, query: str | None, default_graphs: list[str], n
     accept = accepted(request.headers.get("accept"))
     if choose(accept, ALL_FORMATS) is None:
         raise Refused(406, "not_acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
+    # The base IRI is this endpoint's own URL, as the protocol's retrieval URL: never a remote store's own.
     job = QueryRequest(query, accept, _graphs(default_graphs, "default-graph-uri"),
-                       _graphs(named_graphs, "named-graph-uri"), settings.max_result_bytes)
+                       _graphs(named_graphs, "named-graph-uri"), settings.max_result_bytes,
+                       base_iri=str(request.url.replace(query="", fragment="")))
     try:
         result = await _answer(request, job)
     except QueryError as exc:

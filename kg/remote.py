@@ -198,13 +198,14 @@ class RemoteEngine:
 _STORE_MEDIA_TYPE = {"application/json": "application/sparql-results+json"}
 
 
-def query_shape(text: str) -> tuple[str, bool]:
-    """The query form ("select", "ask", "construct", "describe") and whether it names its own dataset (FROM)."""
+def query_shape(text: str) -> tuple[str, bool, bool]:
+    """The query form ("select", "ask", "construct", "describe"), whether it names its own dataset (FROM) and
+    whether it declares its own BASE."""
     from rdflib.plugins.sparql.parser import parseQuery
 
-    parsed = parseQuery(text)[1]
+    prologue, parsed = parseQuery(text)
     form = parsed.name.removesuffix("Query").lower()
-    return form, "datasetClause" in parsed
+    return form, "datasetClause" in parsed, any(part.name == "Base" for part in prologue)
 
 
 class RemoteQueries:
@@ -233,11 +234,11 @@ class RemoteQueries:
         self.starting = 0  # no processes of our own to restart: the remote store runs the queries
         self.client = httpx.Client(timeout=timeout)
 
-    def _media_type(self, request) -> tuple[str, dict]:
+    def _media_type(self, request) -> tuple[str, dict, bool]:
         from api.negotiation import choose
 
         try:
-            form, names_dataset = query_shape(request.query)
+            form, names_dataset, has_base = query_shape(request.query)
         except Exception as exc:  # the parser's message is the reason
             raise self._error("syntax", f"not a SPARQL 1.1 query: {exc}") from None
         offered = self._formats[form]
@@ -249,14 +250,19 @@ class RemoteQueries:
                        "named-graph-uri": list(request.named_graphs)}
         else:
             dataset = {} if names_dataset else self.dataset()
-        return media_type, dataset
+        return media_type, dataset, has_base
 
     def run(self, request, cancelled=None):
         """Forward one query; `cancelled` (a threading.Event set when our client has gone) stops reading it."""
-        media_type, dataset = self._media_type(request)
+        media_type, dataset, has_base = self._media_type(request)
         asked = _STORE_MEDIA_TYPE.get(media_type, media_type)
+        # Our endpoint's URL as the base: a relative IRI must not resolve against the store's internal URL. A
+        # query with a BASE of its own keeps it alone (Virtuoso takes the first of two BASE declarations).
+        query = request.query
+        if request.base_iri and not has_base:
+            query = f"BASE <{request.base_iri}>\n{query}"
         try:
-            with self.client.stream("POST", self.query_url, data={"query": request.query, **dataset},
+            with self.client.stream("POST", self.query_url, data={"query": query, **dataset},
                                     headers={"Accept": asked}) as response:
                 body = bytearray()
                 for chunk in response.iter_bytes():

@@ -72,3 +72,9 @@ def test_the_stores_own_graphs_stay_out_of_answers(over_virtuoso, graph, virtuos
                                            ("864000.0", "P10D"), ("90061.5", "P1DT1H1M1.5S"), ("P1Y", "P1Y")])
 def test_virtuoso_duration_numbers_read_as_durations(stored, meant):
     assert duration_text(stored) == meant
+
+
+def test_a_parameter_bound_by_the_remote_engine_keeps_every_row_on_virtuoso(over_virtuoso, graph):
+    """A VALUES block opening the WHERE lost every row on Virtuoso (search-statements for "MRD": 0 of 16)."""
+    expected = graph.ask("search-statements", {"text": "MRD"}).rows
+    assert len(expected) == 16 and over_virtuoso.ask("search-statements", {"text": "MRD"}).rows == expected
