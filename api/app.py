@@ -74,8 +74,9 @@ async def lifespan(app: FastAPI):
     dump = snapshots = curator = None
     if settings.sparql_endpoint:
         # The graph lives in a remote SPARQL 1.1 store (loaded with `salvage-kg load`); we only forward.
-        graph = KnowledgeGraph(None, RemoteEngine(settings.sparql_endpoint))
-        workers = RemoteQueries(settings.sparql_endpoint, timeout=settings.query_timeout)
+        engine = RemoteEngine(settings.sparql_endpoint)
+        graph = KnowledgeGraph(None, engine)
+        workers = RemoteQueries(settings.sparql_endpoint, timeout=settings.query_timeout, dataset=engine.dataset)
     elif settings.store and settings.write_token:
         # This process is the store's one writer; query workers read snapshots of it, renewed after each commit.
         store = stores.open_writable(settings.store)

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from kg.knowledge_graph import UnknownQuestion
 from kg.parameters import ParameterError
+from kg.remote import RemoteStoreError
 
 log = logging.getLogger("salvage_kg.api")
 
@@ -50,6 +51,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(UnknownQuestion)
     async def unknown_question(request: Request, exc: UnknownQuestion):
         return problem(request, 404, "unknown_question", str(exc))
+
+    @app.exception_handler(RemoteStoreError)
+    async def store_failed(request: Request, exc: RemoteStoreError):
+        # the graph's store is down, too slow or answered in a dialect: a gateway's failure, not ours
+        if exc.kind == "refused":  # a question this store is declared unable to answer rightly
+            return problem(request, 501, "not_on_this_store", str(exc))
+        status = 504 if exc.kind == "timeout" else 502
+        return problem(request, status, "store_timeout" if status == 504 else "store_failed", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):

@@ -30,7 +30,9 @@ READ_ONLY = "this endpoint is read-only: SPARQL Update (and LOAD, CLEAR, DROP...
 # A query stopped at the time limit is 503, as for a server too busy to take it: the client may retry a
 # narrower query later. "cancelled" is only ever seen in the log (499, as nginx records it): the client has gone.
 STATUS = {"syntax": 400, "crashed": 400, "not_acceptable": 406, "too_large": 413, "cancelled": 499,
-          "timeout": 503, "busy": 503}
+          "timeout": 503, "busy": 503,
+          # over a remote store: it is down or answered wrongly (502), or was too slow (504)
+          "store_unreachable": 502, "store_failed": 502, "store_timeout": 504}
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -124,8 +126,10 @@ async def _run(request: Request, query: str | None, default_graphs: list[str], n
     accept = accepted(request.headers.get("accept"))
     if choose(accept, ALL_FORMATS) is None:
         raise Refused(406, "not_acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
+    # The base IRI is this endpoint's own URL, as the protocol's retrieval URL: never a remote store's own.
     job = QueryRequest(query, accept, _graphs(default_graphs, "default-graph-uri"),
-                       _graphs(named_graphs, "named-graph-uri"), settings.max_result_bytes)
+                       _graphs(named_graphs, "named-graph-uri"), settings.max_result_bytes,
+                       base_iri=str(request.url.replace(query="", fragment="")))
     try:
         result = await _answer(request, job)
     except QueryError as exc:

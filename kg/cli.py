@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 
 from kg import build, cli_courses, curation, export, stores, synth
@@ -105,9 +106,21 @@ def cmd_questions(args) -> int:
     return 0
 
 
+def _write_auth(args):
+    """The store's write account: the name from --user, the password from the environment (never the command
+    line, which other users of the machine can read)."""
+    if not args.user:
+        return None
+    password = os.environ.get("SALVAGE_KG_STORE_PASSWORD")
+    if password is None:
+        raise UsageError("--user needs the password in the SALVAGE_KG_STORE_PASSWORD environment variable")
+    return (httpx.DigestAuth if args.auth == "digest" else httpx.BasicAuth)(args.user, password)
+
+
 def cmd_load(args) -> int:
+    auth = _write_auth(args)
     store = build.build_store(progress=progress)
-    remote = RemoteEngine(args.sparql_endpoint, args.graph_store)
+    remote = RemoteEngine(args.sparql_endpoint, args.graph_store, auth=auth)
     count = remote.upload(store, progress)
     print(f"loaded {count} named graphs ({len(store)} quads) into {remote.graph_store_url}")
     return 0
@@ -249,7 +262,12 @@ def parser() -> argparse.ArgumentParser:
                    help="the store's query URL, e.g. http://127.0.0.1:7878/query (Oxigraph server; required, "
                    "no default)")
     p.add_argument("--graph-store", metavar="URL",
-                   help="its Graph Store Protocol URL (default: the query URL with /query replaced by /store)")
+                   help="its Graph Store Protocol URL (default: the query URL with /query replaced by /store); "
+                        "Virtuoso: http://HOST:8890/sparql-graph-crud-auth")
+    p.add_argument("--user", metavar="NAME", help="the store's write account; its password is read from the "
+                                                  "SALVAGE_KG_STORE_PASSWORD environment variable")
+    p.add_argument("--auth", choices=("basic", "digest"), default="basic",
+                   help="how --user signs in (Virtuoso wants digest; default: basic)")
     p.set_defaults(run=cmd_load)
 
     p = commands.add_parser("synth", help="write a synthetic cohort (marked synthetic; never evidence) as Turtle")

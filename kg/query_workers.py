@@ -55,6 +55,7 @@ class QueryRequest:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     max_bytes: int = 20_000_000
+    base_iri: str | None = None  # the endpoint's own public URL: relative IRIs in the query resolve against it
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def _execute(store: ox.Store, request: QueryRequest) -> QueryResult:
         options["use_default_graph_as_union"] = True
     if request.named_graphs:
         options["named_graphs"] = [ox.NamedNode(iri) for iri in request.named_graphs]
+    if request.base_iri:
+        options["base_iri"] = request.base_iri
     try:
         result = store.query(request.query, **options)
     except SyntaxError as exc:

@@ -98,7 +98,7 @@ def test_unreachable_store_is_a_clear_error():
 def test_values_block_binds_terms_not_text():
     text = "SELECT ?x WHERE {\n  ?x ?p ?_v\n}"
     bound = with_values(text, {"_v": Literal('say "hi" } UNION {'), "_w": URIRef("https://e.org/a")})
-    assert 'VALUES (?_v ?_w) { ("say \\"hi\\" } UNION {" <https://e.org/a>) }' in bound
+    assert 'BIND("say \\"hi\\" } UNION {" AS ?_v) BIND(<https://e.org/a> AS ?_w)' in bound
     with pytest.raises(ValueError, match="not a valid IRI"):
         with_values(text, {"_v": URIRef("https://e.org/a> } UNION { <b")})
 
