@@ -65,7 +65,7 @@ def test_fact_without_source_is_rejected(stated):
 
 def test_therapy_without_patient_is_rejected(stated):
     found = broken(stated, lambda g: g.remove((URIRef(PBC + "inotuzumab-1"), SK.patient, None)))
-    assert "patient:pbc-2021/inotuzumab-1 violates shape:ClinicalStatementShape (path sk:patient): " \
+    assert "patient:pbc-2021/inotuzumab-1 violates shape:ClinicalEventShape (path sk:patient): " \
            "a clinical fact must name exactly one patient (sk:patient)" in found
 
 
