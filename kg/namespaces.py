@@ -11,6 +11,7 @@ PATIENT = Namespace(BASE + "patient/")
 SOURCE = Namespace(BASE + "source/")
 RULE = Namespace(BASE + "rule/")
 STUDY = Namespace(BASE + "study/")
+RESULT = Namespace(BASE + "result/")  # one published figure of a study: result:STUDY--FIGURE
 GRAPH = Namespace(BASE + "graph/")
 
 PROV = Namespace("http://www.w3.org/ns/prov#")
@@ -37,6 +38,7 @@ PREFIXES = {
     "source": str(SOURCE),
     "rule": str(RULE),
     "study": str(STUDY),
+    "result": str(RESULT),
     "shape": str(SHAPE),
     "prov": str(PROV),
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
