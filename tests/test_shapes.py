@@ -194,3 +194,18 @@ def test_a_study_without_its_design_is_rejected(stated):
                                                None)))
     assert found == ["study:eliana violates shape:StudyShape (path sk:studyDesign): a study needs one design "
                      "(randomised controlled, single-arm, dose-finding, compassionate use)"]
+
+
+def test_a_study_participation_without_its_study_is_rejected(stated):
+    participation = URIRef(PBC + "eliana-participation")
+    found = broken(stated, lambda g: g.remove((participation, SK.study, None)))
+    assert found == ["patient:pbc-2021/eliana-participation violates shape:StudyParticipationShape (path sk:study): "
+                     "a study participation names exactly one study (sk:study)"]
+
+
+def test_an_indirectness_note_without_its_dimension_is_rejected(stated):
+    note = URIRef("https://w3id.org/salvage-kg/result/zuma-3--cr-cri/indirectness-age-group")
+    found = broken(stated, lambda g: g.remove((note, SK.indirectnessDimension, None)))
+    assert found == ["result:zuma-3--cr-cri/indirectness-age-group violates shape:IndirectnessNoteShape (path "
+                     "sk:indirectnessDimension): an indirectness note names one dimension (age group, prior CAR-T, "
+                     "antigen status, setting)"]
