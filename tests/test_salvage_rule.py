@@ -82,3 +82,24 @@ def test_each_expression_status_gives_its_warning_level(status, level):
     if level:
         assert "https://w3id.org/salvage-kg/agent/inotuzumab-ozogamicin" in agents
         assert not any(t.object.value.endswith("blinatumomab") for t in derived)
+
+
+def test_a_warning_without_its_level_or_finding_is_rejected(graph):
+    """SHACL holds what the rule derives: one agent, antigen, level and finding per warning."""
+    from rdflib import URIRef
+
+    from kg.build import union_graph
+    from kg.validate import violations_in, violations_in_store
+
+    warning = URIRef("https://w3id.org/salvage-kg/patient/pbc-2021/relapse-3-cd19/warning-blinatumomab")
+    stated = union_graph(graph.store)
+    assert (warning, None, None) in stated
+    stated.remove((warning, URIRef(SK + "warningLevel"), None))
+    stated.remove((warning, URIRef(SK + "restsOnFinding"), None))
+    compiled = ox.Store()
+    compiled.load(stated.serialize(format="nt").encode(), ox.RdfFormat.N_TRIPLES)
+    assert sorted(map(str, violations_in_store(compiled))) == sorted(map(str, violations_in(stated))) == [
+        f"patient:pbc-2021/relapse-3-cd19/warning-blinatumomab violates shape:TherapyWarningShape (path {path}): "
+        f"{message}" for path, message in sorted([
+            ("sk:restsOnFinding", "a therapy warning rests on one antigen-expression finding (sk:restsOnFinding)"),
+            ("sk:warningLevel", "a therapy warning has one level: avoid, caution or test first (sk:warningLevel)")])]
