@@ -5,7 +5,8 @@ Everything is read through named questions (queries/*.rq): salvage-options (ther
 in a published case, and those aimed at an antigen such relapses still expressed), therapies-by-target (every
 agent aimed at an antigen, from the ontology), study-results and indirectness-notes (published figures and how
 far each study's population is from the question), therapy-warnings (the rule aimed-at-lost-antigen) and
-antigen-status-at-relapse (which antigens reports test blasts for).
+the internal look-up antigens-tested (which antigens reports test blasts for). Synthetic patients (kg.synth) are
+never evidence and are left out.
 
 How options are ranked (said in every option's reason):
   0. a therapy the question names as already given (prior=, that very therapy) goes after the others;
@@ -68,7 +69,7 @@ def salvage_options(lost: str, expressed: str | None = None, prior: Iterable[str
     asked = Asked.read(graph, lost, expressed, [prior] if isinstance(prior, str) else list(prior), age_group)
     found = ask_the_question(graph, asked)
     standings = sorted((_standing(asked, candidate["therapy"], tuple(candidate["why"]),
-                                  found.cases.get(iri, ()), study_evidence(graph, asked, iri))
+                                  found.cases.get(iri, ()), study_evidence(found, asked, iri))
                         for iri, candidate in found.candidates.items()), key=lambda standing: standing.key)
     options = tuple(standing.option(rank) for rank, standing in enumerate(standings, start=1))
     return SalvageAnswer(query=asked.echo(), ranking=RANKING, options=options, avoid=tuple(_warnings(asked, found,

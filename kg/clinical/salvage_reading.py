@@ -10,6 +10,7 @@ from kg.namespaces import SK
 from kg.parameters import Choice, ParameterError, expand
 
 NOT_REPORTED = "response not reported"
+SYNTHETIC = "synthetic"  # the evidence level of generated data (kg.synth), which is never evidence
 MAX_PRIOR = 20  # therapies named as given before: a patient's history, not a list without end
 
 # How each indirectness dimension meets the question: the age note applies when the question gives an age group
@@ -63,6 +64,8 @@ class Found:
     aimed_at_lost: list[Therapy] = field(default_factory=list)
     warning_rows: tuple[dict, ...] = ()
     tested_antigens: set[str] = field(default_factory=set)
+    study_rows: dict[str, list[dict]] = field(default_factory=dict)  # therapy IRI -> its study results
+    note_rows: dict[str, list[dict]] = field(default_factory=dict)  # study result IRI -> its indirectness notes
 
     def candidate(self, therapy: Therapy, why: str) -> None:
         entry = self.candidates.setdefault(therapy.id, {"therapy": therapy, "why": []})
@@ -96,6 +99,8 @@ def ask_the_question(graph: KnowledgeGraph, asked: Asked) -> Found:
                                                  "expresses")
     for row in graph.ask("salvage-options", lost_antigen=lost.iri).rows:
         therapy = therapy_of(row)
+        if row["evidence_level"] == SYNTHETIC:
+            continue  # generated patients describe no one: never evidence
         if row["administration"]:
             found.candidate(therapy, f"given after a {lost.label}-negative relapse in a published case "
                                      f"({row['patient']})")
@@ -103,11 +108,17 @@ def ask_the_question(graph: KnowledgeGraph, asked: Asked) -> Found:
         elif therapy.id not in found.candidates or asked.expressed is None:
             # Aimed at an antigen that such a relapse in a published case still expressed (the question does not
             # say so of this relapse, or names another antigen).
-            found.candidate(therapy, f"{row['reasons'][0]} in a published case")
+            found.candidate(therapy, row["reasons"][0])
     found.cases = {iri: tuple(items) for iri, items in cases.items()}
     found.aimed_at_lost = [therapy_of(row) for row in graph.ask("therapies-by-target", antigen=lost.iri).rows]
-    found.warning_rows = graph.ask("therapy-warnings", antigen=lost.iri, level="sk:Avoid").rows
-    found.tested_antigens = {row["antigen_label"] for row in graph.ask("antigen-status-at-relapse").rows}
+    found.warning_rows = tuple(row for row in graph.ask("therapy-warnings", antigen=lost.iri, level="sk:Avoid").rows
+                               if row["evidence_level"] != SYNTHETIC)
+    found.tested_antigens = {row["antigen_label"] for row in graph.ask_internal("antigens-tested").rows}
+    # Every study result and note at once (a few dozen), grouped here: one query each, however many options.
+    for row in graph.ask("study-results").rows:
+        found.study_rows.setdefault(row["agent"], []).append(row)
+    for row in graph.ask("indirectness-notes").rows:
+        found.note_rows.setdefault(row["result"], []).append(row)
     return found
 
 
@@ -157,22 +168,19 @@ def _figure(row: dict) -> str:
 
 def _applies(note: dict, asked: Asked) -> bool:
     if note["dimension"] == _AGE:
-        return asked.age is not None and not note["covers_asked_age"]
+        return asked.age is not None and asked.age.iri not in note["covers"]
     if note["dimension"] == _PRIOR_CART:
         return asked.prior_cart
     return True
 
 
-def study_evidence(graph: KnowledgeGraph, asked: Asked, therapy_iri: str) -> tuple[StudyEvidence, ...]:
+def study_evidence(found: Found, asked: Asked, therapy_iri: str) -> tuple[StudyEvidence, ...]:
     """The therapy's published study results, each with the indirectness notes that apply to the question."""
-    age = {"age_group": asked.age.iri} if asked.age else {}
-    notes: dict[str, list[Indirectness]] = {}
-    for note in graph.ask("indirectness-notes", therapy=therapy_iri, **age).rows:
-        notes.setdefault(note["result"], []).append(Indirectness(
-            dimension=note["dimension_label"], study_value=note["study_value_label"], note=note["note"],
-            applies=_applies(note, asked)))
     results = []
-    for row in graph.ask("study-results", therapy=therapy_iri).rows:
+    for row in found.study_rows.get(therapy_iri, ()):
+        notes = tuple(Indirectness(dimension=note["dimension_label"], study_value=note["study_value_label"],
+                                   note=note["note"], applies=_applies(note, asked))
+                      for note in found.note_rows.get(row["result"], ()))
         results.append(StudyEvidence(
             study=row["study_label"], registry_id=row.get("registry_id"), design=row.get("design_label"),
             phase=row.get("phase"), randomised=row.get("randomised"), age_group=row.get("age_group_label"),
@@ -180,8 +188,7 @@ def study_evidence(graph: KnowledgeGraph, asked: Asked, therapy_iri: str) -> tup
             figure=_figure(row), numerator=row.get("numerator"), denominator=row.get("denominator"),
             denominator_basis=row.get("denominator_basis_label"), rate_percent=row.get("rate_percent"),
             ci_lower_percent=row.get("ci_lower_percent"), ci_upper_percent=row.get("ci_upper_percent"),
-            window=row.get("window"), statement=row.get("statement"),
-            indirectness=tuple(notes.get(row["result"], ())),
+            window=row.get("window"), statement=row.get("statement"), indirectness=notes,
             source=Source(row.get("citation"), row.get("doi"), row.get("source_locator"), row.get("pmid")),
             evidence_level=row.get("evidence_level")))
     return tuple(results)
