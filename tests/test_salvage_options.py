@@ -145,3 +145,19 @@ def test_the_answer_is_frozen_and_says_evidence_not_advice(answer):
     assert answer.disclaimer.startswith("Evidence, not advice") and "not treatment advice" in answer.disclaimer
     assert answer.to_dict()["options"][0]["therapy"]["label"] == answer.options[0].therapy.label
     assert "Evidence, not advice" in answer.to_table()
+
+
+def test_synthetic_patients_are_never_evidence_in_the_answer(tmp_path):
+    from kg import synth
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.paths import case_files
+
+    cohort = tmp_path / "cohort.ttl"
+    cohort.write_text("".join(synth.cohort_turtle(patients=60, seed=3)), encoding="utf-8")
+    with_cohort = KnowledgeGraph.build(cases=case_files() + [cohort])
+    given = with_cohort.ask("salvage-options", lost_antigen="CD19").rows
+    assert any(row["evidence_level"] == "synthetic" for row in given), "the cohort has CD19-negative relapses"
+    answer = salvage_options(**ASKED, graph=with_cohort)
+    patients = {case.patient for option in answer.options for case in option.evidence}
+    patients |= {finding.patient for warning in answer.avoid for finding in warning.findings}
+    assert patients == {"pbc-2021"}
