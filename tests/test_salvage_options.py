@@ -161,3 +161,14 @@ def test_synthetic_patients_are_never_evidence_in_the_answer(tmp_path):
     patients = {case.patient for option in answer.options for case in option.evidence}
     patients |= {finding.patient for warning in answer.avoid for finding in warning.findings}
     assert patients == {"pbc-2021"}
+
+
+def test_outcome_is_read_from_the_figure_that_counts_the_most_patients(answer):
+    """Not the highest rate: 5 of 5 at one dose level says less than 11 of 15 (Fry et al., CD22 CAR-T)."""
+    cd22_car_t = by_label(answer)["CD22-directed CAR-T cells"]
+    rates = {result.denominator: result for result in cd22_car_t.study_results if result.rate_percent is not None}
+    assert len(rates) >= 2
+    largest = rates[max(rates)]
+    assert f"remission in its largest counted group: {largest.figure.split('; ')[0]}" in cd22_car_t.reason
+    assert all(f"{result.numerator} of {result.denominator}" not in cd22_car_t.reason
+               for denominator, result in rates.items() if denominator != max(rates))

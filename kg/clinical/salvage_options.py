@@ -14,8 +14,9 @@ How options are ranked (said in every option's reason):
      dose-finding, compassionate use), then case report, then the ontology's target link alone;
   2. then by directness: fewer indirectness notes that apply to the question (an adult-only study for a child,
      a study without patients treated with CAR-T before when the question says prior CAR-T, ...);
-  3. then by outcome: the best remission rate among the studies of that design (or, for case evidence only,
-     the number of reported complete remissions; a response "not reported" never counts as a failure);
+  3. then by outcome: the remission rate of the figure that counts the most patients among the most direct
+     studies of that design (or, for case evidence only, the number of reported complete remissions; a response
+     "not reported" never counts as a failure);
   4. then by name. Never by effect size alone: a higher rate never lifts a weaker design or a less direct study.
 
 A modality named as prior (CAR-T) describes the patient (it decides the prior-CAR-T indirectness notes); it does
@@ -41,7 +42,8 @@ from kg.knowledge_graph import KnowledgeGraph
 
 RANKING = ("Ranked by the design of the evidence first (randomised trial > non-randomised study > case report > "
            "target link only), then directness (fewer indirectness notes that apply to this question), then "
-           "outcome (best remission rate; for cases, reported complete remissions); never by effect size alone. "
+           "outcome (remission rate of the largest counted group; for cases, reported complete remissions); never by "
+           "effect size alone. "
            "A therapy named as already given goes last.")
 
 DESIGN_ORDER = ("randomised trial", "non-randomised study", "case report", "target link only")
@@ -111,10 +113,11 @@ REMISSION_OUTCOMES = {"complete remission", "complete remission with incomplete 
                       "CR, CRh or CRi", "overall remission", "MRD-negative complete remission"}
 
 
-def _remission_rate(results: Iterable[StudyEvidence]) -> float:
-    rates = [result.rate_percent for result in results
-             if result.rate_percent is not None and result.outcome in REMISSION_OUTCOMES]
-    return max(rates, default=0.0)
+def _remission(results: Iterable[StudyEvidence]) -> StudyEvidence | None:
+    """The remission figure that counts the most patients (not the highest rate: 5 of 5 at one dose level says
+    less than 11 of 15)."""
+    counted = [result for result in results if result.rate_percent is not None and result.outcome in REMISSION_OUTCOMES]
+    return max(counted, key=lambda result: (result.denominator or 0, result.rate_percent), default=None)
 
 
 def _standing(asked: Asked, therapy: Therapy, why: tuple[str, ...], cases: tuple[CaseEvidence, ...],
@@ -124,18 +127,17 @@ def _standing(asked: Asked, therapy: Therapy, why: tuple[str, ...], cases: tuple
     strongest = [result for result in studies if bool(result.randomised) == (design == 0)]
     notes = min((result.applicable_notes for result in strongest), default=0)
     remissions = sum(case.response.startswith("complete remission") for case in cases)
-    if strongest:
-        outcome = _remission_rate(result for result in strongest if result.applicable_notes == notes)
-    else:
-        outcome = float(remissions)
+    remission = _remission(result for result in strongest if result.applicable_notes == notes)
+    # Studies compare by their largest remission figure; case evidence alone by its reported remissions.
+    outcome = (remission.rate_percent if remission else 0.0) if strongest else float(remissions)
 
     said = [f"strongest evidence: {DESIGN_ORDER[design]}"]
     if strongest:
         said[0] += f" ({', '.join(sorted({result.study for result in strongest}))})"
         said.append(f"{notes} indirectness note{'s' if notes != 1 else ''} appl{'y' if notes != 1 else 'ies'} to "
                     "this question" if notes else "no indirectness note applies to this question")
-        if outcome:
-            said.append(f"best remission rate {outcome:g}%")
+        if remission:
+            said.append(f"remission in its largest counted group: {remission.figure.split('; ')[0]}")
     elif cases:
         unknown = sum(case.response == NOT_REPORTED for case in cases)
         said.append(f"{len(cases)} administration{'s' if len(cases) != 1 else ''} in published cases: "
