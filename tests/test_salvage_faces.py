@@ -49,6 +49,8 @@ def test_http_refusals_name_the_route_parameter(http):
     assert response.json()["message"].startswith("parameter lost_antigen: 'CD20' is not a known sk:Antigen")
     too_many = http.get("/salvage-options", params=[("lost_antigen", "CD19")] + [("prior", "CAR-T")] * 21)
     assert too_many.status_code == 422 and "at most 20" in too_many.json()["message"]
+    too_long = http.get("/salvage-options", params={"lost_antigen": "CD19", "prior": "x" * 5000})
+    assert too_long.status_code == 422 and "x" * 300 not in too_long.json()["message"]
 
 
 PAIRS = [(salvage_model.SalvageAnswer, route.SalvageAnswer), (salvage_model.Option, route.Option),

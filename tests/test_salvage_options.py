@@ -132,6 +132,7 @@ def test_names_people_use_are_accepted(graph, answer):
     ({"lost": "CD19", "prior": ["aspirin"]}, "prior", "'aspirin' is not a known sk:TherapyAgent"),
     ({"lost": "CD19", "age_group": "toddler"}, "age_group", "children"),
     ({"lost": "CD19", "prior": ["CAR-T"] * 21}, "prior", "at most 20"),
+    ({"lost": "CD19", "prior": ["x" * 201]}, "prior", "longer than 200 characters"),
 ])
 def test_unknown_values_are_refused_with_the_accepted_names(graph, given, param, fragment):
     with pytest.raises(ParameterError) as refused:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from kg.clinical.salvage_model import CaseEvidence, Indirectness, Source, StudyEvidence, Therapy
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
-from kg.parameters import Choice, ParameterError, expand
+from kg.parameters import MAX_TEXT_LENGTH, Choice, ParameterError, expand
 
 NOT_REPORTED = "response not reported"
 SYNTHETIC = "synthetic"  # the evidence level of generated data (kg.synth), which is never evidence
@@ -32,6 +32,10 @@ class Asked:
     @classmethod
     def read(cls, graph: KnowledgeGraph, lost: str, expressed: str | None, prior: list[str],
              age_group: str | None) -> "Asked":
+        named = {"lost": [lost], "expressed": [expressed], "prior": prior, "age_group": [age_group]}
+        for param, names in named.items():
+            if any(name and len(name) > MAX_TEXT_LENGTH for name in names):
+                raise ParameterError(param, f"a name longer than {MAX_TEXT_LENGTH} characters")
         lost_choice = graph.lookup("sk:Antigen", lost, "lost")
         still = graph.lookup("sk:Antigen", expressed, "expressed") if expressed else None
         if still is not None and still.iri == lost_choice.iri:
