@@ -107,6 +107,9 @@ function optionCard(item) {
         "No published case given it after such a relapse.")));
 }
 
+/** What a warned therapy is also aimed at, when that is an antigen the relapse still expresses (from its reason). */
+const alsoAimed = (item) => item.reason.split("; ").find((part) => part.startsWith("it also targets"));
+
 /** Warnings of one level about one antigen, together: the therapies, why, and each finding once with its source. */
 function warningGroup(items) {
   const [first] = items;
@@ -122,7 +125,7 @@ function warningGroup(items) {
     h("p", {}, h("span", { class: "badge" }, first.level), " ", h("strong", {}, first.antigen)),
     h("ul", { class: "plain therapies" }, items.map((item) => h("li", {}, h("strong", {}, item.therapy.label),
       ` (${item.therapy.modality}; targets ${item.therapy.targets.join(", ")})`,
-      item.reason.includes("also targets") ? h("span", { class: "hint" }, ` — ${item.reason.split("; ")[1]}`) : null))),
+      alsoAimed(item) ? h("span", { class: "hint" }, ` — ${alsoAimed(item)}`) : null))),
     h("p", { class: "reason" }, why),
     findings.length ? h("ul", { class: "plain findings", "aria-label": "Findings the warning rests on" },
       findings.map((finding) => h("li", {},

@@ -74,8 +74,8 @@ def salvage_options(lost: str, expressed: str | None = None, prior: Iterable[str
                                   found.cases.get(iri, ()), study_evidence(found, asked, iri))
                         for iri, candidate in found.candidates.items()), key=lambda standing: standing.key)
     options = tuple(standing.option(rank) for rank, standing in enumerate(standings, start=1))
-    return SalvageAnswer(query=asked.echo(), ranking=RANKING, options=options, avoid=tuple(_warnings(asked, found,
-                                                                                                       options)))
+    avoid = tuple(_warnings(asked, found, options))
+    return SalvageAnswer(query=asked.echo(), ranking=RANKING, options=options, avoid=avoid)
 
 
 # --- one option ---------------------------------------------------------------------------------------------------
