@@ -4,11 +4,10 @@ are (the API documents the same shape with pydantic models in api/salvage.py).""
 import json
 from dataclasses import asdict, dataclass
 
-SALVAGE_DISCLAIMER = (
-    "Evidence, not advice: what published case reports (CIViC level C) and published study results (level B) "
-    "state, ranked by how the evidence was gathered; not treatment advice. 'not reported' means the source is "
-    "silent; it is not a negative finding."
-)
+from kg.answers import DISCLAIMER
+
+# The answers' own disclaimer (kg.answers), led by the words the page and the report put first.
+SALVAGE_DISCLAIMER = f"Evidence, not advice. {DISCLAIMER} Options are ranked by how their evidence was gathered."
 
 
 @dataclass(frozen=True)
