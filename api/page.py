@@ -1,5 +1,5 @@
-"""`/`: one page for people: patients with their swimmer plots and sourced events, the pathway Sankey, a form per
-named question and a SPARQL editor.
+"""`/`: one page for people: the ranked salvage options after antigen loss, patients with their swimmer plots
+and sourced events, the pathway Sankey, a form per named question and a SPARQL editor.
 
 The page is static HTML, CSS and plain JavaScript (api/static/) reading the same JSON routes as any client. The
 server adds only what those routes do not give: the prefixes to pre-fill the editor with, the accepted values of
@@ -34,6 +34,9 @@ def yasgui_vendored() -> bool:
     return all((STATIC / name).is_file() for name in YASGUI)
 
 
+# What the salvage form at the top of the page offers: antigens, therapies and age groups (/salvage-options).
+SALVAGE_RANGES = ("sk:Antigen", "sk:TherapyAgent", "sk:AgeGroup")
+
 # A range too large for a select box (a cohort's 100,000 patients) is left out of the page: its field is a text
 # box, and a name typed there is matched as any parameter value is.
 MAX_SELECT = 1000
@@ -47,7 +50,8 @@ def range_choices(request: Request) -> dict[str, list[dict]]:
     """
     # Not cached here: the graph caches its choices itself and forgets them when it is written to.
     graph = request.app.state.graph
-    ranges = sorted({param.range for question in catalogue().values() for param in question.params if param.range})
+    declared = {param.range for question in catalogue().values() for param in question.params if param.range}
+    ranges = sorted(declared | set(SALVAGE_RANGES))
     found = {name: graph.choices(expand(name)) for name in ranges}
     return {
         name: [{"value": curie(choice.iri), "label": choice.label, "kind": choice.is_class}

@@ -1,122 +1,157 @@
-"""/salvage-options: therapies to consider after an antigen-negative relapse, ranked, each with its evidence.
+"""/salvage-options: the library's ranked answer (kg.salvage_options) over HTTP, nothing more.
 
-Built from the `salvage-options` named question. The rank is transparent and simple, so each option's reason can
-say why it sits where it does:
-  1. options the patient has already had (prior=) go last;
-  2. then options that target an antigen the relapse still expresses (expressed=) come first;
-  3. then more reported complete remissions, then more reported administrations, then name.
+The models below document in OpenAPI the shape SalvageAnswer.to_dict() gives (kg/clinical/salvage_model.py); a
+test holds the two field for field, and the same answer from Python, the CLI and here.
 """
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import ERROR_RESPONSES
-from kg.answers import DISCLAIMER
+from kg.clinical import salvage_options as ranked_options
+from kg.parameters import ParameterError
 
 router = APIRouter(tags=["salvage"])
 
 
 class Source(BaseModel):
-    citation: str | None
-    doi: str | None
-    locator: str | None = None
+    citation: str | None = Field(description="The publication the statement is taken from")
+    doi: str | None = Field(description="Its DOI, for a link (https://doi.org/...)")
+    locator: str | None = Field(None, description="Where in it: section, sentence, table")
 
 
-class Evidence(BaseModel):
-    patient: str
-    administration: str
-    setting: str | None
-    response: str
-    source: Source
-    evidence_level: str | None
+class CitedSource(Source):
+    """A source of the salvage answer: a study report may have a PubMed id where the graph holds no DOI."""
+
+    pmid: str | None = Field(None, description="Its PubMed id, where the graph holds no DOI")
 
 
 class Therapy(BaseModel):
-    id: str
+    id: str = Field(description="The therapy's IRI")
     label: str
     modality: str
-    targets: list[str]
+    targets: list[str] = Field(description="Antigens it is aimed at")
+
+
+class Evidence(BaseModel):
+    """Case evidence: one administration to a published patient after a relapse that lost the antigen (level C)."""
+
+    patient: str
+    administration: str
+    setting: str | None
+    response: str = Field(description="What followed; 'response not reported' when the report is silent, which "
+                          "never counts as a failure")
+    source: CitedSource
+    evidence_level: str | None
+
+
+class Indirectness(BaseModel):
+    dimension: str = Field(description="age group, prior CAR-T, antigen status required or disease setting")
+    study_value: str | None = Field(description="The study population's value on that dimension")
+    note: str
+    applies: bool = Field(description="Whether it sets the study apart from this question")
+
+
+class StudyResult(BaseModel):
+    """Trial evidence: one published figure of one study arm (level B)."""
+
+    study: str
+    registry_id: str | None
+    design: str | None
+    phase: str | None
+    randomised: bool | None
+    age_group: str | None
+    setting: str | None
+    therapy: str
+    outcome: str | None
+    figure: str = Field(description="The figure in words, with numerator, denominator and what it counts")
+    numerator: int | None
+    denominator: int | None
+    denominator_basis: str | None = Field(description="Which patients the denominator counts")
+    rate_percent: float | None
+    ci_lower_percent: float | None
+    ci_upper_percent: float | None
+    window: str | None
+    statement: str | None
+    indirectness: list[Indirectness]
+    source: CitedSource
+    evidence_level: str | None
+
+
+class Finding(BaseModel):
+    patient: str
+    disease_state: str
+    status: str
+    statement: str | None
+    source: CitedSource
+    evidence_level: str | None
+
+
+class Warning(BaseModel):
+    therapy: Therapy
+    antigen: str
+    level: str = Field(description="avoid, caution or test first")
+    reason: str
+    findings: list[Finding] = Field(description="The antigen-expression findings the rule aimed-at-lost-antigen "
+                                    "rests on")
 
 
 class Option(BaseModel):
     therapy: Therapy
     rank: int
-    reason: str
-    evidence: list[Evidence]
+    reason: str = Field(description="Why it is an option and why it has this rank")
+    why: list[str]
+    best_design: str = Field(description="randomised trial, non-randomised study, case report or target link only")
+    already_given: bool
+    evidence: list[Evidence] = Field(description="Case evidence (CIViC level C)")
+    study_results: list[StudyResult] = Field(description="Trial evidence (CIViC level B)")
 
 
 class SalvageAnswer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "query": {"lost_antigen": "CD19", "expressed": "CD22", "prior": ["CAR-T"], "age_group": "child"},
+        "ranking": "Ranked by the design of the evidence first, then directness, then outcome ...",
+        "options": [{
+            "rank": 1, "therapy": {"id": "https://w3id.org/salvage-kg/agent/inotuzumab-ozogamicin",
+                                   "label": "inotuzumab ozogamicin", "modality": "antibody-drug conjugate",
+                                   "targets": ["CD22"]},
+            "reason": "Rank 1. Why an option: targets CD22, which the relapse still expresses; ...",
+            "why": ["targets CD22, which the relapse still expresses"], "best_design": "randomised trial",
+            "already_given": False, "evidence": [], "study_results": []}],
+        "avoid": [{"therapy": {"id": "https://w3id.org/salvage-kg/agent/blinatumomab", "label": "blinatumomab",
+                               "modality": "bispecific T-cell engager", "targets": ["CD19", "CD3"]},
+                   "antigen": "CD19", "level": "avoid", "reason": "targets CD19, which this relapse no longer "
+                   "expresses ...", "findings": []}],
+        "disclaimer": "Evidence, not advice: ...",
+    }]})
+
     query: dict
+    ranking: str = Field(description="The ranking rule, in words")
     options: list[Option]
+    avoid: list[Warning] = Field(description="Therapies to avoid, use with caution, or test for first")
     disclaimer: str
 
 
-def _evidence(row: dict) -> Evidence | None:
-    if not row.get("administration"):
-        return None
-    response = row["response_label"]
-    if row.get("resulting_state_label"):
-        response = f"{response}: {row['resulting_state_label']}"
-    return Evidence(
-        patient=row["patient"],
-        administration=row["administration_label"],
-        setting=row.get("setting_label"),
-        response=response,
-        source=Source(citation=row.get("citation"), doi=row.get("doi"), locator=row.get("source_locator")),
-        evidence_level=row.get("evidence_level"),
-    )
-
-
 @router.get("/salvage-options", response_model=SalvageAnswer, responses=ERROR_RESPONSES,
-            summary="Salvage options after an antigen-negative relapse, ranked with evidence")
+            summary="Salvage options after an antigen-negative relapse, ranked with case and study evidence, "
+                    "and what to avoid")
 def salvage_options(
     request: Request,
     lost_antigen: str = Query(..., description="Antigen the relapse no longer expresses", examples=["CD19"],
                               max_length=200),
-    expressed: str | None = Query(None, description="Antigen the relapse still expresses; options that target it "
-                                  "rank first", examples=["CD22"], max_length=200),
-    prior: list[str] = Query([], description="Therapies or modalities already given without lasting effect "
-                             "(repeatable); they rank last", examples=[["CAR-T"]]),
-) -> SalvageAnswer:
-    graph = request.app.state.graph
-    lost = graph.lookup("sk:Antigen", lost_antigen, "lost_antigen")
-    still = graph.lookup("sk:Antigen", expressed, "expressed") if expressed else None
-    tried = [graph.lookup("sk:TherapyAgent", name, "prior") for name in prior]
-    answer = graph.ask("salvage-options", lost_antigen=lost.iri)
-
-    grouped: dict[str, dict] = {}
-    for row in answer.rows:
-        option = grouped.setdefault(row["therapy"], {"row": row, "reasons": [], "evidence": []})
-        option["reasons"] += [reason for reason in row["reasons"] if reason not in option["reasons"]]
-        evidence = _evidence(row)
-        if evidence is not None:
-            option["evidence"].append(evidence)
-
-    def standing(option: dict) -> tuple:
-        row = option["row"]
-        already = any(choice.iri == row["therapy"] or choice.iri in row["kinds"] for choice in tried)
-        targets_expressed = still is not None and still.label in row["targets"]
-        remissions = sum(e.response.startswith("complete remission") for e in option["evidence"])
-        return already, not targets_expressed, -remissions, -len(option["evidence"]), row["therapy_label"]
-
-    options = []
-    for rank, option in enumerate(sorted(grouped.values(), key=standing), start=1):
-        row = option["row"]
-        already, not_targeting, remissions, count, _ = standing(option)
-        why = []
-        if already:
-            why.append("already given (prior), so ranked after untried options")
-        if still is not None and not not_targeting:
-            why.append(f"targets {still.label}, which the relapse still expresses")
-        why.append(f"complete remission in {-remissions} of {-count} reported administrations")
-        why += option["reasons"]
-        options.append(Option(
-            therapy=Therapy(id=row["therapy"], label=row["therapy_label"], modality=", ".join(row["modalities"]),
-                            targets=row["targets"]),
-            rank=rank,
-            reason="; ".join(why),
-            evidence=option["evidence"],
-        ))
-    query = {"lost_antigen": lost.label, "expressed": still.label if still else None,
-             "prior": [choice.label for choice in tried]}
-    return SalvageAnswer(query=query, options=options, disclaimer=DISCLAIMER)
+    expressed: str | None = Query(None, description="Antigen the relapse still expresses; therapies aimed at it "
+                                  "are options", examples=["CD22"], max_length=200),
+    prior: list[str] = Query([], description="Therapies or modalities given before (repeatable): a therapy named "
+                             "here ranks last; CAR-T decides which study populations differ", examples=[["CAR-T"]]),
+    age_group: str | None = Query(None, description="The patient's age group: studies of other ages carry an "
+                                  "indirectness note", examples=["child"], max_length=200),
+) -> dict:
+    """The same answer as `kg.salvage_options(...)` and `salvage-kg salvage-options ...`. Evidence, not advice."""
+    try:
+        answer = ranked_options(lost=lost_antigen, expressed=expressed, prior=prior, age_group=age_group,
+                                graph=request.app.state.graph)
+    except ParameterError as exc:
+        if exc.param == "lost":  # the library's name for what this route calls lost_antigen
+            raise ParameterError("lost_antigen", exc.reason, exc.accepted) from None
+        raise
+    return answer.to_dict()

@@ -5,12 +5,14 @@ For a notebook:
 >>> import kg
 >>> graph = kg.load_graph()          # rdflib Dataset: ontology + cases + derived facts
 >>> rows = kg.ask("salvage-options", lost_antigen="CD19")   # DataFrame with pandas, else an Answer
+>>> answer = kg.salvage_options(lost="CD19", expressed="CD22", prior=["CAR-T"], age_group="child")  # ranked
 """
 
 from functools import cache
 
 from kg.answers import DISCLAIMER, Answer
 from kg.build import CaseFileError
+from kg.clinical import SalvageAnswer, salvage_options
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
 from kg.pages import Page, PageError
 from kg.parameters import ParameterError
@@ -26,6 +28,7 @@ __all__ = [
     "PageError",
     "ParameterError",
     "Question",
+    "SalvageAnswer",
     "UnknownQuestion",
     "ValidationError",
     "Violation",
@@ -33,6 +36,7 @@ __all__ = [
     "catalogue",
     "default_graph",
     "load_graph",
+    "salvage_options",
     "similar_courses",
 ]
 

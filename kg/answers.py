@@ -9,7 +9,8 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 DISCLAIMER = (
-    "Evidence from published case reports (CIViC level C), not treatment advice. "
+    "Evidence from published case reports (CIViC level C) and published study results (level B), never averaged "
+    "together; not treatment advice. "
     "'not reported' means the source is silent; it is not a negative finding."
 )
 

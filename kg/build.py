@@ -1,4 +1,4 @@
-"""Build the graph: ontology + vocabulary + cases (one named graph each) + derived facts, then SHACL.
+"""Build the graph: ontology, vocabulary, published studies, cases (one named graph each), derived facts; SHACL.
 
 >>> store = build_store()
 >>> len(store) > 1000
@@ -13,8 +13,8 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from kg import rules, validate
-from kg.namespaces import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, case_graph
-from kg.paths import ONTOLOGY_FILE, QUERIES_DIR, VOCABULARY_FILE, case_files
+from kg.namespaces import ONTOLOGY_GRAPH, STUDIES_GRAPH, VOCABULARY_GRAPH, case_graph
+from kg.paths import ONTOLOGY_FILE, QUERIES_DIR, VOCABULARY_FILE, case_files, study_files
 from kg.progress import Progress, heartbeat, quiet
 
 
@@ -57,6 +57,8 @@ def build_store(
     store = ox.Store()
     _load(store, ONTOLOGY_FILE, ONTOLOGY_GRAPH)
     _load(store, VOCABULARY_FILE, VOCABULARY_GRAPH)
+    for path in study_files():
+        _load(store, path, STUDIES_GRAPH)
     paths = list(case_files() if cases is None else cases)
     for number, path in enumerate(paths, start=1):
         progress(f"loading case {number}/{len(paths)}: {path.name}")

@@ -144,6 +144,15 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_salvage_options(args) -> int:
+    from kg.clinical import salvage_options  # the ranked answer; the same as kg.salvage_options and /salvage-options
+
+    answer = salvage_options(lost=args.lost, expressed=args.expressed, prior=args.prior, age_group=args.age_group,
+                             graph=KnowledgeGraph.build())
+    print(answer.to_json() if args.format == "json" else answer.to_table())
+    return 0
+
+
 def cmd_synth(args) -> int:
     def write(partial: str) -> None:
         with open(partial, "w", encoding="utf-8") as handle:
@@ -256,6 +265,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sparql-endpoint", metavar="URL", help="ask a remote SPARQL 1.1 store loaded with `load` "
                    "(default: none)")
     p.set_defaults(run=cmd_ask)
+
+    p = commands.add_parser("salvage-options", help="ranked salvage options after a relapse that lost an antigen, "
+                            "with case and study evidence and what to avoid (evidence, not advice)")
+    p.add_argument("--lost", required=True, metavar="ANTIGEN", help="the antigen the relapse lost, e.g. CD19")
+    p.add_argument("--expressed", metavar="ANTIGEN", help="an antigen the relapse still expresses, e.g. CD22")
+    p.add_argument("--prior", action="append", default=[], metavar="THERAPY",
+                   help="a therapy or modality given before, e.g. CAR-T (repeatable)")
+    p.add_argument("--age-group", metavar="GROUP", help="the patient's age group, e.g. child or adult")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(run=cmd_salvage_options)
 
     p = commands.add_parser("load", help="build, validate and load the graph into a remote SPARQL 1.1 store")
     p.add_argument("--sparql-endpoint", required=True, metavar="URL",

@@ -3,7 +3,7 @@
 >>> graph = KnowledgeGraph.build()
 >>> rows = graph.ask("salvage-options", lost_antigen="CD19").rows
 >>> sorted({row["therapy_label"] for row in rows})
-['haploidentical allogeneic HSCT', 'inotuzumab ozogamicin']
+['CD22-directed CAR-T cells', 'haploidentical allogeneic HSCT', 'inotuzumab ozogamicin']
 """
 
 import threading

@@ -10,6 +10,8 @@ AGENT = Namespace(BASE + "agent/")
 PATIENT = Namespace(BASE + "patient/")
 SOURCE = Namespace(BASE + "source/")
 RULE = Namespace(BASE + "rule/")
+STUDY = Namespace(BASE + "study/")
+RESULT = Namespace(BASE + "result/")  # one published figure of a study: result:STUDY--FIGURE
 GRAPH = Namespace(BASE + "graph/")
 
 PROV = Namespace("http://www.w3.org/ns/prov#")
@@ -17,6 +19,7 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 # Named graphs: stated facts per case, derived facts per rule, the ontology apart from both.
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 VOCABULARY_GRAPH = GRAPH["vocabulary"]
+STUDIES_GRAPH = GRAPH["studies"]  # published study results: trial evidence, never mixed into a case graph
 
 
 def case_graph(case_id: str):
@@ -34,6 +37,8 @@ PREFIXES = {
     "patient": str(PATIENT),
     "source": str(SOURCE),
     "rule": str(RULE),
+    "study": str(STUDY),
+    "result": str(RESULT),
     "shape": str(SHAPE),
     "prov": str(PROV),
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",

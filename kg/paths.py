@@ -21,6 +21,7 @@ ONTOLOGY_DIR = _first_existing(_CHECKOUT / "ontology", _WHEEL_DATA / "ontology")
 QUERIES_DIR = _first_existing(_CHECKOUT / "queries", _WHEEL_DATA / "queries")
 RULES_DIR = QUERIES_DIR / "rules"
 CASES_DIR = _PACKAGE / "cases"
+STUDIES_DIR = _PACKAGE / "studies"  # published study results (level B), kept apart from the case reports
 
 ONTOLOGY_FILE = ONTOLOGY_DIR / "salvage-kg.ttl"
 VOCABULARY_FILE = ONTOLOGY_DIR / "vocabulary.ttl"
@@ -29,4 +30,9 @@ SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 
 def case_files(directory: Path = CASES_DIR) -> list[Path]:
     """Every case report's Turtle file, in a stable order."""
+    return sorted(directory.glob("*.ttl"))
+
+
+def study_files(directory: Path = STUDIES_DIR) -> list[Path]:
+    """Every file of published study results, in a stable order."""
     return sorted(directory.glob("*.ttl"))

@@ -161,7 +161,8 @@ def _describe(store: ox.Store, term) -> str:
         for quad in store.quads_for_pattern(None, None, term, None):
             return f"the {curie(quad.predicate.value)} of {_describe(store, quad.subject)}"
         return "a blank node"
-    return repr(getattr(term, "value", str(term)))
+    # A literal as pySHACL writes it into a message: its lexical form, unquoted ("the numerator 56 is ...").
+    return getattr(term, "value", str(term))
 
 
 def _message(template: str, solution, variables: list[str], store: ox.Store) -> str:

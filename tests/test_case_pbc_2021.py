@@ -132,13 +132,21 @@ def test_patient_is_a_boy_with_bcp_all_described_in_the_letter(facts):
 # --- diagnosis, frontline, first relapse and remission (sentences 4-5) ---------------------------------------
 
 
-def test_diagnosed_at_five_years_cns_status_not_reported(facts):
+def test_diagnosis_cns_status_not_reported(facts):
     """Sentence 4: 'a 5-year-old boy with BCP-ALL'; the letter never gives a CNS status."""
     diagnosis = facts("p:diagnosis")
     assert diagnosis["rdf:type"] == {"sk:Diagnosis"}
     assert diagnosis["sk:patient"] == {short(PATIENT)}
-    assert diagnosis["sk:ageAtEvent"] == {"P5Y"}
     assert diagnosis["sk:cnsStatus"] == {"sk:NotReported"}
+
+
+def test_five_years_is_the_age_the_letter_introduces_him_not_a_stated_age_at_diagnosis(facts):
+    """Review fix: sentence 4 introduces 'a 5-year-old boy' without saying at which point of his course (at the
+    third relapse he is 12); the age belongs to the introduction, not to the diagnosis."""
+    assert "sk:ageAtEvent" not in facts("p:diagnosis")
+    patient = facts(PATIENT)
+    assert patient["sk:ageAsIntroduced"] == {"P5Y"}
+    assert "when the letter introduces him" in one(patient["sk:statement"])
 
 
 def test_leukaemia_harboured_etv6_runx1_rearrangement(select, facts):
@@ -242,7 +250,7 @@ def test_second_relapse_was_bone_marrow_one_year_after_cord_blood_transplant(fac
     assert relapse["sk:site"] == {"sk:BoneMarrow"}
     assert relapse["sk:cnsStatus"] == {"sk:NotReported"}
     assert relapse["sk:timingCategory"] == {"sk:NotReported"}
-    assert timings("p:relapse-2") == {("P1Y", "p:transplant-1", "sk:Exact")}
+    assert timings("p:relapse-2") == {("P1Y", "p:transplant-1", "sk:Approximate")}
 
 
 def test_cord_blood_transplant_was_followed_by_the_second_relapse(select):
@@ -304,7 +312,18 @@ def test_third_relapse_was_bone_marrow_one_year_after_car_t_at_age_twelve(facts,
     assert relapse["sk:ageAtEvent"] == {"P12Y"}
     assert relapse["sk:cnsStatus"] == {"sk:NotReported"}
     assert relapse["sk:timingCategory"] == {"sk:NotReported"}
-    assert timings("p:relapse-3") == {("P1Y", "p:car-t", "sk:Exact")}
+    assert timings("p:relapse-3") == {("P1Y", "p:car-t", "sk:Approximate")}
+
+
+def test_one_year_intervals_are_approximate_not_exact(select):
+    """Review fix: '1 year after' (sentence 5) and '1 year later' (sentence 7) are whole-year round figures, which
+    the project's precision values call approximate; no timing of the letter is exact."""
+    rows = select(f"""
+        SELECT ?event ?offset ?precision WHERE {{
+          ?event sk:patient <{PATIENT}> ; sk:timing ?timing .
+          ?timing sk:offset ?offset ; sk:precision ?precision }}""")
+    assert {(short(row["event"]), row["offset"], short(row["precision"])) for row in rows} == {
+        ("p:relapse-2", "P1Y", "sk:Approximate"), ("p:relapse-3", "P1Y", "sk:Approximate")}
 
 
 def test_third_relapse_blasts_were_cd19_negative_and_cd22_positive(select):
@@ -360,7 +379,12 @@ def test_off_label_inotuzumab_approved_by_kyoto_patient_safety_unit_with_family_
     assert one(cycle["sk:offLabelUse"]) is True
     assert cycle["sk:approvedBy"] == {"Patient Safety Unit, Kyoto University Hospital"}
     assert one(cycle["sk:informedConsent"]) is True
-    assert cycle["sk:treatingCentre"] == {"Kyoto University Hospital"}
+
+
+def test_inotuzumab_is_not_said_to_be_given_at_kyoto_university_hospital(ask_sparql):
+    """Review fix: sentence 9 names the hospital only as the seat of the Patient Safety Unit that approved the
+    off-label use; where the drug was given is not stated, so no treating centre is asserted."""
+    assert not ask_sparql(f"ASK {{ ?therapy sk:patient <{PATIENT}> ; sk:treatingCentre ?centre }}")
 
 
 def test_first_inotuzumab_cycle_was_0_8_mg_m2_day_1_then_0_5_mg_m2_days_8_and_15(doses):
@@ -387,9 +411,15 @@ def test_second_inotuzumab_cycle_was_0_5_mg_m2_on_days_1_8_and_15_in_remission(f
     cycle = facts("p:inotuzumab-2")
     assert cycle["sk:agent"] == {"agent:inotuzumab-ozogamicin"}
     assert cycle["sk:courseNumber"] == {2}
-    assert cycle["sk:setting"] == {"sk:Consolidation"}
     assert one(cycle["sk:offLabelUse"]) is True
     assert doses("p:inotuzumab-2", "sk:dose") == {("agent:inotuzumab-ozogamicin", 0.5, "mg/m2", (1, 8, 15))}
+
+
+def test_second_inotuzumab_cycle_is_not_labelled_consolidation_because_no_intent_is_stated(facts):
+    """Review fix: sentence 12 says only 'After a second cycle of InO ...'; the letter gives no intent for it."""
+    cycle = facts("p:inotuzumab-2")
+    assert cycle["sk:setting"] == {"sk:NotReported"}
+    assert "does not say what it was meant to do" in one(cycle["sk:statement"])
 
 
 def test_second_inotuzumab_cycle_is_covered_by_the_same_off_label_approval_and_consent(facts):
@@ -543,10 +573,23 @@ def test_events_follow_the_order_of_the_letter(select):
     assert [row["sequence"] for row in rows] == list(range(1, len(rows) + 1))
 
 
-def test_only_diagnosis_and_third_relapse_carry_an_age(select):
-    """Sentence 4: '5-year-old'; sentence 7: 'at the age of 12'. No other age is stated."""
+def test_only_the_third_relapse_carries_an_age_at_an_event(select):
+    """Sentence 7: 'at the age of 12' is the one age tied to an event; sentence 4's '5-year-old' is tied to none."""
     rows = select(f"SELECT ?event ?age WHERE {{ ?event sk:patient <{PATIENT}> ; sk:ageAtEvent ?age }}")
-    assert {(short(row["event"]), row["age"]) for row in rows} == {("p:diagnosis", "P5Y"), ("p:relapse-3", "P12Y")}
+    assert {(short(row["event"]), row["age"]) for row in rows} == {("p:relapse-3", "P12Y")}
+
+
+def test_patient_took_part_in_eliana_as_a_participation_not_its_figures(select, ask_sparql, facts):
+    """Sentence 6: 'He was enrolled in ... the ELIANA trial': a study participation (level C, this letter),
+    linked to the ELIANA study node; ELIANA's published figures stay on the study, never on the patient."""
+    participation = facts("p:eliana-participation")
+    assert participation["rdf:type"] == {"sk:StudyParticipation"}
+    assert participation["sk:study"] == {"https://w3id.org/salvage-kg/study/eliana"}
+    assert participation["sk:evidenceLevel"] == {"sk:EvidenceLevelC"}
+    [study] = select("SELECT ?name WHERE { <https://w3id.org/salvage-kg/study/eliana> a sk:Study ; rdfs:label ?name }")
+    assert study["name"] == "ELIANA"
+    assert not ask_sparql(f"ASK {{ ?result a sk:StudyResult ; sk:patient <{PATIENT}> }}")
+    assert not ask_sparql(f"""ASK {{ GRAPH <{CASE_GRAPH}> {{ ?s sk:ratePercent|sk:numerator|sk:denominator ?n }} }}""")
 
 
 def test_no_cns_status_is_asserted(ask_sparql):
@@ -594,6 +637,7 @@ CITED = {
     "p:relapse-2": {5},
     "p:response-transplant-1": {5},
     "p:car-t": {6},
+    "p:eliana-participation": {6},
     "p:remission-3": {5, 6},
     "p:response-car-t": {6},
     "p:b-cell-aplasia": {6},

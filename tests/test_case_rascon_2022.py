@@ -19,6 +19,11 @@ CASE_GRAPH = "https://w3id.org/salvage-kg/graph/case/rascon-2022"
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "case-rascon-2022-acta-med-litu.txt"
 
 TITLE = "Refractory ALL Despite the Use of Innovative Therapies"
+# The background's second sentence and the conclusion: where the report gives its verdict on the course.
+BACKGROUND_AIM = ("We aim to present a case of resistant acute lymphoblastic leukemia (ALL) despite the use of "
+                  "innovative approaches.")
+CONCLUSION = ("A better understanding of ALL biology is needed to overcome resistant disease and offer personalized "
+              "therapy.")
 AUTHORS = ("Jelena Rascon", "Goda Vaitkevičienė", "Vilma Rutkauskaitė", "Jochen Büchner")
 
 # The "Case description" paragraph, one entry per sentence (superscripts written inline: 1<sup>st</sup> -> 1st).
@@ -596,6 +601,7 @@ CITED = {
     "p:transplant-2": {17},
     "p:mrd-rise-2": {18},
     "p:response-transplant-2": {18},
+    "p:course-verdict": set(),  # title, background and conclusion: outside the case description
     "p:diagnosis-cd19": set(),
     "p:diagnosis-cd22": set(),
     "p:relapse-1-cd19": set(),
@@ -614,17 +620,30 @@ def test_every_statement_of_the_patient_is_accounted_for(statement_nodes):
 @pytest.mark.parametrize("node", sorted(CITED))
 def test_statement_locator_cites_the_sentences_that_state_it(facts, node):
     locator = one(facts(node)["sk:sourceLocator"])
-    assert locator.startswith("Case description") or locator.startswith("not stated")
+    assert locator.startswith(("Case description", "not stated", "Title"))
     assert cited_sentences(locator) == CITED[node]
     if not CITED[node]:
-        assert "not stated" in locator
+        assert "not stated" in locator or locator == "Title; Background (second sentence); Conclusion"
 
 
 def test_no_statement_copies_twelve_words_of_the_report(facts, statement_nodes):
     """Statements paraphrase: none may contain a run of 12 consecutive words of the title or case description."""
-    source = " ".join([TITLE, *SENTENCES.values()])
+    source = " ".join([TITLE, BACKGROUND_AIM, *SENTENCES.values(), CONCLUSION])
     copied = [node for node in statement_nodes if copies_source(one(facts(node)["sk:statement"]), source)]
     assert copied == []
+
+
+def test_report_verdict_resistant_disease_is_stated_with_its_passage(facts):
+    """Review fix: the report's own verdict, resistant disease at the end, was only in the title. The title
+    ('Refractory ALL Despite ...'), the background ('a case of resistant acute lymphoblastic leukemia') and the
+    conclusion ('overcome resistant disease') give it; it is stated on the last reported state, with its passage."""
+    verdict = facts("p:course-verdict")
+    assert verdict["rdf:type"] == {"sk:CourseAssessment"}
+    assert verdict["sk:courseVerdict"] == {"sk:ResistantDisease"}
+    assert verdict["sk:findingAt"] == {"p:mrd-rise-2"}
+    assert verdict["sk:sourceLocator"] == {"Title; Background (second sentence); Conclusion"}
+    assert verdict["sk:evidenceLevel"] == {"sk:EvidenceLevelC"}
+    assert "resistant" in one(verdict["sk:statement"])
 
 
 def test_twelve_word_check_catches_a_copied_sentence():
@@ -641,5 +660,6 @@ def test_quoted_sentences_are_those_of_the_seed_text():
     assert TITLE in seed
     for author in AUTHORS:
         assert author in seed
+    assert BACKGROUND_AIM in seed and CONCLUSION in seed
     case_description = seed.split("**Case description.**", 1)[1].split("**Conclusion.**", 1)[0]
     assert " ".join(SENTENCES.values()) == case_description.strip()

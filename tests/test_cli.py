@@ -47,7 +47,7 @@ def test_ask_as_json(graph):
     answer = json.loads(run("ask", "salvage-options", "lost_antigen=CD19", "--format", "json").stdout)
     assert answer["question"] == "salvage-options"
     assert answer["parameters"] == {"lost_antigen": "https://w3id.org/salvage-kg/ontology#CD19"}
-    assert {row["therapy_label"] for row in answer["rows"]} == {"inotuzumab ozogamicin",
+    assert {row["therapy_label"] for row in answer["rows"]} == {"inotuzumab ozogamicin", "CD22-directed CAR-T cells",
                                                                 "haploidentical allogeneic HSCT"}
     assert "not treatment advice" in answer["disclaimer"]
 

@@ -400,3 +400,76 @@ def test_swimmer_text_is_at_least_11px_on_desktop_and_phone(visit, http, viewpor
     # Sideways scroll stays inside the plot's frame: the page itself is not wider than the screen.
     assert opened.page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     opened.screenshot(f"swimmer-{viewport['width']}")
+
+
+# --- the salvage answer that leads the page (issue 15) ---------------------------------------------------------------
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SALVAGE_VIEWPORTS = [("1440", {"width": 1440, "height": 900}), ("390", {"width": 390, "height": 844})]
+
+
+def salvage_answer(page):
+    page.locator("#salvage .option-card").first.wait_for()
+    page.locator("#salvage .avoid .warning").first.wait_for()
+    return page.locator("#salvage")
+
+
+@pytest.mark.parametrize(("name", "viewport"), SALVAGE_VIEWPORTS)
+def test_salvage_answer_leads_the_page_readable_at_each_width(visit, http, name, viewport):
+    seen = visit(viewport=viewport)
+    page = seen.page
+    section = salvage_answer(page)
+    # First on the page, filled in with the question the page starts with.
+    assert page.evaluate("document.querySelector('main > section').id") == "salvage"
+    assert page.locator("#s-lost option:checked").inner_text() == "CD19"
+    assert page.locator("#s-expressed option:checked").inner_text() == "CD22"
+    assert page.locator("#s-prior option:checked").all_inner_texts() == ["CAR-T"]
+    assert page.locator("#s-age option:checked").inner_text() == "child"
+    expected = http.get("/salvage-options", params={"lost_antigen": "sk:CD19", "expressed": "sk:CD22",
+                                                    "prior": "sk:CARTProduct", "age_group": "sk:Children"}).json()
+    titles = section.locator(".option-card h3").all_inner_texts()
+    assert titles == [f"{option['rank']}. {option['therapy']['label']}" for option in expected["options"]]
+    # Trial and case evidence apart, each item with its citation link.
+    first = section.locator(".option-card").first
+    groups = first.locator(".evidence-group h4").all_inner_texts()
+    assert [group.lower() for group in groups] == ["trial evidence (level b)", "case evidence (level c)"]
+    cited = section.locator(".option-card .source")
+    assert cited.count() >= 3
+    for source in cited.all():  # every figure and every case with its citation link
+        link = source.locator("a[href^='https://doi.org/'], a[href^='https://pubmed.ncbi.nlm.nih.gov/']")
+        assert link.count() == 1, source.inner_text()
+    inotuzumab = section.locator(".option-card", has_text="inotuzumab ozogamicin")
+    assert inotuzumab.locator(".study").count() >= 1
+    assert "pbc-2021" in inotuzumab.locator(".case").first.inner_text()
+    # What to avoid, with the finding and its source.
+    avoid = section.locator(".avoid")
+    blinatumomab = avoid.locator(".warning", has_text="blinatumomab")
+    assert "Letter, sentence 8" in blinatumomab.inner_text()
+    assert blinatumomab.locator("a[href='https://doi.org/10.1002/pbc.28980']").count() == 1
+    assert "not treatment advice" in section.locator(".salvage-answer > .disclaimer").inner_text()
+    # Readable: no sideways scroll, no text under 11 px.
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('#salvage *')]
+        .filter(node => [...node.childNodes].some(child => child.nodeType === 3 && child.textContent.trim()))
+        .map(node => parseFloat(getComputedStyle(node).fontSize)))""")
+    assert smallest >= 11
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    section.screenshot(path=SCREENSHOTS / f"salvage-options-{name}.png")
+    assert seen.errors == []
+    assert seen.foreign_requests() == []
+
+
+def test_salvage_form_asks_again_and_says_what_to_test_first(visit):
+    seen = visit()
+    page = seen.page
+    section = salvage_answer(page)
+    page.select_option("#s-expressed", "")
+    page.get_by_role("button", name="Show options").click()
+    section.locator(".warning.level-test-first").first.wait_for()
+    assert "test for CD22" in section.locator(".warning.level-test-first").first.inner_text()
+    assert section.locator(".status").inner_text().startswith(f"{section.locator('.option-card').count()} options")
+    page.select_option("#s-expressed", "sk:CD19")
+    page.get_by_role("button", name="Show options").click()
+    assert "cannot be both lost and still expressed" in section.get_by_role("alert").inner_text()
+    # The browser reports the refused request itself; nothing else went wrong.
+    assert [error for error in seen.errors if "status of 422" not in error] == []

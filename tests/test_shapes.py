@@ -65,7 +65,7 @@ def test_fact_without_source_is_rejected(stated):
 
 def test_therapy_without_patient_is_rejected(stated):
     found = broken(stated, lambda g: g.remove((URIRef(PBC + "inotuzumab-1"), SK.patient, None)))
-    assert "patient:pbc-2021/inotuzumab-1 violates shape:ClinicalStatementShape (path sk:patient): " \
+    assert "patient:pbc-2021/inotuzumab-1 violates shape:ClinicalEventShape (path sk:patient): " \
            "a clinical fact must name exactly one patient (sk:patient)" in found
 
 
@@ -138,3 +138,74 @@ def test_a_broken_case_file_is_not_built(tmp_path):
         "a remission needs its ordinal (1 for the first complete remission)"
     ]
     assert "1 SHACL violation(s)" in str(caught.value)
+
+
+# --- Broken study results: each rejected the same way by pySHACL and by the compiled shapes ---------------
+
+ZUMA3 = URIRef("https://w3id.org/salvage-kg/result/zuma-3--cr-cri")
+ELIANA = URIRef("https://w3id.org/salvage-kg/result/eliana--overall-remission")
+
+
+def test_a_study_result_with_more_responders_than_patients_is_rejected(stated):
+    found = broken(stated, lambda g: g.set((ZUMA3, SK.numerator, Literal(56))))
+    assert "result:zuma-3--cr-cri violates shape:StudyResultShape: the numerator 56 is larger than the " \
+           "denominator 55" in found
+
+
+def test_a_study_rate_without_its_denominator_is_rejected(stated):
+    found = broken(stated, lambda g: g.remove((ELIANA, SK.denominator, None)))
+    assert found == ["result:eliana--overall-remission violates shape:StudyResultShape: a rate needs its denominator "
+                     "and what the denominator counts (sk:denominator, sk:denominatorBasis)"]
+
+
+def test_a_study_rate_without_what_its_denominator_counts_is_rejected(stated):
+    found = broken(stated, lambda g: g.remove((ELIANA, SK.denominatorBasis, None)))
+    assert found == ["result:eliana--overall-remission violates shape:StudyResultShape: a rate needs its denominator "
+                     "and what the denominator counts (sk:denominator, sk:denominatorBasis)"]
+
+
+def test_a_study_rate_that_is_not_its_counts_is_rejected(stated):
+    found = broken(stated, lambda g: g.set((ZUMA3, SK.ratePercent, Literal("90.0", datatype=XSD.decimal))))
+    assert any("result:zuma-3--cr-cri violates shape:StudyResultShape: the rate is not the numerator over "
+               "the denominator" in line for line in found)
+    assert any("the 95% confidence interval does not contain the rate" in line for line in found)
+
+
+def test_a_study_result_copied_onto_a_patient_is_rejected(stated):
+    found = broken(stated, lambda g: g.add((ELIANA, SK.patient, URIRef(PATIENT["pbc-2021"]))))
+    assert found == ["result:eliana--overall-remission violates shape:StudyResultShape (path sk:patient): a study "
+                     "result describes a group and names no patient; link a patient with a sk:StudyParticipation"]
+
+
+def test_a_study_result_graded_as_a_case_report_is_rejected(stated):
+    found = broken(stated, lambda g: g.set((ELIANA, SK.evidenceLevel, SK.EvidenceLevelC)))
+    assert found == ["result:eliana--overall-remission violates shape:StudyResultShape (path sk:evidenceLevel): "
+                     "a published study result is CIViC level B (sk:EvidenceLevelB)"]
+
+
+def test_a_study_result_without_its_source_is_rejected(stated):
+    found = broken(stated, lambda g: g.remove((ELIANA, PROV.hadPrimarySource, None)))
+    assert found == ["result:eliana--overall-remission violates shape:ClinicalStatementShape "
+                     "(path prov:hadPrimarySource): a clinical fact needs its source document (prov:hadPrimarySource)"]
+
+
+def test_a_study_without_its_design_is_rejected(stated):
+    found = broken(stated, lambda g: g.remove((URIRef("https://w3id.org/salvage-kg/study/eliana"), SK.studyDesign,
+                                               None)))
+    assert found == ["study:eliana violates shape:StudyShape (path sk:studyDesign): a study needs one design "
+                     "(randomised controlled, single-arm, dose-finding, compassionate use)"]
+
+
+def test_a_study_participation_without_its_study_is_rejected(stated):
+    participation = URIRef(PBC + "eliana-participation")
+    found = broken(stated, lambda g: g.remove((participation, SK.study, None)))
+    assert found == ["patient:pbc-2021/eliana-participation violates shape:StudyParticipationShape (path sk:study): "
+                     "a study participation names exactly one study (sk:study)"]
+
+
+def test_an_indirectness_note_without_its_dimension_is_rejected(stated):
+    note = URIRef("https://w3id.org/salvage-kg/result/zuma-3--cr-cri/indirectness-age-group")
+    found = broken(stated, lambda g: g.remove((note, SK.indirectnessDimension, None)))
+    assert found == ["result:zuma-3--cr-cri/indirectness-age-group violates shape:IndirectnessNoteShape (path "
+                     "sk:indirectnessDimension): an indirectness note names one dimension (age group, prior CAR-T, "
+                     "antigen status, setting)"]

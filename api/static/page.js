@@ -2,6 +2,7 @@
 import { showEditor } from "./editor.js";
 import { showPatients } from "./patients.js";
 import { showQuestions } from "./questions.js";
+import { showSalvage } from "./salvage.js";
 
 function sankey() {
   const form = document.getElementById("sankey-form");
@@ -22,6 +23,7 @@ function sankey() {
   });
 }
 
+showSalvage(document.getElementById("salvage-options"));
 sankey();
 showEditor(document.getElementById("editor"));
 showPatients(document.getElementById("patient-list"));

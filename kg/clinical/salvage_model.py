@@ -1,0 +1,172 @@
+"""What a salvage-options answer holds: frozen records that the notebook, the CLI and the HTTP API hand on as they
+are (the API documents the same shape with pydantic models in api/salvage.py)."""
+
+import json
+from dataclasses import asdict, dataclass
+
+from kg.answers import DISCLAIMER
+
+# The answers' own disclaimer (kg.answers), led by the words the page and the report put first.
+SALVAGE_DISCLAIMER = f"Evidence, not advice. {DISCLAIMER} Options are ranked by how their evidence was gathered."
+
+
+@dataclass(frozen=True)
+class Source:
+    citation: str | None
+    doi: str | None
+    locator: str | None = None
+    pmid: str | None = None  # where a study report has no DOI in the graph
+
+
+@dataclass(frozen=True)
+class Therapy:
+    id: str
+    label: str
+    modality: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseEvidence:
+    """One administration of the therapy to a published patient after a relapse that had lost the antigen."""
+
+    patient: str
+    administration: str
+    setting: str | None
+    response: str  # "complete remission: fourth complete remission", or "response not reported"
+    source: Source
+    evidence_level: str | None
+
+
+@dataclass(frozen=True)
+class Indirectness:
+    """How a study's population differs from the question on one dimension, and whether that applies here."""
+
+    dimension: str
+    study_value: str | None
+    note: str
+    applies: bool
+
+
+@dataclass(frozen=True)
+class StudyEvidence:
+    """One published figure of one study arm, with what its denominator counts."""
+
+    study: str
+    registry_id: str | None
+    design: str | None
+    phase: str | None
+    randomised: bool | None
+    age_group: str | None
+    setting: str | None
+    therapy: str
+    outcome: str | None
+    figure: str  # the figure in words: "CR/CRi: 61 of 75 infused (81%; 95% CI 71-89%)"
+    numerator: int | None
+    denominator: int | None
+    denominator_basis: str | None
+    rate_percent: float | None
+    ci_lower_percent: float | None
+    ci_upper_percent: float | None
+    window: str | None
+    statement: str | None
+    indirectness: tuple[Indirectness, ...]
+    source: Source
+    evidence_level: str | None
+
+    @property
+    def applicable_notes(self) -> int:
+        return sum(note.applies for note in self.indirectness)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The antigen-expression finding a warning rests on."""
+
+    patient: str
+    disease_state: str
+    status: str
+    statement: str | None
+    source: Source
+    evidence_level: str | None
+
+
+@dataclass(frozen=True)
+class Warning:
+    """A therapy to avoid, use with caution, or test for first, with the reason and the findings behind it."""
+
+    therapy: Therapy
+    antigen: str
+    level: str  # "avoid", "caution" or "test first"
+    reason: str
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class Option:
+    rank: int
+    therapy: Therapy
+    reason: str
+    why: tuple[str, ...]  # why it is an option at all
+    best_design: str  # the design of its strongest evidence
+    already_given: bool
+    evidence: tuple[CaseEvidence, ...]  # case evidence (level C)
+    study_results: tuple[StudyEvidence, ...]  # trial evidence (level B)
+
+
+@dataclass(frozen=True)
+class SalvageAnswer:
+    query: dict
+    ranking: str
+    options: tuple[Option, ...]
+    avoid: tuple[Warning, ...]
+    disclaimer: str = SALVAGE_DISCLAIMER
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready values (lists, not tuples): the shape /salvage-options returns."""
+        return json.loads(json.dumps(asdict(self)))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def to_table(self) -> str:
+        """The answer as text for a terminal: options in rank order, then what to avoid."""
+        lines = [f"Salvage options: {_asked(self.query)}", self.ranking, ""]
+        for option in self.options:
+            lines.append(f"{option.rank}. {option.therapy.label} ({option.therapy.modality}; targets "
+                         f"{', '.join(option.therapy.targets) or 'no antigen'})")
+            lines.append(f"   {option.reason}")
+            for case in option.evidence:
+                lines.append(f"   case {case.patient}: {case.administration}, {case.response} "
+                             f"[{case.evidence_level}; {case.source.locator}; {_doi(case.source)}]")
+            for result in option.study_results:
+                notes = "; ".join(note.note for note in result.indirectness if note.applies)
+                lines.append(f"   study {result.study} ({result.design}): {result.figure} "
+                             f"[{result.evidence_level}; {result.source.locator}; {_doi(result.source)}]"
+                             + (f" - differs: {notes}" if notes else ""))
+        if self.avoid:
+            lines += ["", "Avoid / caution / test first:"]
+            for warning in self.avoid:
+                lines.append(f"- {warning.level}: {warning.therapy.label}: {warning.reason}")
+                for finding in warning.findings:
+                    lines.append(f"    {finding.patient}, {finding.disease_state}: {finding.statement} "
+                                 f"[{finding.evidence_level}; {finding.source.locator}; {_doi(finding.source)}]")
+        lines += ["", self.disclaimer]
+        return "\n".join(lines)
+
+
+def _doi(source: Source) -> str:
+    if source.doi:
+        return f"doi:{source.doi}"
+    return f"PMID {source.pmid}" if source.pmid else (source.citation or "source not stated")
+
+
+def _asked(query: dict) -> str:
+    parts = [f"lost {query['lost_antigen']}"]
+    if query.get("expressed"):
+        parts.append(f"still expressed {query['expressed']}")
+    if query.get("prior"):
+        parts.append(f"prior {', '.join(query['prior'])}")
+    if query.get("age_group"):
+        parts.append(f"age group {query['age_group']}")
+    return "; ".join(parts)
