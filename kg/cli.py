@@ -268,11 +268,13 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("salvage-options", help="ranked salvage options after a relapse that lost an antigen, "
                             "with case and study evidence and what to avoid (evidence, not advice)")
-    p.add_argument("--lost", required=True, metavar="ANTIGEN", help="the antigen the relapse lost, e.g. CD19")
-    p.add_argument("--expressed", metavar="ANTIGEN", help="an antigen the relapse still expresses, e.g. CD22")
+    p.add_argument("--lost", required=True, metavar="ANTIGEN",
+                   help="the antigen the relapse lost, e.g. CD19 (required)")
+    p.add_argument("--expressed", metavar="ANTIGEN",
+                   help="an antigen the relapse still expresses, e.g. CD22 (default: none)")
     p.add_argument("--prior", action="append", default=[], metavar="THERAPY",
                    help="a therapy or modality given before, e.g. CAR-T (repeatable)")
-    p.add_argument("--age-group", metavar="GROUP", help="the patient's age group, e.g. child or adult")
+    p.add_argument("--age-group", metavar="GROUP", help="the patient's age group, e.g. child or adult (default: any)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(run=cmd_salvage_options)
 
@@ -284,7 +286,7 @@ def parser() -> argparse.ArgumentParser:
                    help="its Graph Store Protocol URL (default: the query URL with /query replaced by /store); "
                         "Virtuoso: http://HOST:8890/sparql-graph-crud-auth")
     p.add_argument("--user", metavar="NAME", help="the store's write account; its password is read from the "
-                                                  "SALVAGE_KG_STORE_PASSWORD environment variable")
+                   "SALVAGE_KG_STORE_PASSWORD environment variable (default: none, no sign-in)")
     p.add_argument("--auth", choices=("basic", "digest"), default="basic",
                    help="how --user signs in (Virtuoso wants digest; default: basic)")
     p.set_defaults(run=cmd_load)
