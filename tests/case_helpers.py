@@ -4,6 +4,7 @@ The fixtures over the graph (facts, structured, timings, doses, dose_of, stateme
 they read PATIENT and CASE_GRAPH from the test module that uses them.
 """
 
+import hashlib
 import re
 import string
 
@@ -71,12 +72,25 @@ def cited_sentences(locator: str) -> set[int]:
 COPIED_RUN = 12  # words: a paraphrase may share shorter runs (drug lists, doses), never a whole clause
 
 
+def runs(text: str, run: int = COPIED_RUN) -> set[tuple[str, ...]]:
+    """Every run of `run` consecutive words of a text."""
+    found = words(text)
+    return {tuple(found[i : i + run]) for i in range(len(found) - run + 1)}
+
+
 def copies_source(text: str, source: str, run: int = COPIED_RUN) -> bool:
     """Whether `text` repeats `run` consecutive words of `source`."""
-    source_words = words(source)
-    runs = {tuple(source_words[i : i + run]) for i in range(len(source_words) - run + 1)}
-    text_words = words(text)
-    return any(tuple(text_words[i : i + run]) in runs for i in range(len(text_words) - run + 1))
+    return bool(runs(text, run) & runs(source, run))
+
+
+def fingerprint(text: str) -> set[str]:
+    """A passage's runs of words, hashed: enough to tell a copy, without keeping the passage's prose."""
+    return {hashlib.sha256(" ".join(words_run).encode()).hexdigest()[:16] for words_run in runs(text)}
+
+
+def copies_fingerprint(text: str, passage_fingerprint: set[str]) -> bool:
+    """Whether `text` repeats a run of words of the passage a fingerprint was taken of."""
+    return bool(fingerprint(text) & passage_fingerprint)
 
 
 def provenance_problems(facts, nodes: list[str], source: str) -> list[str]:
