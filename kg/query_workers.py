@@ -6,6 +6,8 @@ and a fresh one takes its place. Results are serialised by pyoxigraph inside the
 capped at a size limit, so the server never builds Python objects per row.
 """
 
+import ctypes
+import logging
 import multiprocessing
 import os
 import queue
@@ -17,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+
+log = logging.getLogger("salvage_kg.query_workers")
 
 # Media types per result kind; the first is the default when the client accepts anything.
 SOLUTION_FORMATS = {
@@ -130,7 +134,23 @@ def _execute(store: ox.Store, request: QueryRequest) -> QueryResult:
     return QueryResult(media_type, b"".join(sink.parts))
 
 
+_CLONE_NEWNET, _CLONE_NEWUSER = 0x40000000, 0x10000000
+
+
+def _leave_the_network() -> str | None:
+    """Move this process into a network namespace of its own, which holds only a loopback that is down: SERVICE
+    (which pyoxigraph carries out as an HTTP request, and which its Python API cannot switch off) then has no
+    network to reach, whatever the query check missed. Root may do this directly; others through a user namespace
+    of their own (the process must still be single-threaded). None when done, else why not."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET):
+        if libc.unshare(flags) == 0:
+            return None
+    return os.strerror(ctypes.get_errno())
+
+
 def _worker_main(connection, load: tuple[str, str]) -> None:
+    no_network = _leave_the_network()  # first, while this process has one thread
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
     kind, location = load
     if kind == "store":
@@ -138,7 +158,7 @@ def _worker_main(connection, load: tuple[str, str]) -> None:
     else:
         store = ox.Store()
         store.bulk_load(path=location, format=ox.RdfFormat.N_QUADS)
-    connection.send(("ready", len(store)))
+    connection.send(("ready", no_network))
     while True:
         try:
             request = connection.recv()
@@ -158,6 +178,9 @@ _CONTEXT = multiprocessing.get_context("spawn")  # never fork a process that run
 _TICK = 0.05  # seconds between looks at the time limit and at the client while a query runs
 
 
+_warned = threading.Event()  # the missing namespace is said once per server, not once per worker
+
+
 class _Worker:
     def __init__(self, load: tuple[str, str]):
         self.load = load
@@ -166,8 +189,12 @@ class _Worker:
                                         name="salvage-kg-query-worker")
         self.process.start()
         child.close()
-        status, _ = self.connection.recv()  # wait until the graph is loaded
+        status, no_network = self.connection.recv()  # wait until the graph is loaded
         assert status == "ready"
+        if no_network and not _warned.is_set():
+            _warned.set()
+            log.warning("query workers keep the network (no network namespace: %s); SERVICE is refused by the "
+                        "query check alone", no_network)
 
     def kill(self) -> None:
         if self.process.is_alive():

@@ -131,6 +131,13 @@ class RemoteQueries:
 
     def run(self, request, cancelled=None):
         """Forward one query; `cancelled` (a threading.Event set when our client has gone) stops reading it."""
+        from api.sparql_guard import Unsafe, check  # the remote store may federate: never forward a SERVICE
+
+        try:
+            check(request.query)
+        except Unsafe as exc:
+            raise self._error("service_disabled" if exc.kind == "service_disabled" else "syntax", str(exc)) \
+                from None
         params = [("default-graph-uri", iri) for iri in request.default_graphs]
         params += [("named-graph-uri", iri) for iri in request.named_graphs]
         headers = {"Accept": ", ".join(request.accept)}
