@@ -21,7 +21,11 @@ class Settings:
     # Writes (/cases) need this bearer token; unset: writes are refused. Read from the environment only, never
     # from the command line, where other users of the machine could see it.
     write_token: str | None = None
-    max_case_bytes: int = 50_000_000  # size of a case file accepted by POST/PUT /cases
+    # One case's size: the bundled reports are ~20 KB and ~200 statements; past these limits a write would take
+    # minutes and gigabytes (every write re-derives and re-checks the whole graph).
+    max_case_bytes: int = 5_000_000  # bytes of a case file accepted by POST/PUT /cases
+    max_case_triples: int = 100_000  # statements in one case
+    max_case_list_items: int = 1_000  # RDF list items in one case
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -36,6 +40,8 @@ class Settings:
             sparql_endpoint=env.get(PREFIX + "SPARQL_ENDPOINT") or None,
             write_token=env.get(PREFIX + "WRITE_TOKEN") or None,
             max_case_bytes=int(env.get(PREFIX + "MAX_CASE_BYTES", cls.max_case_bytes)),
+            max_case_triples=int(env.get(PREFIX + "MAX_CASE_TRIPLES", cls.max_case_triples)),
+            max_case_list_items=int(env.get(PREFIX + "MAX_CASE_LIST_ITEMS", cls.max_case_list_items)),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -48,4 +54,6 @@ class Settings:
             PREFIX + "STORE": self.store or "",
             PREFIX + "SPARQL_ENDPOINT": self.sparql_endpoint or "",
             PREFIX + "MAX_CASE_BYTES": str(self.max_case_bytes),
+            PREFIX + "MAX_CASE_TRIPLES": str(self.max_case_triples),
+            PREFIX + "MAX_CASE_LIST_ITEMS": str(self.max_case_list_items),
         }
