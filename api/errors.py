@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from kg.knowledge_graph import UnknownQuestion
 from kg.parameters import ParameterError
+from kg.query_workers import QueryError
 
 log = logging.getLogger("salvage_kg.api")
 
@@ -51,6 +52,14 @@ def install(app: FastAPI) -> None:
     async def unknown_question(request: Request, exc: UnknownQuestion):
         return problem(request, 404, "unknown_question", str(exc))
 
+    @app.exception_handler(QueryError)
+    async def query_stopped(request: Request, exc: QueryError):
+        # A named question, look-up or pathway stopped at the request's time limit, when its client left, or
+        # with its worker (memory limit, crash): the client may retry later; never a 500.
+        status = {"timeout": 503, "busy": 503, "cancelled": 499, "crashed": 503}.get(exc.kind, 503)
+        headers = {"Retry-After": "1"} if status == 503 else None
+        return problem(request, status, exc.kind, str(exc), headers)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
         reasons = "; ".join(
@@ -73,4 +82,5 @@ def install(app: FastAPI) -> None:
 ERROR_RESPONSES = {
     404: {"model": Problem, "description": "No such question or patient"},
     422: {"model": Problem, "description": "A parameter is missing, unknown or not an accepted value"},
+    503: {"model": Problem, "description": "Stopped at the time limit, or all question workers busy; retry later"},
 }
