@@ -23,6 +23,7 @@ from kg.case_scope import Limits
 from kg.curation import CASE_ID, MEDIA_TYPES, CaseError, case_ids, read_case
 from kg.namespaces import PREFIXES, case_graph
 from kg.query_workers import GRAPH_FORMATS
+from kg.safe_output import well_formed_xml
 
 router = APIRouter(tags=["cases"])
 bearer = HTTPBearer(auto_error=False, description="The token set in SALVAGE_KG_WRITE_TOKEN on the server")
@@ -90,6 +91,11 @@ def get_case(request: Request, case_id: str = CASE_PATH) -> Response:
         raise Refused(406, "not_acceptable", f"a case is offered as {', '.join(GRAPH_FORMATS)}")
     triples = request.app.state.graph.case_triples(str(case_graph(case_id)))
     body = ox.serialize(triples, format=GRAPH_FORMATS[media_type], prefixes=PREFIXES)
+    if media_type.endswith("xml") and not well_formed_xml(body):
+        others = [other for other in GRAPH_FORMATS if not other.endswith("xml")]
+        raise Refused(406, "not_representable", "this case cannot be written as well-formed RDF/XML (a literal "
+                                                "holds a character XML 1.0 cannot carry, or a property IRI RDF/XML "
+                                                f"cannot name); ask for {', '.join(others)}")
     return Response(body, media_type=media_type)
 
 

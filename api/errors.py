@@ -39,6 +39,27 @@ def problem(request: Request, status: int, error: str, message: str, headers: di
                         headers=headers)
 
 
+def _leaf_routes(routes):
+    # FastAPI keeps included routers as routers of their own (`original_router`); their routes are the leaves.
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _leaf_routes(inner.routes)
+        else:
+            yield route
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path: GET and POST for /sparql are two routes, and Starlette's own
+    Allow names only the first it tried."""
+    methods: set[str] = set()
+    path = request.url.path
+    for route in _leaf_routes(request.app.router.routes):
+        if getattr(route, "methods", None) and route.path_regex.match(path):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
@@ -70,7 +91,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        return problem(request, exc.status_code, "http_error", str(exc.detail), getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem(request, exc.status_code, "http_error", str(exc.detail), headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):

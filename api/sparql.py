@@ -29,7 +29,8 @@ ALL_FORMATS = tuple(dict.fromkeys([*SOLUTION_FORMATS, *BOOLEAN_FORMATS, *GRAPH_F
 READ_ONLY = "this endpoint is read-only: SPARQL Update (and LOAD, CLEAR, DROP...) is not accepted here"
 # A query stopped at the time limit is 503, as for a server too busy to take it: the client may retry a
 # narrower query later. "cancelled" is only ever seen in the log (499, as nginx records it): the client has gone.
-STATUS = {"syntax": 400, "service_disabled": 400, "crashed": 400, "not_acceptable": 406, "too_large": 413,
+STATUS = {"syntax": 400, "service_disabled": 400, "crashed": 400, "not_acceptable": 406, "not_representable": 406,
+          "too_large": 413,
           "cancelled": 499, "timeout": 503, "busy": 503}
 
 SD = "http://www.w3.org/ns/sparql-service-description#"

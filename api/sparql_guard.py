@@ -9,6 +9,7 @@ misreads cannot hide a SERVICE: the engine only ever sees text we could read. Th
 network (kg.query_workers), so SERVICE is refused twice.
 """
 
+import re
 import threading
 import warnings
 
@@ -32,6 +33,16 @@ _OPERATIONS = {"binary_expression", "unary_expression", "binary_path", "path_inv
                "function_call", "build_in_function", "exists_func", "not_exists_func", "sub_select", "aggregate",
                "UNION"}
 _OPEN, _CLOSE = {"(", "{", "["}, {")", "}", "]"}
+
+# tree-sitter's grammar lacks the \u and \U escapes that SPARQL (and Oxigraph) accept in strings and IRIs. Each is
+# read as \t plus filler of the same length: like the original, an escape inside a string and an error anywhere
+# else, with no quote, bracket or '#' added or taken away, so every token keeps the bounds the engine sees.
+_CODEPOINT = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+
+
+def _as_the_grammar_reads_it(text: str) -> str:
+    return _CODEPOINT.sub(lambda match: "\\t" + "A" * (len(match.group(0)) - 2), text)
+
 
 with warnings.catch_warnings():  # the grammar's binding hands its language over as an address, still accepted
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -83,6 +94,7 @@ def _first_error(root):
 def check(text: str) -> None:
     """Refuse (raise Unsafe) an update, SERVICE anywhere, a query the parser does not accept, or one too deep or
     too long a chain for the engine. Call it with text already bounded in length."""
+    text = _as_the_grammar_reads_it(text)
     tree = _parser().parse(text.encode("utf-8"))
     root = tree.root_node
     top = {child.type for child in root.children}

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.safe_output import neutralise_csv, well_formed_xml
+
 # Media types per result kind; the first is the default when the client accepts anything.
 SOLUTION_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -138,7 +140,15 @@ def _execute(store: ox.Store, request: QueryRequest) -> QueryResult:
             raise QueryError("too_large", f"the result is larger than {request.max_bytes} bytes; "
                                           "add LIMIT or narrow the query") from None
         raise QueryError("syntax", str(exc)) from None
-    return QueryResult(media_type, b"".join(sink.parts))
+    body = b"".join(sink.parts)
+    if media_type == "text/csv":
+        body = neutralise_csv(body)
+    elif media_type.endswith("xml") and not well_formed_xml(body):
+        others = tuple(other for other in formats if not other.endswith("xml"))
+        raise QueryError("not_representable", "this result cannot be written as well-formed XML (a literal holds a "
+                                              "character XML 1.0 cannot carry, or a property IRI RDF/XML cannot "
+                                              f"name); ask for {', '.join(others)}", others)
+    return QueryResult(media_type, body)
 
 
 _CLONE_NEWNET, _CLONE_NEWUSER = 0x40000000, 0x10000000

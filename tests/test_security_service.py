@@ -134,8 +134,18 @@ def test_h1_query_workers_have_no_network_even_for_an_unchecked_service(tmp_path
     assert not _connected(listener)
 
 
+def test_h1_an_escaped_quote_reads_the_same_to_the_guard_and_the_engine(http, listener):
+    # \u0022 is a quote character inside the string, not its end: the SERVICE is text, for both.
+    query = f'SELECT ?x WHERE {{ BIND("x\\u0022 AS ?x) SERVICE <{_url(listener)}> {{ }} #" AS ?x) }}'
+    response = http.get("/sparql", params={"query": query})
+    assert response.status_code == 200, response.text
+    assert "SERVICE" in response.json()["results"]["bindings"][0]["x"]["value"]
+    assert not _connected(listener)
+
+
 @pytest.mark.parametrize("query", [
     "SELECT ?service WHERE { ?service ?p ?o } LIMIT 1",
+    "SELECT ?x WHERE { BIND(\"caf\\u00E9 \\U0001F600\" AS ?x) }",
     "PREFIX service: <urn:service:> SELECT * WHERE { ?s service:p ?o } LIMIT 1",
     "PREFIX drop: <urn:drop:> PREFIX load: <urn:load:> SELECT * WHERE { ?s drop:x ?o . ?o load:y ?z } LIMIT 1",
     "SELECT * WHERE { ?s ?p \"SERVICE <http://127.0.0.1:9/> { }\" }",
