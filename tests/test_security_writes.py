@@ -153,3 +153,14 @@ def test_m5_the_default_body_limit_is_far_below_50_mb():
     from api.settings import Settings
 
     assert Settings().max_case_bytes <= 10_000_000
+
+
+def test_lower_pathways_are_read_again_after_a_write(client):
+    before = client.get("/pathways").json()["graph"]["patients"]
+    seed = SEED + 2
+    assert client.post("/cases", content=case(seed=seed), headers=WRITE).status_code == 201
+    try:
+        assert client.get("/pathways").json()["graph"]["patients"] == before + 1
+    finally:
+        assert client.delete(f"/cases/synthetic-cohort-{seed}", headers=WRITE).status_code == 204
+    assert client.get("/pathways").json()["graph"]["patients"] == before
