@@ -48,7 +48,7 @@ class Limits:
     """How large one case may be: past these, a write would take minutes and gigabytes (a 1-million-item list
     took 7 minutes and 7 GB)."""
 
-    max_triples: int = 100_000
+    max_triples: int = 20_000
     max_list_items: int = 1_000
 
 
@@ -77,8 +77,9 @@ def check_alone(source: str, triples: tuple[ox.Triple, ...]) -> None:
     patients = {subject.value for subject, kinds in typed.items()
                 if isinstance(subject, ox.NamedNode) and str(SK.Patient) in kinds}
     iris = {term.value for term in terms if isinstance(term, ox.NamedNode)}
+    under = len(str(PATIENT))
     foreign = {iri for iri in iris if iri.startswith(str(PATIENT))
-               and not any(iri == patient or iri.startswith(patient + "/") for patient in patients)}
+               and str(PATIENT) + iri[under:].split("/", 1)[0] not in patients}
     if foreign:
         raise OutOfScope("invalid", "a case may name only its own patients (typed sk:Patient in it) and nodes "
                                     f"under their IRIs; it also names {_shown(foreign)}")
@@ -119,8 +120,8 @@ def check_in(store: ox.Store, case_graph: ox.NamedNode, case_graphs: str, triple
                                     "their timings and doses) and its source; the ontology and vocabulary "
                                     "(agents, antigens, classes) are not writable through a case: it types nodes "
                                     f"{_shown(types - classes)}")
-    undeclared = {t.predicate.value for t in triples if t.predicate.value.startswith(str(SK))
-                  and not any(True for _ in store.quads_for_pattern(t.predicate, TYPE, None, None))}
+    used = {t.predicate for t in triples if t.predicate.value.startswith(str(SK))}
+    undeclared = {p.value for p in used if not any(True for _ in store.quads_for_pattern(p, TYPE, None, None))}
     if undeclared:
         raise OutOfScope("invalid", f"no such property in the ontology: {_shown(undeclared)}")
 
@@ -136,11 +137,9 @@ def check_in(store: ox.Store, case_graph: ox.NamedNode, case_graphs: str, triple
         owner = elsewhere(patient)
         if owner:
             raise OutOfScope("conflict", f"{patient.value} is described by case {owner!r}, not by this one")
-    new_names: dict[str, ox.NamedNode] = {}
-    for patient in patients:
-        own = {t.object.value.casefold() for t in triples if t.subject == patient and t.predicate == NOTATION}
-        for name in own | {patient.value.rsplit("/", 1)[-1].casefold()}:
-            new_names[name] = patient
+    new_names = {patient.value.rsplit("/", 1)[-1].casefold(): patient for patient in patients}
+    new_names |= {t.object.value.casefold(): t.subject for t in triples
+                  if t.predicate == NOTATION and t.subject in patients}
     for quad in store.quads_for_pattern(None, TYPE, SK_PATIENT, None):
         other = quad.subject
         if other in patients or not isinstance(other, ox.NamedNode) or not elsewhere(other):
