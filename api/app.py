@@ -167,7 +167,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health(request: Request) -> Health:
         state = request.app.state
         return Health(status="ok", quads=state.quads, named_graphs=len(state.graph_names),
-                      query_workers=state.workers.size, query_workers_starting=state.workers.starting,
+                      query_workers=state.workers.size,
+                      query_workers_starting=state.workers.starting + (
+                          state.question_workers.starting if state.question_workers else 0),
                       query_timeout_s=state.settings.query_timeout,
                       writes=state.curator is not None)
 
