@@ -242,3 +242,33 @@ def test_m4_a_flood_of_waiting_sparql_queries_leaves_named_questions_their_threa
     print(f"\n{QUESTION} p50 idle {statistics.median(idle) * 1000:.1f} ms, with 60 slow /sparql clients "
           f"{statistics.median(busy) * 1000:.1f} ms (max {max(busy) * 1000:.0f} ms)")
     assert statistics.median(busy) < 1.0  # it was 2.6 s: queued behind the waiting /sparql requests
+
+
+def test_h4_the_time_limit_middleware_flags_a_client_that_leaves():
+    import asyncio
+
+    from api.time_limits import TimeLimits
+
+    seen = {}
+
+    async def route(scope, receive, send):  # a named question's route: it runs until its budget says stop
+        budget = BUDGET.get()
+        seen["budget"] = budget
+        started = time.monotonic()
+        while not budget.cancelled.is_set() and time.monotonic() - started < 5:
+            await asyncio.sleep(0.01)
+        seen["after"] = time.monotonic() - started
+
+    async def receive():
+        await asyncio.sleep(0.3)  # the client hangs up
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        pass
+
+    scope = {"type": "http", "method": "GET", "path": "/questions/antigen-escapes"}
+    asyncio.run(TimeLimits(route, seconds=10)(scope, receive, send))
+    assert seen["budget"].cancelled.is_set()
+    assert seen["after"] < 2
+    assert abs(seen["budget"].left() + seen["after"] - 10) < 1  # the request's own 10 s budget
+    assert BUDGET.get() is None  # nothing leaks to the next request
