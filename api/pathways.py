@@ -105,7 +105,6 @@ class SharedCohort:
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._cohort: Cohort | None = None
-        self._failure: Exception | None = None
         self._building = False
         self._version = 0
 
@@ -113,37 +112,44 @@ class SharedCohort:
         """After a write: the next request reads the pathways again."""
         with self._lock:
             self._version += 1
-            self._cohort, self._failure = None, None
+            self._cohort = None
             self._ready.clear()
 
     def _build(self, version: int) -> None:
         # A thread of its own: no request's time limit applies (the question pool's own long limit does).
         started = time.monotonic()
         try:
-            cohort, failure = Cohort.read(self.graph), None
+            cohort = Cohort.read(self.graph)
             log.info("pathways of the cohort read in %.1f s", time.monotonic() - started)
         except Exception as exc:  # tried again by the next request
-            cohort, failure = None, exc
+            cohort = None
             log.warning("reading the cohort's pathways failed: %s", exc)
         with self._lock:
             self._building = False
             if version == self._version:
-                self._cohort, self._failure = cohort, failure
+                self._cohort = cohort
                 self._ready.set()
+            else:  # a write came meanwhile: read the new graph at once, for the requests already waiting
+                self._start()
+
+    def _start(self) -> None:
+        self._ready.clear()
+        self._building = True
+        threading.Thread(target=self._build, args=(self._version,), daemon=True, name="salvage-kg-pathways").start()
 
     def get(self, seconds: float) -> Cohort:
         with self._lock:
             if self._cohort is None and not self._building:  # never built, forgotten, or the last build failed
-                self._ready.clear()
-                self._building = True
-                threading.Thread(target=self._build, args=(self._version,), daemon=True,
-                                 name="salvage-kg-pathways").start()
+                self._start()
         started = time.monotonic()
-        if not self._ready.wait(max(seconds, 0)) or self._cohort is None:
+        self._ready.wait(max(seconds, 0))
+        with self._lock:
+            cohort = self._cohort
+        if cohort is None:
             raise Refused(503, "pathways_not_ready", f"the cohort's pathways are being read (waited "
                                                      f"{time.monotonic() - started:.0f} s); retry shortly",
                           {"Retry-After": "5"})
-        return self._cohort
+        return cohort
 
 
 def _cohort(request: Request) -> Cohort:
