@@ -159,9 +159,12 @@ def _leave_the_network() -> str | None:
     (which pyoxigraph carries out as an HTTP request, and which its Python API cannot switch off) then has no
     network to reach, whatever the query check missed. Root may do this directly; others through a user namespace
     of their own (the process must still be single-threaded). None when done, else why not."""
-    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        unshare = ctypes.CDLL(None, use_errno=True).unshare
+    except (OSError, AttributeError):
+        return "this system has no unshare (network namespaces are Linux's)"
     for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET):
-        if libc.unshare(flags) == 0:
+        if unshare(flags) == 0:
             return None
     return os.strerror(ctypes.get_errno())
 
@@ -171,8 +174,11 @@ def _cap_memory(megabytes: int | None) -> None:
     Past it the engine's allocation fails and it aborts: a query cannot take the machine's memory."""
     if not megabytes:
         return
-    status = open("/proc/self/status").read()  # noqa: SIM115 - read once, closed at once
-    held = int(re.search(r"VmData:\s+(\d+) kB", status).group(1)) * 1024
+    try:
+        status = open("/proc/self/status").read()  # noqa: SIM115 - read once, closed at once
+        held = int(re.search(r"VmData:\s+(\d+) kB", status).group(1)) * 1024
+    except (OSError, AttributeError):
+        held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # no /proc: what it has used so far
     limit = held + megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
