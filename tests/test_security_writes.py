@@ -166,3 +166,22 @@ def test_lower_pathways_are_read_again_after_a_write(client):
     finally:
         assert client.delete(f"/cases/synthetic-cohort-{seed}", headers=WRITE).status_code == 204
     assert client.get("/pathways").json()["graph"]["patients"] == before
+
+
+def test_m5_a_write_stops_when_its_client_leaves(client, writable):
+    from server_helpers import log_since, log_size
+
+    seed = SEED + 3
+    body = "".join(synth.cohort_turtle(patients=100, seed=seed)).encode()  # ~17,000 statements: seconds to check
+    before = every_case_hashed(client)
+    offset = log_size(writable)
+    with httpx.Client(base_url=writable.url, timeout=0.5) as leaving, pytest.raises(httpx.TimeoutException):
+        leaving.post("/cases", content=body, headers=WRITE)
+    deadline = time.monotonic() + 60
+    while "-> 499 cancelled" not in log_since(writable, offset):
+        assert time.monotonic() < deadline, log_since(writable, offset)
+        time.sleep(0.2)
+    assert f"synthetic-cohort-{seed}" not in {case["id"] for case in client.get("/cases").json()}
+    assert every_case_hashed(client) == before
+    assert client.post("/cases", content=case(seed=seed), headers=WRITE).status_code == 201  # the lock was let go
+    assert client.delete(f"/cases/synthetic-cohort-{seed}", headers=WRITE).status_code == 204
