@@ -9,6 +9,7 @@
 import logging
 import os
 import tempfile
+from collections import Counter
 from contextlib import asynccontextmanager
 
 import pyoxigraph as ox
@@ -16,7 +17,21 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
-from api import about, cases, docs, encoding, errors, page, pathways, patients, questions, salvage, similar, sparql
+from api import (
+    about,
+    cases,
+    docs,
+    encoding,
+    errors,
+    page,
+    pathways,
+    patients,
+    questions,
+    salvage,
+    similar,
+    sparql,
+    time_limits,
+)
 from api.settings import Settings
 from api.single_values import refuse_repeats
 from kg import stores
@@ -24,7 +39,7 @@ from kg.about import version
 from kg.curation import Curator
 from kg.knowledge_graph import KnowledgeGraph
 from kg.parameters import expand
-from kg.query_workers import QueryWorkers
+from kg.query_workers import PooledEngine, QueryWorkers
 from kg.questions import catalogue
 from kg.remote import RemoteEngine, RemoteQueries
 
@@ -86,7 +101,10 @@ async def lifespan(app: FastAPI):
 
         def committed() -> None:
             graph.changed()
-            app.state.workers.reload(("store", snapshots.take(store)))
+            snapshot = ("store", snapshots.take(store))
+            app.state.workers.reload(snapshot)
+            app.state.question_workers.reload(snapshot)
+            app.state.cohort.forget()
             _describe(app.state)
 
         curator = Curator(store, settings.store, committed)
@@ -101,11 +119,26 @@ async def lifespan(app: FastAPI):
         os.close(handle)
         graph.store.dump(dump, ox.RdfFormat.N_QUADS)
         load = ("nquads", dump)
+    question_workers = None
     if not settings.sparql_endpoint:
-        workers = QueryWorkers(load, size=settings.query_workers, timeout=settings.query_timeout,
-                               retired=snapshots.discard if snapshots else lambda location: None)
+        # Two pools, the same limits: a flood of slow /sparql queries leaves the named questions' latency alone.
+        # A snapshot is discarded once neither pool reads it.
+        retired: Counter[str] = Counter()
+
+        def retire(location: str) -> None:
+            retired[location] += 1
+            if snapshots and retired[location] == 2:
+                snapshots.discard(location)
+
+        limits = {"timeout": settings.query_timeout, "retired": retire, "memory_mb": settings.query_memory_mb}
+        workers = QueryWorkers(load, size=settings.query_workers, nice=10, **limits)
+        question_workers = QueryWorkers(load, size=settings.question_workers, name="salvage-kg-question-worker",
+                                        **limits)
+        graph.engine = PooledEngine(question_workers)
     app.state.graph = graph
     app.state.workers = workers
+    app.state.question_workers = question_workers
+    app.state.cohort = pathways.SharedCohort(graph)
     app.state.curator = curator
     _describe(app.state)
     log.info("serving %s quads in %d named graphs%s", app.state.quads, len(app.state.graph_names),
@@ -114,6 +147,8 @@ async def lifespan(app: FastAPI):
         yield
     finally:
         workers.close()
+        if question_workers:
+            question_workers.close()
         if dump:
             os.unlink(dump)
         if snapshots:
@@ -134,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(app.state.settings.cors_origins),
                            allow_methods=["GET", "POST", "PUT", "DELETE"], allow_headers=["*"])
     errors.install(app)
+    app.add_middleware(time_limits.TimeLimits, seconds=app.state.settings.query_timeout)
     app.add_middleware(encoding.RequireUtf8)
     app.include_router(sparql.router)  # refuses a repeated query= itself, as the SPARQL protocol's 400
     once = [Depends(refuse_repeats)]
@@ -152,7 +188,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health(request: Request) -> Health:
         state = request.app.state
         return Health(status="ok", quads=state.quads, named_graphs=len(state.graph_names),
-                      query_workers=state.workers.size, query_workers_starting=state.workers.starting,
+                      query_workers=state.workers.size,
+                      query_workers_starting=state.workers.starting + (
+                          state.question_workers.starting if state.question_workers else 0),
                       query_timeout_s=state.settings.query_timeout,
                       writes=state.curator is not None)
 

@@ -5,7 +5,9 @@ in SALVAGE_KG_WRITE_TOKEN; anything else is refused with the reason. Each write 
 graph and committed in one transaction (kg.curation).
 """
 
+import asyncio
 import hmac
+import threading
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Path, Request
@@ -17,16 +19,19 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import decode, read_body
 from api.errors import Problem, Refused
 from api.negotiation import accepted, choose
+from kg.case_scope import Limits
 from kg.curation import CASE_ID, MEDIA_TYPES, CaseError, case_ids, read_case
 from kg.namespaces import PREFIXES, case_graph
 from kg.query_workers import GRAPH_FORMATS
+from kg.safe_output import well_formed_xml
 
 router = APIRouter(tags=["cases"])
 bearer = HTTPBearer(auto_error=False, description="The token set in SALVAGE_KG_WRITE_TOKEN on the server")
 
 CREDENTIALS = Depends(bearer)
 CASE_PATH = Path(pattern=CASE_ID, description="The case's id: its source's name", examples=["pbc-2021"])
-STATUS = {"syntax": 400, "invalid": 422, "rejected": 422, "conflict": 409, "not_found": 404}
+STATUS = {"syntax": 400, "invalid": 422, "rejected": 422, "conflict": 409, "not_found": 404, "too_large": 413,
+          "cancelled": 499}
 
 
 class CaseEntry(BaseModel):
@@ -47,10 +52,12 @@ WRITE_RESPONSES = {
     403: {"model": Problem, "description": "Writes are disabled on this server (the message says why)"},
     404: {"model": Problem, "description": "No such case"},
     409: {"model": Problem, "description": "The case exists (POST), or its patients belong to another case"},
-    413: {"model": Problem, "description": "The body is larger than the configured limit"},
+    413: {"model": Problem, "description": "The body, its statements or its lists are past the configured limits"},
     415: {"model": Problem, "description": "Not sent as text/turtle or application/ld+json"},
-    422: {"model": Problem, "description": "Not one case, or the graph would violate the SHACL shapes "
-                                           "(`violations` lists each one); nothing was written"},
+    422: {"model": Problem, "description": "Not one case, a case that reaches outside itself (other patients, "
+                                           "sources, ontology or vocabulary terms; blank-node events; triple "
+                                           "terms), or the graph would violate the SHACL shapes (`violations` "
+                                           "lists each one); nothing was written"},
 }
 CASE_BODY = {
     "requestBody": {
@@ -84,6 +91,11 @@ def get_case(request: Request, case_id: str = CASE_PATH) -> Response:
         raise Refused(406, "not_acceptable", f"a case is offered as {', '.join(GRAPH_FORMATS)}")
     triples = request.app.state.graph.case_triples(str(case_graph(case_id)))
     body = ox.serialize(triples, format=GRAPH_FORMATS[media_type], prefixes=PREFIXES)
+    if media_type.endswith("xml") and not well_formed_xml(body):
+        others = [other for other in GRAPH_FORMATS if not other.endswith("xml")]
+        raise Refused(406, "not_representable", "this case cannot be written as well-formed RDF/XML (a literal "
+                                                "holds a character XML 1.0 cannot carry, or a property IRI RDF/XML "
+                                                f"cannot name); ask for {', '.join(others)}")
     return Response(body, media_type=media_type)
 
 
@@ -110,9 +122,11 @@ async def _read_case(request: Request):
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in MEDIA_TYPES:
         raise Refused(415, "unsupported_media_type", f"send a case as {' or '.join(MEDIA_TYPES)}")
-    body = await read_body(request, request.app.state.settings.max_case_bytes)
+    settings = request.app.state.settings
+    body = await read_body(request, settings.max_case_bytes)
     decode(body, "the case")  # Turtle and JSON-LD are UTF-8: say so before the parser gives a vaguer message
-    return _refusing(read_case, body, media_type)
+    limits = Limits(max_triples=settings.max_case_triples, max_list_items=settings.max_case_list_items)
+    return await run_in_threadpool(_refusing, read_case, body, media_type, limits)
 
 
 def _refusing(action, *args, **kwargs):
@@ -123,9 +137,22 @@ def _refusing(action, *args, **kwargs):
         raise Refused(STATUS[exc.kind], exc.kind, str(exc), details=details) from None
 
 
+async def _while_connected(request: Request, action, *args, **kwargs):
+    """Run a write off the event loop (readers keep being answered); if the client leaves, the write is told to
+    stop at its next step, before anything is committed."""
+    cancelled = threading.Event()
+    task = asyncio.ensure_future(run_in_threadpool(_refusing, action, *args, cancelled=cancelled, **kwargs))
+    try:
+        while not (await asyncio.wait({task}, timeout=0.2))[0]:
+            if await request.is_disconnected():
+                cancelled.set()
+        return await task
+    finally:
+        cancelled.set()
+
+
 async def _write(request: Request, curator, case, replace: bool) -> JSONResponse:
-    # The check and commit take seconds on a large graph: off the event loop, so readers keep being answered.
-    created = await run_in_threadpool(_refusing, curator.put, case, replace=replace)
+    created = await _while_connected(request, curator.put, case, replace=replace)
     verb = "added" if created else "replaced"
     return JSONResponse(Written(id=case.id, created=created, message=f"case {case.id} {verb}").model_dump(),
                         status_code=201 if created else 200, headers={"Location": f"/cases/{case.id}"})
@@ -153,5 +180,5 @@ async def put_case(request: Request, case_id: str = CASE_PATH,
 async def delete_case(request: Request, case_id: str = CASE_PATH,
                       credentials: HTTPAuthorizationCredentials | None = CREDENTIALS) -> Response:
     curator = _curator(request, credentials)
-    await run_in_threadpool(_refusing, curator.delete, case_id)
+    await _while_connected(request, curator.delete, case_id)
     return Response(status_code=204)

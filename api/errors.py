@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from kg.knowledge_graph import UnknownQuestion
 from kg.parameters import ParameterError
+from kg.query_workers import QueryError
 from kg.remote import RemoteStoreError
 
 log = logging.getLogger("salvage_kg.api")
@@ -39,6 +40,27 @@ def problem(request: Request, status: int, error: str, message: str, headers: di
                         headers=headers)
 
 
+def _leaf_routes(routes):
+    # FastAPI keeps included routers as routers of their own (`original_router`); their routes are the leaves.
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _leaf_routes(inner.routes)
+        else:
+            yield route
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path: GET and POST for /sparql are two routes, and Starlette's own
+    Allow names only the first it tried."""
+    methods: set[str] = set()
+    path = request.url.path
+    for route in _leaf_routes(request.app.router.routes):
+        if getattr(route, "methods", None) and route.path_regex.match(path):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
@@ -59,6 +81,13 @@ def install(app: FastAPI) -> None:
             return problem(request, 501, "not_on_this_store", str(exc))
         status = 504 if exc.kind == "timeout" else 502
         return problem(request, status, "store_timeout" if status == 504 else "store_failed", str(exc))
+    @app.exception_handler(QueryError)
+    async def query_stopped(request: Request, exc: QueryError):
+        # A named question, look-up or pathway stopped at the request's time limit, when its client left, or
+        # with its worker (memory limit, crash): the client may retry later; never a 500.
+        status = {"timeout": 503, "busy": 503, "cancelled": 499, "crashed": 503}.get(exc.kind, 503)
+        headers = {"Retry-After": "1"} if status == 503 else None
+        return problem(request, status, exc.kind, str(exc), headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -70,7 +99,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        return problem(request, exc.status_code, "http_error", str(exc.detail), getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem(request, exc.status_code, "http_error", str(exc.detail), headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
@@ -82,4 +114,5 @@ def install(app: FastAPI) -> None:
 ERROR_RESPONSES = {
     404: {"model": Problem, "description": "No such question or patient"},
     422: {"model": Problem, "description": "A parameter is missing, unknown or not an accepted value"},
+    503: {"model": Problem, "description": "Stopped at the time limit, or all question workers busy; retry later"},
 }

@@ -1,9 +1,13 @@
 """/pathways: treatment pathways merged across patients (JSON, or a Sankey page), and each patient's swimmer plot.
 
-Thin over kg.pathways, which reads the pathways through named questions; the pathways of the served graph are
-read once, on first use, because the graph does not change while it is served.
+Thin over kg.pathways, which reads the pathways through named questions. The cohort's pathways are read once, by
+one thread under a lock (minutes and gigabytes at 10,000 patients: concurrent first callers must not each build
+their own), and read again after a write. A request waits for them only as long as its own time limit allows.
 """
 
+import logging
+import threading
+import time
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
@@ -17,8 +21,10 @@ from kg.namespaces import SK
 from kg.pathways import Cohort, Options, node_link
 from kg.pathways.options import MAX_LENGTH_LIMIT
 from kg.pathways.sankey import sankey_html
+from kg.query_workers import BUDGET
 
 router = APIRouter(tags=["pathways"])
+log = logging.getLogger("salvage_kg.api")
 
 
 class NodeSource(BaseModel):
@@ -91,11 +97,65 @@ BAD_OPTION = {422: {"description": ERROR_RESPONSES[422]["description"],
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
 
 
+class SharedCohort:
+    """The served graph's pathways: built in the background by one thread, forgotten after each write."""
+
+    def __init__(self, graph):
+        self.graph = graph
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._cohort: Cohort | None = None
+        self._building = False
+        self._version = 0
+
+    def forget(self) -> None:
+        """After a write: the next request reads the pathways again."""
+        with self._lock:
+            self._version += 1
+            self._cohort = None
+            self._ready.clear()
+
+    def _build(self, version: int) -> None:
+        # A thread of its own: no request's time limit applies (the question pool's own long limit does).
+        started = time.monotonic()
+        try:
+            cohort = Cohort.read(self.graph)
+            log.info("pathways of the cohort read in %.1f s", time.monotonic() - started)
+        except Exception as exc:  # tried again by the next request
+            cohort = None
+            log.warning("reading the cohort's pathways failed: %s", exc)
+        with self._lock:
+            self._building = False
+            if version == self._version:
+                self._cohort = cohort
+                self._ready.set()
+            else:  # a write came meanwhile: read the new graph at once, for the requests already waiting
+                self._start()
+
+    def _start(self) -> None:
+        self._ready.clear()
+        self._building = True
+        threading.Thread(target=self._build, args=(self._version,), daemon=True, name="salvage-kg-pathways").start()
+
+    def get(self, seconds: float) -> Cohort:
+        with self._lock:
+            if self._cohort is None and not self._building:  # never built, forgotten, or the last build failed
+                self._start()
+        started = time.monotonic()
+        self._ready.wait(max(seconds, 0))
+        with self._lock:
+            cohort = self._cohort
+        if cohort is None:
+            raise Refused(503, "pathways_not_ready", f"the cohort's pathways are being read (waited "
+                                                     f"{time.monotonic() - started:.0f} s); retry shortly",
+                          {"Retry-After": "5"})
+        return cohort
+
+
 def _cohort(request: Request) -> Cohort:
     state = request.app.state
-    if getattr(state, "cohort", None) is None:
-        state.cohort = Cohort.read(state.graph)
-    return state.cohort
+    budget = BUDGET.get()
+    return state.cohort.get(budget.left() if budget else state.settings.query_timeout)
 
 
 @router.get("/pathways", response_model=PathwayGraph, responses=BAD_OPTION,

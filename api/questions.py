@@ -16,6 +16,7 @@ from api.negotiation import accepted, choose
 from api.paging import LIMIT, OFFSET, next_link
 from kg.pages import DEFAULT_LIMIT, Page, PageError
 from kg.questions import Question, catalogue
+from kg.safe_output import neutralise_csv
 
 router = APIRouter(tags=["questions"])
 
@@ -103,7 +104,7 @@ def answer_response(request: Request, name: str):
     headers = next_link(request, answer.page["next_offset"])
     if choose(accepted(request.headers.get("accept")), ("application/json", "text/csv")) == "text/csv":
         headers["X-Disclaimer"] = answer.disclaimer.encode("ascii", "replace").decode()
-        return Response(answer.to_csv(), media_type="text/csv", headers=headers)
+        return Response(neutralise_csv(answer.to_csv().encode("utf-8")), media_type="text/csv", headers=headers)
     return JSONResponse(answer.to_dict(), headers=headers)
 
 

@@ -5,6 +5,7 @@ mistake gets one line instead of a traceback from inside uvicorn. "serving on" i
 """
 
 import contextlib
+import dataclasses
 import errno
 import logging
 import os
@@ -56,12 +57,13 @@ class _Announcing(uvicorn.Server):
 
 
 def serve(args) -> int:
-    from_env = Settings.from_env()  # what has no command-line flag: the write token, the case size limit
+    from_env = Settings.from_env()  # what has no command-line flag: the write token, case and memory limits
     if from_env.write_token and args.store and args.workers > 1:
         # RocksDB lets one process write a store: several uvicorn processes could not all open it.
         raise ServeError("a server that accepts writes runs as one process; drop --workers "
                          "(--query-workers still runs SPARQL in parallel)")
-    settings = Settings(
+    settings = dataclasses.replace(
+        from_env,
         query_timeout=args.query_timeout,
         max_query_length=args.max_query_length,
         max_result_bytes=args.max_result_bytes,
@@ -69,8 +71,6 @@ def serve(args) -> int:
         cors_origins=tuple(args.cors_origin),
         store=args.store,
         sparql_endpoint=args.sparql_endpoint,
-        write_token=from_env.write_token,
-        max_case_bytes=from_env.max_case_bytes,
     )
     _check_store(settings)
     _check_port(args.host, args.port)

@@ -15,13 +15,22 @@ class Settings:
     max_query_length: int = 100_000  # characters of SPARQL text accepted
     max_result_bytes: int = 20_000_000  # serialised size of a /sparql result
     query_workers: int = 2  # processes that run /sparql queries
+    question_workers: int = 2  # processes that run named questions, look-ups and pathways (a pool of their own)
+    # Memory each worker process may take beyond its copy of the graph; past it the query stops ("ran out of its
+    # memory limit") and a fresh worker takes its place. 0: no limit.
+    query_memory_mb: int = 1_000
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; "*" for any
     store: str | None = None  # an on-disk store written by `build --store`, opened read-only; None: build in memory
     sparql_endpoint: str | None = None  # a remote SPARQL 1.1 store loaded with `salvage-kg load`
     # Writes (/cases) need this bearer token; unset: writes are refused. Read from the environment only, never
     # from the command line, where other users of the machine could see it.
     write_token: str | None = None
-    max_case_bytes: int = 50_000_000  # size of a case file accepted by POST/PUT /cases
+    # One case's size: the bundled reports are ~20 KB and ~200 statements; past these limits a write would take
+    # minutes and gigabytes (every write re-derives and re-checks the whole graph).
+    # Measured on the bundled store: 16,774 statements wrote in 3.4 s (+200 MB), 88,356 in 17.9 s (+450 MB).
+    max_case_bytes: int = 2_000_000  # bytes of a case file accepted by POST/PUT /cases
+    max_case_triples: int = 20_000  # statements in one case
+    max_case_list_items: int = 1_000  # RDF list items in one case
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -31,11 +40,15 @@ class Settings:
             max_query_length=int(env.get(PREFIX + "MAX_QUERY_LENGTH", cls.max_query_length)),
             max_result_bytes=int(env.get(PREFIX + "MAX_RESULT_BYTES", cls.max_result_bytes)),
             query_workers=int(env.get(PREFIX + "QUERY_WORKERS", cls.query_workers)),
+            question_workers=int(env.get(PREFIX + "QUESTION_WORKERS", cls.question_workers)),
+            query_memory_mb=int(env.get(PREFIX + "QUERY_MEMORY_MB", cls.query_memory_mb)),
             cors_origins=tuple(o for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o),
             store=env.get(PREFIX + "STORE") or None,
             sparql_endpoint=env.get(PREFIX + "SPARQL_ENDPOINT") or None,
             write_token=env.get(PREFIX + "WRITE_TOKEN") or None,
             max_case_bytes=int(env.get(PREFIX + "MAX_CASE_BYTES", cls.max_case_bytes)),
+            max_case_triples=int(env.get(PREFIX + "MAX_CASE_TRIPLES", cls.max_case_triples)),
+            max_case_list_items=int(env.get(PREFIX + "MAX_CASE_LIST_ITEMS", cls.max_case_list_items)),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -44,8 +57,12 @@ class Settings:
             PREFIX + "MAX_QUERY_LENGTH": str(self.max_query_length),
             PREFIX + "MAX_RESULT_BYTES": str(self.max_result_bytes),
             PREFIX + "QUERY_WORKERS": str(self.query_workers),
+            PREFIX + "QUESTION_WORKERS": str(self.question_workers),
+            PREFIX + "QUERY_MEMORY_MB": str(self.query_memory_mb),
             PREFIX + "CORS_ORIGINS": ",".join(self.cors_origins),
             PREFIX + "STORE": self.store or "",
             PREFIX + "SPARQL_ENDPOINT": self.sparql_endpoint or "",
             PREFIX + "MAX_CASE_BYTES": str(self.max_case_bytes),
+            PREFIX + "MAX_CASE_TRIPLES": str(self.max_case_triples),
+            PREFIX + "MAX_CASE_LIST_ITEMS": str(self.max_case_list_items),
         }

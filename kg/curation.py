@@ -21,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import rules, validate
+from kg.case_scope import Limits, OutOfScope, check_alone, check_in, check_size
 from kg.namespaces import GRAPH, PATIENT, SOURCE, case_graph, derived_graph
 from kg.validate import Violation
 
@@ -33,7 +34,8 @@ log = logging.getLogger("salvage_kg.curation")
 
 
 class CaseError(ValueError):
-    """A change that is refused; `kind` says why: syntax, invalid, conflict, not_found or rejected."""
+    """A change that is refused; `kind` says why: syntax, invalid, too_large, conflict, not_found, rejected or
+    cancelled."""
 
     def __init__(self, kind: str, message: str, violations: list[Violation] | None = None):
         self.kind = kind
@@ -51,14 +53,30 @@ class Case:
         return ox.NamedNode(str(case_graph(self.id)))
 
 
-def read_case(data: bytes, media_type: str = "text/turtle") -> Case:
-    """Parse a case file and check it describes exactly one source and only that source's patients."""
+_FIRST = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#first")
+
+
+def _parsed(data: bytes, rdf_format: ox.RdfFormat, limits: Limits) -> list[ox.Quad]:
+    """The statements, read one at a time and stopped at the size limits (never a million-item list in memory)."""
+    quads, items = [], 0
+    # No base IRI: a relative IRI in a case is a mistake, not something to resolve against our address.
+    for quad in ox.parse(data, rdf_format, without_named_graphs=True):
+        quads.append(quad)
+        items += quad.predicate == _FIRST
+        check_size(len(quads), items, limits)
+    return quads
+
+
+def read_case(data: bytes, media_type: str = "text/turtle", limits: Limits | None = None) -> Case:
+    """Parse a case file and check that it describes exactly one source, only that source's patients and nodes
+    under their IRIs (kg.case_scope), within the size limits."""
     rdf_format = MEDIA_TYPES.get(media_type)
     if rdf_format is None:
         raise CaseError("syntax", f"a case is sent as {' or '.join(MEDIA_TYPES)}, not {media_type}")
     try:
-        # No base IRI: a relative IRI in a case is a mistake, not something to resolve against our address.
-        quads = list(ox.parse(data, rdf_format, without_named_graphs=True))
+        quads = _parsed(data, rdf_format, limits or Limits())
+    except OutOfScope as exc:
+        raise CaseError(exc.kind, str(exc)) from None
     except (SyntaxError, ValueError) as exc:
         raise CaseError("syntax", f"not valid {rdf_format.name}: {exc}") from None
     if not quads:
@@ -77,7 +95,12 @@ def read_case(data: bytes, media_type: str = "text/turtle") -> Case:
         # Anything else (ontology terms, agents, other sources) belongs to the ontology or to another case.
         raise CaseError("invalid", "a case may describe only its source and its patients (under "
                                    f"{PATIENT}); it also describes {', '.join(strangers[:5])}")
-    return Case(case_id, tuple(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
+    triples = tuple(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+    try:
+        check_alone(sources[0], triples)
+    except OutOfScope as exc:
+        raise CaseError(exc.kind, str(exc)) from None
+    return Case(case_id, triples)
 
 
 def case_ids(graph_names) -> list[str]:
@@ -116,47 +139,52 @@ class Curator:
 
     # --- writing ---------------------------------------------------------------------------------------------
 
-    def put(self, case: Case, *, replace: bool = True) -> bool:
-        """Add a case, or replace the one with its id; True when it is new. Raises CaseError."""
+    def put(self, case: Case, *, replace: bool = True, cancelled: threading.Event | None = None) -> bool:
+        """Add a case, or replace the one with its id; True when it is new. Raises CaseError. `cancelled` (set
+        when the client has gone) stops the write between its steps, before anything is committed."""
         with self._lock:
             existed = self.exists(case.id)
             if existed and not replace:
                 raise CaseError("conflict", f"case {case.id!r} exists; replace it with PUT /cases/{case.id}")
-            self._check_patients_are_its_own(case)
+            try:
+                check_in(self.store, case.graph, _CASE_GRAPHS, case.triples)
+            except OutOfScope as exc:
+                raise CaseError(exc.kind, str(exc)) from None
             insert = _in_graph(case.graph, case.triples)
             change = f"DROP SILENT GRAPH <{case.graph.value}> ;\nINSERT DATA {{\n{insert}}}"
-            self._commit(change)
+            self._commit(change, cancelled)
             return not existed
 
-    def delete(self, case_id: str) -> None:
+    def delete(self, case_id: str, cancelled: threading.Event | None = None) -> None:
         with self._lock:
             if not self.exists(case_id):
                 raise CaseError("not_found", f"no case {case_id!r}; known: {', '.join(self.case_ids())}")
-            self._commit(f"DROP GRAPH <{case_graph(case_id)}>")
+            self._commit(f"DROP GRAPH <{case_graph(case_id)}>", cancelled)
 
-    def _check_patients_are_its_own(self, case: Case) -> None:
-        patients = {t.subject for t in case.triples if isinstance(t.subject, ox.NamedNode)
-                    and t.subject.value.startswith(str(PATIENT))}
-        for patient in patients:
-            for quad in self.store.quads_for_pattern(patient, None, None, None):
-                graph = quad.graph_name
-                if graph != case.graph and isinstance(graph, ox.NamedNode) and graph.value.startswith(_CASE_GRAPHS):
-                    raise CaseError("conflict", f"{patient.value} is described by case "
-                                                f"{case_ids([graph.value])[0]!r}, not by this one")
-
-    def _commit(self, change: str) -> None:
+    def _commit(self, change: str, cancelled: threading.Event | None = None) -> None:
         """Try the change with fresh derived facts on a scratch copy; commit it with them if all shapes hold."""
+
+        def go_on() -> None:
+            if cancelled is not None and cancelled.is_set():
+                raise CaseError("cancelled", "the client went away; nothing was written")
+
         derived_now = self._derived(self.store)
         scratch_dir = self.directory.with_name(self.directory.name + ".scratch") if self.directory else None
+        scratch = None
         try:
             scratch = self._scratch_copy(scratch_dir)
             log.info("write phase: checkpoint")
+            go_on()
             scratch.update(change)
             rules.derive(scratch)
+            go_on()
             violations = validate.violations_in_store(scratch)
             derived_then = self._derived(scratch)
-            del scratch  # close it before its files go
+            go_on()
         finally:
+            # Dropped on every path, a failure too: an open scratch store keeps its lock, and the next write's
+            # copy could not be made (every later write failed until a restart).
+            scratch = None  # noqa: F841 - closes the scratch store before its files go
             if scratch_dir:
                 shutil.rmtree(scratch_dir, ignore_errors=True)
         if violations:
@@ -188,6 +216,8 @@ class Curator:
             quads = store.quads_for_pattern(None, None, None, graph)
             triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
             if any(isinstance(term, ox.BlankNode) for t in triples for term in t):
-                raise RuntimeError(f"rule {rule.name} derived a blank node: its facts could not be updated as data")
+                # Cases may not hold blank-node events (kg.case_scope), so this is a rule's mistake, refused whole.
+                raise CaseError("invalid", f"rule {rule.name} would derive a fact about a blank node, which could "
+                                           "not be updated as data; blank-node events are refused")
             found[graph] = triples
         return found

@@ -1,182 +1,92 @@
-"""Run arbitrary SPARQL in worker processes that can be stopped at a time limit.
+"""Run SPARQL in worker processes that can be stopped at a time limit, within a memory limit, without network.
 
-pyoxigraph's Store.query cannot be interrupted, so a query a user sends is run in a separate process holding its
-own read-only copy of the graph; when the time limit passes, that process is killed (its CPU is freed at once)
-and a fresh one takes its place. Results are serialised by pyoxigraph inside the worker and come back as bytes,
-capped at a size limit, so the server never builds Python objects per row.
+pyoxigraph's Store.query cannot be interrupted, so a query is run in a separate process holding its own
+read-only copy of the graph (kg.worker_process); when the time limit passes or the client leaves, that process is
+killed (its CPU is freed at once) and a fresh one takes its place; one that dies under a query (its memory limit,
+an engine crash) is replaced the same way, and the client is told which. Results are serialised by pyoxigraph
+inside the worker and come back as bytes, capped at a size limit, so the server never builds Python objects per
+row. The server keeps two pools: one for /sparql, one for the named questions, so a flood on one does not slow
+the other.
 """
 
+import logging
 import multiprocessing
 import os
 import queue
 import signal
+import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from pathlib import Path
 
-import pyoxigraph as ox
+from kg.worker_process import (  # noqa: F401 - the request and result shapes are used through this module
+    BOOLEAN_FORMATS,
+    GRAPH_FORMATS,
+    SOLUTION_FORMATS,
+    QueryError,
+    QueryRequest,
+    QueryResult,
+    worker_main,
+)
 
-# Media types per result kind; the first is the default when the client accepts anything.
-SOLUTION_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-    "application/json": ox.QueryResultsFormat.JSON,
-}
-BOOLEAN_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/json": ox.QueryResultsFormat.JSON,
-}
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-
-
-class QueryError(Exception):
-    """A query not answered: `kind` is syntax, not_acceptable, too_large, timeout, busy, crashed or cancelled."""
-
-    def __init__(self, kind: str, message: str, offered: tuple[str, ...] = ()):
-        self.kind = kind
-        self.offered = offered
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class QueryRequest:
-    query: str
-    accept: tuple[str, ...]  # media types the client accepts, best first; "*/*" for anything
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-    max_bytes: int = 20_000_000
-    base_iri: str | None = None  # the endpoint's own public URL: relative IRIs in the query resolve against it
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    media_type: str
-    body: bytes
-
-
-# --- inside the worker process --------------------------------------------------------------------------
-
-class _Capped:
-    """A binary sink that refuses to grow past a limit (pyoxigraph streams into it)."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.parts: list[bytes] = []
-        self.size = 0
-        self.exceeded = False
-
-    def write(self, data) -> int:
-        self.size += len(data)
-        if self.size > self.limit:
-            self.exceeded = True
-            raise OSError("result larger than the limit")
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
-def _choose(accept: tuple[str, ...], formats: dict) -> str | None:
-    for media_type in accept:
-        if media_type in formats:
-            return media_type
-        if media_type in ("*/*", "application/*", "text/*"):
-            family = media_type.split("/")[0]
-            for offered in formats:
-                if family == "*" or offered.startswith(family + "/"):
-                    return offered
-    return None
-
-
-def _execute(store: ox.Store, request: QueryRequest) -> QueryResult:
-    options = {}
-    if request.default_graphs:
-        options["default_graph"] = [ox.NamedNode(iri) for iri in request.default_graphs]
-    else:
-        options["use_default_graph_as_union"] = True
-    if request.named_graphs:
-        options["named_graphs"] = [ox.NamedNode(iri) for iri in request.named_graphs]
-    if request.base_iri:
-        options["base_iri"] = request.base_iri
-    try:
-        result = store.query(request.query, **options)
-    except SyntaxError as exc:
-        raise QueryError("syntax", str(exc)) from None
-    if isinstance(result, ox.QueryBoolean):
-        formats = BOOLEAN_FORMATS
-    elif isinstance(result, ox.QuerySolutions):
-        formats = SOLUTION_FORMATS
-    else:
-        formats = GRAPH_FORMATS
-    media_type = _choose(request.accept, formats)
-    if media_type is None:
-        raise QueryError("not_acceptable", "no acceptable result format for this query", tuple(formats))
-    sink = _Capped(request.max_bytes)
-    try:
-        result.serialize(sink, formats[media_type])
-    except (OSError, ValueError) as exc:
-        if sink.exceeded:
-            raise QueryError("too_large", f"the result is larger than {request.max_bytes} bytes; "
-                                          "add LIMIT or narrow the query") from None
-        raise QueryError("syntax", str(exc)) from None
-    return QueryResult(media_type, b"".join(sink.parts))
-
-
-def _worker_main(connection, load: tuple[str, str]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
-    kind, location = load
-    if kind == "store":
-        store = ox.Store.read_only(location)
-    else:
-        store = ox.Store()
-        store.bulk_load(path=location, format=ox.RdfFormat.N_QUADS)
-    connection.send(("ready", len(store)))
-    while True:
-        try:
-            request = connection.recv()
-        except EOFError:
-            return
-        try:
-            connection.send(("ok", _execute(store, request)))
-        except QueryError as exc:
-            connection.send(("error", (exc.kind, str(exc), exc.offered)))
-        except Exception as exc:  # an engine error must not kill the worker silently
-            connection.send(("error", ("syntax", f"{type(exc).__name__}: {exc}", ())))
-
-
-# --- in the server process ----------------------------------------------------------------------------------
+log = logging.getLogger("salvage_kg.query_workers")
 
 _CONTEXT = multiprocessing.get_context("spawn")  # never fork a process that runs server threads
 _TICK = 0.05  # seconds between looks at the time limit and at the client while a query runs
 
 
+_warned = threading.Event()  # the missing namespace is said once per server, not once per worker
+
+
 class _Worker:
-    def __init__(self, load: tuple[str, str]):
+    def __init__(self, load: tuple[str, str], memory_mb: int | None, name: str, nice: int = 0):
         self.load = load
+        self.memory_mb = memory_mb
+        handle, self.errors = tempfile.mkstemp(prefix="salvage-kg-worker-", suffix=".err")
+        os.close(handle)
         self.connection, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_worker_main, args=(child, load), daemon=True,
-                                        name="salvage-kg-query-worker")
+        self.process = _CONTEXT.Process(target=worker_main, args=(child, load, memory_mb, self.errors),
+                                        daemon=True, name=name)
         self.process.start()
+        if nice:  # at once, so that even its start-up (imports, loading the graph) yields the CPU
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, nice)
         child.close()
-        status, _ = self.connection.recv()  # wait until the graph is loaded
+        status, no_network = self.connection.recv()  # wait until the graph is loaded
         assert status == "ready"
+        if no_network and not _warned.is_set():
+            _warned.set()
+            log.warning("query workers keep the network (no network namespace: %s); SERVICE is refused by the "
+                        "query check alone", no_network)
 
     def kill(self) -> None:
         if self.process.is_alive():
             os.kill(self.process.pid, signal.SIGKILL)
         self.process.join(timeout=5)
         self.connection.close()
+        Path(self.errors).unlink(missing_ok=True)
+
+    def why_it_stopped(self) -> QueryError:
+        """After the process died under a query: what to tell the client, from what the engine wrote as it
+        stopped; logged once, in one line."""
+        self.process.join(timeout=5)
+        try:
+            said = Path(self.errors).read_text(errors="replace")[-4000:]
+        except OSError:
+            said = ""
+        lines = [line.strip() for line in said.splitlines() if line.strip() and not line.startswith("note:")]
+        if "memory allocation of" in said or "MemoryError" in said:
+            reason = f"it ran out of its memory limit of {self.memory_mb} MB"
+        elif self.process.exitcode == -signal.SIGSEGV:
+            reason = "it crashed (its stack overflowed)"
+        else:
+            reason = "it crashed"
+        log.warning("query worker %s stopped under a query (exit %s): %s%s", self.process.pid,
+                    self.process.exitcode, reason, f"; it said: {lines[-1][:300]}" if lines else "")
+        return QueryError("crashed", f"the query worker stopped: {reason}; the query was not answered (narrow "
+                                     "or simplify it). A fresh worker takes its place.")
 
 
 class QueryWorkers:
@@ -186,9 +96,13 @@ class QueryWorkers:
     """
 
     def __init__(self, load: tuple[str, str], size: int = 2, timeout: float = 10.0,
-                 retired: Callable[[str], None] = lambda location: None):
+                 retired: Callable[[str], None] = lambda location: None, memory_mb: int | None = None,
+                 name: str = "salvage-kg-query-worker", nice: int = 0):
         self.load = load
         self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.name = name
+        self.nice = nice  # added to the workers' CPU niceness: the /sparql pool yields to everything else
         self.retired = retired
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
@@ -200,7 +114,7 @@ class QueryWorkers:
         self.size = size
 
     def _start(self, load: tuple[str, str]) -> _Worker:
-        worker = _Worker(load)
+        worker = _Worker(load, self.memory_mb, self.name, self.nice)
         with self._lock:
             self._readers[load] += 1
         return worker
@@ -251,8 +165,7 @@ class QueryWorkers:
         for worker in stale:
             self._stop(worker)
 
-    def _next_idle(self, cancelled: threading.Event | None) -> _Worker:
-        deadline = time.monotonic() + self.timeout
+    def _next_idle(self, cancelled: threading.Event | None, deadline: float) -> _Worker:
         while True:
             try:
                 return self._idle.get(timeout=_TICK)
@@ -260,34 +173,41 @@ class QueryWorkers:
                 if cancelled is not None and cancelled.is_set():
                     raise QueryError("cancelled", "the client went away before a worker was free") from None
                 if time.monotonic() > deadline:
-                    raise QueryError("busy", f"all {self.size} query workers stayed busy for {self.timeout:g} s") \
-                        from None
+                    raise QueryError("busy", f"all {self.size} query workers stayed busy for "
+                                             f"{min(self.timeout, deadline - time.monotonic()):g} s") from None
 
-    def run(self, request: QueryRequest, cancelled: threading.Event | None = None) -> QueryResult:
-        """Run one query; `cancelled` (set when the client has gone) stops it early, like the time limit does."""
-        worker = self._next_idle(cancelled)
+    def run(self, request: QueryRequest, cancelled: threading.Event | None = None,
+            timeout: float | None = None) -> QueryResult:
+        """Run one query; `cancelled` (set when the client has gone) stops it early, like the time limit does.
+        `timeout` (seconds) replaces the pool's limit for this query: what is left of a request's own limit, or
+        a longer one for work the server does for itself."""
+        limit = self.timeout if timeout is None else timeout
+        worker = self._next_idle(cancelled, time.monotonic() + limit)
         alive = True
         try:
             worker.connection.send(request)
-            deadline = time.monotonic() + self.timeout
+            deadline = time.monotonic() + limit
             while not worker.connection.poll(_TICK):
                 stop = None
                 if cancelled is not None and cancelled.is_set():
                     stop = QueryError("cancelled", "the client went away; the query was stopped")
                 elif time.monotonic() > deadline:
-                    stop = QueryError("timeout", f"the query ran longer than the limit of {self.timeout:g} s "
+                    stop = QueryError("timeout", f"the query ran longer than the limit of {limit:g} s "
                                                  "and was stopped")
                 if stop is not None:
                     self._stop(worker)
                     alive = False
                     raise stop
             status, payload = worker.connection.recv()
+            if status == "error" and payload[0] == "crashed":  # it said so, then left: out of memory
+                self._stop(worker)
+                alive = False
         except (EOFError, OSError):
-            # The process died under the query: in practice a stack overflow in the parser or the memory limit.
+            # The process died under the query: its memory limit, an engine crash or a stack overflow.
+            stopped = worker.why_it_stopped()
             self._stop(worker)
             alive = False
-            raise QueryError("crashed", "the query stopped the process running it (nested too deeply or needing "
-                                        "too much memory) and was not answered; simplify it") from None
+            raise stopped from None
         finally:
             if worker.load != self.load:
                 # A write replaced the copy it reads while it ran; `reload` has already started its successor.
@@ -309,3 +229,56 @@ class QueryWorkers:
                 self._stop(self._idle.get_nowait())
             except queue.Empty:
                 return
+
+
+# --- the named questions' engine, over a pool of its own ---------------------------------------------------------
+
+class Budget:
+    """One request's limits, shared by every query it runs: when it must be done, and whether its client left."""
+
+    def __init__(self, seconds: float):
+        self.deadline = time.monotonic() + seconds
+        self.cancelled = threading.Event()
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+# Set per request by the API (api.time_limits); unset for work the server does for itself (start-up look-ups,
+# building the pathways), which gets the pool's `internal_timeout` instead.
+BUDGET: ContextVar[Budget | None] = ContextVar("salvage_kg_budget", default=None)
+
+
+class PooledEngine:
+    """The Engine interface (kg.engines) over a pool of query workers: named questions, look-ups and pathways
+    run in processes that can be stopped at the request's time limit or when its client leaves, not in threads
+    that cannot."""
+
+    name = "oxigraph"
+
+    def __init__(self, pool: QueryWorkers, internal_timeout: float = 600.0):
+        self.pool = pool
+        self.internal_timeout = internal_timeout
+
+    def _run(self, text: str, bindings):
+        from kg.engines import to_oxigraph  # rdflib terms in, as the other engines take them
+
+        substitutions = tuple((name, to_oxigraph(value)) for name, value in (bindings or {}).items())
+        budget = BUDGET.get()
+        if budget is None:
+            return self.pool.run(QueryRequest(text, ("*/*",), substitutions=substitutions, rows=True),
+                                 timeout=self.internal_timeout).rows
+        left = budget.left()
+        if left <= 0:
+            raise QueryError("timeout", "the request ran longer than its time limit and was stopped")
+        return self.pool.run(QueryRequest(text, ("*/*",), substitutions=substitutions, rows=True),
+                             budget.cancelled, timeout=left).rows
+
+    def select(self, text, bindings=None):
+        from kg.engines import to_rdflib
+
+        columns, rows = self._run(text, bindings)
+        return columns, [tuple(to_rdflib(term) for term in row) for row in rows]
+
+    def ask(self, text, bindings=None) -> bool:
+        return bool(self._run(text, bindings))

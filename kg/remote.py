@@ -254,6 +254,13 @@ class RemoteQueries:
 
     def run(self, request, cancelled=None):
         """Forward one query; `cancelled` (a threading.Event set when our client has gone) stops reading it."""
+        from api.sparql_guard import Unsafe, check  # the remote store may federate: never forward a SERVICE
+
+        try:
+            check(request.query)
+        except Unsafe as exc:
+            raise self._error("service_disabled" if exc.kind == "service_disabled" else "syntax", str(exc)) \
+                from None
         media_type, dataset, has_base = self._media_type(request)
         asked = _STORE_MEDIA_TYPE.get(media_type, media_type)
         # Our endpoint's URL as the base: a relative IRI must not resolve against the store's internal URL. A

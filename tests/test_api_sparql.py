@@ -123,10 +123,10 @@ def test_cors_for_a_configured_origin(http):
 
 # --- errors a client can act on ---------------------------------------------------------------------------------
 
-def test_malformed_query_is_400_with_the_parser_message(http):
+def test_malformed_query_is_400_saying_where_the_parser_stopped(http):
     response = http.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
     assert response.status_code == 400
-    assert response.json()["error"] == "syntax" and "error at 1:" in response.json()["message"]
+    assert response.json()["error"] == "syntax" and "line 1, column 23" in response.json()["message"]
 
 
 def test_unacceptable_format_is_406(http):

@@ -166,8 +166,12 @@ def test_a_case_that_violates_the_shapes_is_rejected_whole_with_the_violations(c
      b"<https://w3id.org/salvage-kg/ontology#Relapse> <http://www.w3.org/2000/01/rdf-schema#label> \"x\" .",
      "text/turtle", 422, "only its source and its patients"),
     (b"<https://w3id.org/salvage-kg/source/a%20b> <http://p> \"x\" .", "text/turtle", 422, "cannot name a case"),
+    # Naming another case's patient without making it one's own is not a case (422); claiming it is a conflict.
     (b"<https://w3id.org/salvage-kg/source/a> <http://p> \"x\" .\n"
-     b"<https://w3id.org/salvage-kg/patient/pbc-2021> <http://p> \"x\" .", "text/turtle", 409, "pbc-2021"),
+     b"<https://w3id.org/salvage-kg/patient/pbc-2021> <http://p> \"x\" .", "text/turtle", 422, "pbc-2021"),
+    (b"<https://w3id.org/salvage-kg/source/a> <http://purl.org/dc/terms/title> \"x\" .\n"
+     b"<https://w3id.org/salvage-kg/patient/pbc-2021> a <https://w3id.org/salvage-kg/ontology#Patient> .",
+     "text/turtle", 409, "pbc-2021"),
     (b"{\"@context\": \"http://127.0.0.1:9/context.jsonld\", \"@id\": \"x\"}", "application/ld+json", 400, "remote"),
     (b"<https://w3id.org/salvage-kg/source/a> <http://p> \"" + b"x" * 1_100_000 + b"\" .", "text/turtle", 413,
      "limit"),
