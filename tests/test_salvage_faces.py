@@ -39,7 +39,8 @@ def test_cli_table_names_the_options_the_avoid_list_and_the_disclaimer():
 def test_cli_refuses_an_unknown_antigen_with_the_accepted_names():
     refused = subprocess.run([EXE, "salvage-options", "--lost", "CD20"], capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2
-    assert "'CD20' is not a known sk:Antigen; accepted: " in refused.stderr and "CD19" in refused.stderr
+    assert "'CD20' is not a known sk:Antigen (did you mean 'CD22'?); accepted: " in refused.stderr
+    assert "CD19" in refused.stderr
     assert "Traceback" not in refused.stderr
 
 
