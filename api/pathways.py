@@ -105,6 +105,7 @@ class SharedCohort:
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._cohort: Cohort | None = None
+        self._failure: Exception | None = None  # why the last build failed: the waiting requests are told
         self._building = False
         self._version = 0
 
@@ -119,15 +120,15 @@ class SharedCohort:
         # A thread of its own: no request's time limit applies (the question pool's own long limit does).
         started = time.monotonic()
         try:
-            cohort = Cohort.read(self.graph)
+            cohort, failure = Cohort.read(self.graph), None
             log.info("pathways of the cohort read in %.1f s", time.monotonic() - started)
-        except Exception as exc:  # tried again by the next request
-            cohort = None
+        except Exception as exc:  # said to the requests waiting now; tried again by the next one
+            cohort, failure = None, exc
             log.warning("reading the cohort's pathways failed: %s", exc)
         with self._lock:
             self._building = False
             if version == self._version:
-                self._cohort = cohort
+                self._cohort, self._failure = cohort, failure
                 self._ready.set()
             else:  # a write came meanwhile: read the new graph at once, for the requests already waiting
                 self._start()
@@ -144,7 +145,9 @@ class SharedCohort:
         started = time.monotonic()
         self._ready.wait(max(seconds, 0))
         with self._lock:
-            cohort = self._cohort
+            cohort, failure = self._cohort, self._failure
+        if cohort is None and failure is not None:
+            raise failure  # a remote store down or refusing a question: its own status (502, 504, 501), not a 503
         if cohort is None:
             raise Refused(503, "pathways_not_ready", f"the cohort's pathways are being read (waited "
                                                      f"{time.monotonic() - started:.0f} s); retry shortly",

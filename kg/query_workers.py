@@ -9,6 +9,7 @@ row. The server keeps two pools: one for /sparql, one for the named questions, s
 the other.
 """
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -45,16 +46,21 @@ class _Worker:
     def __init__(self, load: tuple[str, str], memory_mb: int | None, name: str, nice: int = 0):
         self.load = load
         self.memory_mb = memory_mb
-        handle, self.errors = tempfile.mkstemp(prefix="salvage-kg-worker-", suffix=".err")
-        os.close(handle)
-        self.connection, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=worker_main, args=(child, load, memory_mb, self.errors),
-                                        daemon=True, name=name)
-        self.process.start()
-        if nice:  # at once, so that even its start-up (imports, loading the graph) yields the CPU
-            os.setpriority(os.PRIO_PROCESS, self.process.pid, nice)
-        child.close()
-        status, no_network = self.connection.recv()  # wait until the graph is loaded
+        # What the worker writes to stderr as it dies (Oxigraph's panic, a failed allocation) tells the client why.
+        # The file is unlinked once the worker has it open, and read through our own descriptor: nothing is left
+        # on disk however the server ends, SIGKILL included.
+        self._errors, path = tempfile.mkstemp(prefix="salvage-kg-worker-", suffix=".err")
+        try:
+            self.connection, child = _CONTEXT.Pipe()
+            self.process = _CONTEXT.Process(target=worker_main, args=(child, load, memory_mb, path),
+                                            daemon=True, name=name)
+            self.process.start()
+            if nice:  # at once, so that even its start-up (imports, loading the graph) yields the CPU
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, nice)
+            child.close()
+            status, no_network = self.connection.recv()  # wait until the graph is loaded
+        finally:
+            Path(path).unlink(missing_ok=True)
         assert status == "ready"
         if no_network and not _warned.is_set():
             _warned.set()
@@ -66,14 +72,16 @@ class _Worker:
             os.kill(self.process.pid, signal.SIGKILL)
         self.process.join(timeout=5)
         self.connection.close()
-        Path(self.errors).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.close(self._errors)
 
     def why_it_stopped(self) -> QueryError:
         """After the process died under a query: what to tell the client, from what the engine wrote as it
         stopped; logged once, in one line."""
         self.process.join(timeout=5)
         try:
-            said = Path(self.errors).read_text(errors="replace")[-4000:]
+            size = os.fstat(self._errors).st_size
+            said = os.pread(self._errors, 4000, max(0, size - 4000)).decode("utf-8", "replace")
         except OSError:
             said = ""
         lines = [line.strip() for line in said.splitlines() if line.strip() and not line.startswith("note:")]

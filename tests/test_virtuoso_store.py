@@ -22,10 +22,10 @@ def over_virtuoso(virtuoso_loaded):  # noqa: F811
     return KnowledgeGraph(None, RemoteEngine(virtuoso_loaded.sparql_url, timeout=120))
 
 
-def test_load_signs_in_with_digest_where_virtuoso_wants_it(virtuoso):  # noqa: F811
+def test_load_signs_in_with_digest_where_virtuoso_wants_it(virtuoso, graph):  # noqa: F811
     done = load(virtuoso)
     assert done.returncode == 0, done.stderr
-    assert "loaded 6 named graphs" in done.stdout
+    assert f"loaded {len(list(graph.store.named_graphs()))} named graphs" in done.stdout
     basic = httpx.put(virtuoso.graph_store_url, params={"graph": "https://example.org/g"}, auth=WRITER,
                       content=b"<https://example.org/s> <https://example.org/p> 1 .",
                       headers={"Content-Type": "application/n-triples"})
@@ -77,4 +77,4 @@ def test_virtuoso_duration_numbers_read_as_durations(stored, meant):
 def test_a_parameter_bound_by_the_remote_engine_keeps_every_row_on_virtuoso(over_virtuoso, graph):
     """A VALUES block opening the WHERE lost every row on Virtuoso (search-statements for "MRD": 0 of 16)."""
     expected = graph.ask("search-statements", {"text": "MRD"}).rows
-    assert len(expected) == 16 and over_virtuoso.ask("search-statements", {"text": "MRD"}).rows == expected
+    assert len(expected) >= 16 and over_virtuoso.ask("search-statements", {"text": "MRD"}).rows == expected
