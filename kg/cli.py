@@ -269,7 +269,7 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("salvage-options", help="ranked salvage options after a relapse that lost an antigen, "
                             "with case and study evidence and what to avoid (evidence, not advice)")
     p.add_argument("--lost", required=True, metavar="ANTIGEN",
-                   help="the antigen the relapse lost, e.g. CD19 (required)")
+                   help="the antigen the relapse lost, e.g. CD19 (required; no default)")
     p.add_argument("--expressed", metavar="ANTIGEN",
                    help="an antigen the relapse still expresses, e.g. CD22 (default: none)")
     p.add_argument("--prior", action="append", default=[], metavar="THERAPY",

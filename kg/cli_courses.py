@@ -81,12 +81,13 @@ def add_commands(commands) -> None:
                             "format cannot hold), or one phenopacket in as a case file")
     formats = p.add_subparsers(dest="direction", required=True)
     q = formats.add_parser("export", help="write <patient>.json and <patient>.losses.tsv for every patient")
-    q.add_argument("--out", required=True, metavar="DIR", help="the folder to write into (required)")
+    q.add_argument("--out", required=True, metavar="DIR", help="the folder to write into (required; no default)")
     q.add_argument("cases", nargs="*", help="extra case files (Turtle), e.g. a synthetic cohort")
     q.set_defaults(run=cmd_phenopackets_export)
     q = formats.add_parser("import", help="a phenopacket (JSON) as a case file (Turtle), checked by the shapes")
     q.add_argument("file", help="the phenopacket, as GA4GH protobuf JSON")
-    q.add_argument("--out", required=True, metavar="FILE", help="the case file (Turtle) to write (required)")
+    q.add_argument("--out", required=True, metavar="FILE",
+                   help="the case file (Turtle) to write (required; no default)")
     q.set_defaults(run=cmd_phenopackets_import)
 
     p = commands.add_parser("similar", help="the patients whose courses are most like a patient's or a described "

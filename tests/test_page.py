@@ -424,7 +424,7 @@ def test_salvage_answer_leads_the_page_readable_at_each_width(visit, http, name,
     assert page.locator("#s-lost option:checked").inner_text() == "CD19"
     assert page.locator("#s-expressed option:checked").inner_text() == "CD22"
     assert page.locator("#s-prior option:checked").all_inner_texts() == ["CAR-T cell product"]
-    assert page.locator("#s-age option:checked").inner_text() == "child"
+    assert page.locator("#s-age option:checked").inner_text() == "children"
     expected = http.get("/salvage-options", params={"lost_antigen": "sk:CD19", "expressed": "sk:CD22",
                                                     "prior": "sk:CARTProduct", "age_group": "sk:Children"}).json()
     titles = section.locator(".option-card h3").all_inner_texts()

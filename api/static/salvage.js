@@ -3,7 +3,7 @@
 // Everything comes from /salvage-options, the same answer as kg.salvage_options and `salvage-kg salvage-options`.
 import { config, failure, getJSON, h } from "./dom.js";
 
-const DEFAULTS = { lost_antigen: "CD19", expressed: "CD22", prior: ["CAR-T cell product"], age_group: "child" };
+const DEFAULTS = { lost_antigen: "CD19", expressed: "CD22", prior: ["CAR-T cell product"], age_group: "children" };
 
 const choicesOf = (range) => config.choices[range] || [];
 const byLabel = (range, label) => choicesOf(range).find((choice) => choice.label.toLowerCase() === label.toLowerCase());
