@@ -41,6 +41,9 @@ _CODEPOINT = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
 
 
 def _as_the_grammar_reads_it(text: str) -> str:
+    # A '#' comment ends at a carriage return for the engine but only at a line feed for the grammar: a SERVICE
+    # after "# x\r" was live to Oxigraph and hidden from this check. Same length, so no token moves.
+    text = text.replace("\r", "\n")
     return _CODEPOINT.sub(lambda match: "\\t" + "A" * (len(match.group(0)) - 2), text)
 
 

@@ -173,3 +173,24 @@ def test_outcome_is_read_from_the_figure_that_counts_the_most_patients(answer):
     assert f"remission in its largest counted group: {largest.figure.split('; ')[0]}" in cd22_car_t.reason
     assert all(f"{result.numerator} of {result.denominator}" not in cd22_car_t.reason
                for denominator, result in rates.items() if denominator != max(rates))
+
+
+def test_a_study_without_a_remission_figure_is_not_scored_as_zero_percent(graph):
+    """Review finding: a randomised study reporting only survival or event-free survival was given an outcome of
+    0% and ranked as if no patient had responded. It now comes after options with a remission figure, and its
+    reason says why, rather than reading as a failure."""
+    from kg.clinical.salvage_model import Therapy
+    from kg.clinical.salvage_options import _standing
+    from kg.clinical.salvage_reading import Asked
+
+    asked = Asked.read(graph, "CD19", "CD22", ["CAR-T"], "child")
+    results = salvage_options(lost="CD19", expressed="CD22", prior=["CAR-T"], age_group="child", graph=graph)
+    inotuzumab = next(option for option in results.options if "inotuzumab" in option.therapy.label)
+    figures = tuple(result for result in inotuzumab.study_results if result.randomised)
+    survival_only = tuple(dataclasses.replace(result, outcome="median overall survival", rate_percent=None)
+                          for result in figures)
+    with_figure = _standing(asked, Therapy("urn:x:a", "with a figure", "x", ()), (), (), figures)
+    without = _standing(asked, Therapy("urn:x:b", "without one", "x", ()), (), (), survival_only)
+    assert with_figure.key < without.key
+    assert "no remission figure reported (not counted as a failure" in without.said
+    assert "0%" not in without.said and "0.0" not in without.said

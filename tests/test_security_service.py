@@ -44,6 +44,8 @@ SPELLINGS = {
     "after-comment-line": "# SERVICE in a comment, then for real\nSELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
     "after-string-with-hash": "SELECT * WHERE {{ BIND(\"#\" AS ?x) SERVICE <{url}> {{ ?s ?p ?o }} }}",
     "no-spaces": "SELECT*WHERE{{SERVICE<{url}>{{?s ?p ?o}}}}",
+    # Found in review: the engine ends a '#' comment at a carriage return, the guard's grammar only at a line feed.
+    "after-comment-ended-by-carriage-return": "SELECT * WHERE {{ ?s ?p ?o # x\r SERVICE <{url}> {{ ?a ?b ?c }} \n }}",
 }
 SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
 SENDS = {

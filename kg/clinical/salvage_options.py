@@ -128,8 +128,13 @@ def _standing(asked: Asked, therapy: Therapy, why: tuple[str, ...], cases: tuple
     notes = min((result.applicable_notes for result in strongest), default=0)
     remissions = sum(case.response.startswith("complete remission") for case in cases)
     remission = _remission(result for result in strongest if result.applicable_notes == notes)
-    # Studies compare by their largest remission figure; case evidence alone by its reported remissions.
-    outcome = (remission.rate_percent if remission else 0.0) if strongest else float(remissions)
+    # Studies compare by their largest remission figure; case evidence alone by its reported remissions. Studies
+    # that report no remission figure (survival or toxicity only) are not scored 0%: they come after those that
+    # do, and the reason says so.
+    if strongest:
+        outcome = (remission is None, -(remission.rate_percent if remission else 0.0))
+    else:
+        outcome = (False, -float(remissions))
 
     said = [f"strongest evidence: {DESIGN_ORDER[design]}"]
     if strongest:
@@ -138,6 +143,8 @@ def _standing(asked: Asked, therapy: Therapy, why: tuple[str, ...], cases: tuple
                     "this question" if notes else "no indirectness note applies to this question")
         if remission:
             said.append(f"remission in its largest counted group: {remission.figure.split('; ')[0]}")
+        else:
+            said.append("no remission figure reported (not counted as a failure; placed after options with one)")
     elif cases:
         unknown = sum(case.response == NOT_REPORTED for case in cases)
         said.append(f"{len(cases)} administration{'s' if len(cases) != 1 else ''} in published cases: "
@@ -146,7 +153,7 @@ def _standing(asked: Asked, therapy: Therapy, why: tuple[str, ...], cases: tuple
     if already:
         said.insert(0, "already given (prior), so ranked after the others")
     said.append("ranked by design, then directness, then outcome")
-    return _Standing(key=(already, design, notes, -outcome, therapy.label.casefold()), therapy=therapy, why=why,
+    return _Standing(key=(already, design, notes, outcome, therapy.label.casefold()), therapy=therapy, why=why,
                      said="; ".join(said), design=DESIGN_ORDER[design], already=already, cases=cases,
                      studies=studies)
 
