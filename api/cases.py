@@ -5,9 +5,7 @@ in SALVAGE_KG_WRITE_TOKEN; anything else is refused with the reason. Each write 
 graph and committed in one transaction (kg.curation).
 """
 
-import asyncio
 import hmac
-import threading
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Path, Request
@@ -17,6 +15,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.bodies import decode, read_body
+from api.disconnects import while_connected
 from api.errors import Problem, Refused
 from api.negotiation import accepted, choose
 from kg.case_scope import Limits
@@ -140,15 +139,8 @@ def _refusing(action, *args, **kwargs):
 async def _while_connected(request: Request, action, *args, **kwargs):
     """Run a write off the event loop (readers keep being answered); if the client leaves, the write is told to
     stop at its next step, before anything is committed."""
-    cancelled = threading.Event()
-    task = asyncio.ensure_future(run_in_threadpool(_refusing, action, *args, cancelled=cancelled, **kwargs))
-    try:
-        while not (await asyncio.wait({task}, timeout=0.2))[0]:
-            if await request.is_disconnected():
-                cancelled.set()
-        return await task
-    finally:
-        cancelled.set()
+    return await while_connected(
+        request, lambda cancelled: run_in_threadpool(_refusing, action, *args, cancelled=cancelled, **kwargs))
 
 
 async def _write(request: Request, curator, case, replace: bool) -> JSONResponse:

@@ -4,7 +4,6 @@ Queries run in worker processes (kg.query_workers) so that one over the time lim
 """
 
 import asyncio
-import threading
 import time
 from urllib.parse import parse_qsl
 
@@ -15,6 +14,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.bodies import decode, read_body
+from api.disconnects import while_connected
 from api.errors import Problem, Refused
 from api.negotiation import accepted, choose
 from api.sparql_guard import Unsafe, check
@@ -112,16 +112,9 @@ async def _answer(request: Request, job: QueryRequest):
             if time.monotonic() > deadline:
                 raise QueryError("busy", f"all {state.workers.size} query workers stayed busy for "
                                          f"{state.settings.query_timeout:g} s") from None
-    cancelled = threading.Event()
     try:
-        task = asyncio.ensure_future(anyio.to_thread.run_sync(state.workers.run, job, cancelled, limiter=threads))
-        try:
-            while not (await asyncio.wait({task}, timeout=0.2))[0]:
-                if await request.is_disconnected():
-                    cancelled.set()
-            return await task
-        finally:
-            cancelled.set()  # also when this request itself was cancelled
+        return await while_connected(
+            request, lambda cancelled: anyio.to_thread.run_sync(state.workers.run, job, cancelled, limiter=threads))
     finally:
         permits.release()
 
