@@ -348,7 +348,7 @@ def test_synthetic_answers_say_synthetic_on_the_page(browser, cohort_server):
         card = page.locator("#question-patients")
         card.locator(".answer .disclaimer").wait_for()
         assert "Synthetic data" in card.locator(".answer .disclaimer").inner_text()
-        assert "synthetic" in page.locator("#about").inner_text()
+        assert "synthetic patients" in page.locator("#about").inner_text().lower()
         seen.screenshot("synthetic-cohort")
         assert besides_pathways_being_read(seen.errors) == []
     finally:

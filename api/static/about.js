@@ -2,9 +2,9 @@
 // holds generated patients, the page says so at its top, beside the disclaimer.
 import { failure, getJSON, h } from "./dom.js";
 
-const COUNTS = [["sources", "sources"], ["case_reports", "published case reports"], ["patients", "patients"],
-  ["synthetic_patients", "of them synthetic"], ["statements", "stated facts"],
-  ["derived_statements", "derived facts"], ["triples", "triples"]];
+const COUNTS = [["sources", "Sources"], ["case_reports", "Published case reports"], ["patients", "Patients"],
+  ["synthetic_patients", "Synthetic patients"], ["statements", "Stated facts"],
+  ["derived_statements", "Derived facts"], ["triples", "Triples"]];
 
 function facts(about) {
   const built = new Date(about.built_at);

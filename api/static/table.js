@@ -20,6 +20,9 @@ function cellContent(heading, value) {
   if (heading === "doi") {
     return h("td", {}, h("a", { href: `https://doi.org/${value}`, rel: "noreferrer" }, String(value)));
   }
+  if (heading === "citation") { // a whole reference in two lines; all of it in the tooltip
+    return h("td", {}, h("span", { class: "clamp", title: String(value) }, String(value)));
+  }
   return h("td", {}, text(value));
 }
 

@@ -29,6 +29,7 @@ NODE_GAP = 60          # room for a node's label: the therapy in up to three lin
 PLOT_HEIGHT = 560
 MAX_PIXELS_PER_PATIENT = 36
 MARGIN_LEFT = 24
+LEGEND_INDENT = 110  # the legend's entries start right of its heading
 # Average advance of a character, to wrap text into the room it has (DejaVu Sans, the widest of the fonts named).
 CHAR_PX = {12: 6.9, 13: 7.5, "bold12": 7.6}
 MODE_WORDS = {"all": "every therapy given", "changes": "repeats of a therapy in a row counted once",
@@ -115,18 +116,23 @@ def sankey_svg(graph: nx.DiGraph, title: str = "Treatment pathways", width: floa
     meta = graph.graph
     steps = max((data["step"] for _, data in graph.nodes(data=True)), default=0)
     column = column_width(steps, width)
+    room = width
     width = MARGIN_LEFT + max(steps, 1) * column + 16
+    # Words wrap to the room given (a phone's frame), not to the columns, which may scroll past it.
+    text_width = min(width, room) if room else width
     summary = [line for paragraph in _summary(meta)
-               for line in _wrap(paragraph, width - 2 * MARGIN_LEFT, CHAR_PX[12])]
+               for line in _wrap(paragraph, text_width - 2 * MARGIN_LEFT, CHAR_PX[12])]
     header_y = 54 + 18 * len(summary) + 14
     boxes, scale = layout(graph, column, top=header_y + 66)
     bottom = max((box["y"] + box["height"] for box in boxes.values()), default=header_y + 80)
     used = sorted({category for _, data in graph.nodes(data=True) for category in data["outcomes"]}
                   | {category for *_, data in graph.edges(data=True) for category in data["via"]}, key=state_rank)
     legend_column = 40 + CHAR_PX[12] * max((len(category) for category in used), default=10)
-    per_row = max(1, min(4, int((width - MARGIN_LEFT - 110) // legend_column)))
-    legend_rows = (len(used) + per_row - 1) // per_row
-    note = _wrap(evidence_note(meta.get("evidence_levels", ())), width - 2 * MARGIN_LEFT, 6.4)
+    # Beside its heading where there is room, else under it (a phone).
+    legend_left = LEGEND_INDENT if text_width - MARGIN_LEFT - LEGEND_INDENT >= legend_column else 0
+    per_row = max(1, min(4, int((text_width - MARGIN_LEFT - legend_left) // legend_column)))
+    legend_rows = (len(used) + per_row - 1) // per_row + (0 if legend_left else 1)
+    note = _wrap(evidence_note(meta.get("evidence_levels", ())), text_width - 2 * MARGIN_LEFT, 6.4)
     height = bottom + 60 + legend_rows * 20 + 24 + 16 * len(note)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
@@ -149,7 +155,7 @@ def sankey_svg(graph: nx.DiGraph, title: str = "Treatment pathways", width: floa
     out.append("</g>")
     for node, box in boxes.items():
         out += _node(graph, node, box, column)
-    out += _legend(used, bottom + 40, per_row, legend_column)
+    out += _legend(used, bottom + 40, per_row, legend_column, legend_left)
     for index, line in enumerate(note):
         y = height - 16 * (len(note) - index)
         out.append(f'<text x="{MARGIN_LEFT}" y="{y:.0f}" font-size="11" class="muted">{escape(line)}</text>')
@@ -222,12 +228,13 @@ def _text(x: float, y: float, text: str, style: str, colour: str = "#212121") ->
     return [halo, f'<text x="{x:.1f}" y="{y:.1f}" {style} fill="{colour}">{escape(text)}</text>']
 
 
-def _legend(categories: list[str], top: float, per_row: int, column_width: float) -> list[str]:
+def _legend(categories: list[str], top: float, per_row: int, column_width: float, left: float) -> list[str]:
     out = [f'<text x="{MARGIN_LEFT}" y="{top:.0f}" font-size="12" font-weight="bold">Disease state</text>']
+    first_row = top - 11 + (0 if left else 20)
     for index, category in enumerate(categories):
         row, column = divmod(index, per_row)
-        x = round(MARGIN_LEFT + 110 + column * column_width)
-        y = top - 11 + row * 20
+        x = round(MARGIN_LEFT + left + column * column_width)
+        y = first_row + row * 20
         out.append(f'<rect x="{x}" y="{y:.0f}" width="14" height="14" fill="{state_colour(category)}"/>')
         out.append(f'<text x="{x + 20}" y="{y + 11:.0f}" font-size="12">{escape(category)}</text>')
     return out
