@@ -321,6 +321,20 @@ def test_sankey_minimum_count_control(visit):
     assert seen.errors == []
 
 
+@WIDTHS
+def test_no_text_on_the_page_is_under_11px(visit, viewport):
+    """Every section with its content loaded: an answer's table and controls, the plots, the editor, about."""
+    seen = visit("/?question=study-results&columns=study_label,outcome_label,rate_percent,citation", viewport=viewport)
+    page = seen.page
+    page.locator("#question-study-results tbody tr").first.wait_for()
+    page.locator("#about dl").wait_for()
+    sankey_frame(page)
+    assert page.evaluate(f"({SMALLEST_TEXT})(document.body)") >= 11
+    assert page.locator("#question-study-results thead th").all_text_contents() == [
+        "study", "outcome", "rate percent", "citation"]  # the columns the address names
+    assert seen.errors == []
+
+
 # --- synthetic answers and the about view ---------------------------------------------------------------------------
 
 @WIDTHS
