@@ -104,7 +104,8 @@ export function answerTable(answer, caption, view, onChange) {
     const visible = columns.filter((column) => shown.has(column.key));
     const resort = (key, desc) => { Object.assign(view, { sort: key, desc }); changed(); };
     sortBy.replaceChildren(h("option", { value: "" }, "as answered"), ...visible.flatMap((column) => [
-      h("option", { value: column.key }, `${column.heading} ↑`), h("option", { value: `-${column.key}` }, `${column.heading} ↓`)]));
+      h("option", { value: column.key }, `${column.heading} ↑`),
+      h("option", { value: `-${column.key}` }, `${column.heading} ↓`)]));
     sortBy.value = view.sort && shown.has(view.sort) ? `${view.desc ? "-" : ""}${view.sort}` : "";
     holder.replaceChildren(region(caption.text, h("table", {}, h("caption", {}, caption.text),
       h("thead", {}, h("tr", {}, visible.map((column) => header(column, view, resort)))),

@@ -3,6 +3,7 @@
 // analytics (tagged internal) are listed apart. The page's address holds the question asked, its parameters, the
 // page of the answer and how its table is sorted, filtered and which columns it shows: reloading or sharing the
 // address shows the same answer.
+import { remember, viewFrom } from "./address.js";
 import { answerTable } from "./answer-table.js";
 import { config, failure, getJSON, h } from "./dom.js";
 
@@ -97,29 +98,6 @@ const CLINICAL_ORDER = ["salvage-options", "responses-to-therapy", "relapses-aft
 const rank = (question) => (CLINICAL_ORDER.includes(question.name) ? CLINICAL_ORDER.indexOf(question.name)
   : CLINICAL_ORDER.length);
 
-// The address's own keys beside the question's parameters (which no question may name: see kg/questions.py).
-const VIEW_KEYS = { sort: "sort", filter: "filter", columns: "columns" };
-const KEPT = ["editor"]; // the page's own options stay in the address
-
-/** Put the question, its parameters, the page and the table's view into the address (no reload). */
-function remember(question, url, view) {
-  const address = new URLSearchParams();
-  for (const key of KEPT) if (new URLSearchParams(location.search).has(key)) address.set(key, new URLSearchParams(location.search).get(key));
-  address.set("question", question.name);
-  for (const [key, value] of new URL(url, location.origin).searchParams) if (key !== "limit") address.set(key, value);
-  if (view.sort) address.set(VIEW_KEYS.sort, `${view.desc ? "-" : ""}${view.sort}`);
-  if (view.filter) address.set(VIEW_KEYS.filter, view.filter);
-  if (view.columns) address.set(VIEW_KEYS.columns, view.columns.join(","));
-  history.replaceState(null, "", `?${address}#question-${question.name}`);
-}
-
-/** The table's view as the address gives it. */
-function viewFrom(address) {
-  const sort = address.get(VIEW_KEYS.sort) || "";
-  return { sort: sort.replace(/^-/, "") || null, desc: sort.startsWith("-"), filter: address.get(VIEW_KEYS.filter) || "",
-    columns: address.get(VIEW_KEYS.columns)?.split(",").filter(Boolean) || null };
-}
-
 function showAnswer(question, url, answer, output, view) {
   const { offset, next_offset: next } = answer.page;
   const shown = answer.rows.length;
@@ -134,10 +112,11 @@ function showAnswer(question, url, answer, output, view) {
   output.replaceChildren(
     h("p", { class: "status" }, count),
     ...(more.length ? [h("p", { class: "hint" }, "Sorting and filtering apply to the rows shown.")] : []),
-    shown ? answerTable(answer, caption, view, (changed) => remember(question, url, changed)) : h("p", {}, "No rows."),
+    shown ? answerTable(answer, caption, view, (changed) => remember(question.name, url, changed))
+      : h("p", {}, "No rows."),
     ...more,
     h("p", { class: "disclaimer small" }, h("strong", {}, "Evidence, not advice. "), answer.disclaimer));
-  remember(question, url, view);
+  remember(question.name, url, view);
 }
 
 async function runQuestion(question, url, output, view = viewFrom(new URLSearchParams())) {
