@@ -35,7 +35,7 @@ function ordered(columns) {
   const firstOutcome = shown.findIndex((column) => OUTCOMES.has(column.key));
   const subject = rest.filter((column) => column.key.endsWith("_label")
     && (firstOutcome < 0 || shown.indexOf(column) < firstOutcome)).slice(0, LEADING_LABELS);
-  const lead = rest.filter((column) => column.key === "patient" || subject.includes(column));
+  const lead = [...rest.filter((column) => column.key === "patient"), ...subject];
   return [...lead, ...shown.filter((column) => OUTCOMES.has(column.key)),
     ...rest.filter((column) => !lead.includes(column)), ...shown.filter((column) => SOURCES.has(column.key)),
     ...columns.filter((column) => column.identifier)];
