@@ -58,7 +58,7 @@ def test_docs_pages_tell_the_browser_to_load_nothing_from_elsewhere(client, page
 
 def test_docs_render_in_a_browser_from_this_server_only(server):
     skip_without_browser()
-    from page_helpers import CHROMIUM, CHROMIUM_ARGS
+    from browser_helpers import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -11,18 +11,18 @@ import json
 import re
 from pathlib import Path
 
+import browser_helpers
 import httpx
-import page_helpers
 import pytest
+from browser_helpers import LAPTOP, PHONE, Visit, besides_pathways_being_read, run_question
 from locations import PROJECT
-from page_helpers import LAPTOP, PHONE, Visit, besides_pathways_being_read, run_question
 
 from kg.namespaces import PREFIXES
 from kg.questions.answers import DISCLAIMER
 
-# The browser fixtures (tests/page/page_helpers.py), shared with test_page_answers.py and others.
-browser, visit, yasgui = page_helpers.browser, page_helpers.visit, page_helpers.yasgui
-cohort_server = page_helpers.cohort_server
+# The browser fixtures (tests/page/browser_helpers.py), shared with test_page_answers.py and others.
+browser, visit, yasgui = browser_helpers.browser, browser_helpers.visit, browser_helpers.yasgui
+cohort_server = browser_helpers.cohort_server
 
 
 # --- plain HTTP ---------------------------------------------------------------------------------------------------

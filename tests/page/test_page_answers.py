@@ -1,23 +1,23 @@
 """The page as a clinician uses it every day (issue 17), in a real browser at 1440 px and on a 390 px phone:
 answers people read (labels, sorting, filtering, a choice of columns, the answer in the address), a search that
 finds what clinicians type, pickers and refusals in the names the answers use, the Sankey readable inside its
-frame, and an about view. Screenshots go where tests/page_helpers.py says ($SALVAGE_KG_ARTEFACTS)."""
+frame, and an about view. Screenshots go where tests/browser_helpers.py says ($SALVAGE_KG_ARTEFACTS)."""
 
 import re
 from itertools import pairwise
 from urllib.parse import parse_qs, urlsplit
 
+import browser_helpers
 import httpx
-import page_helpers
 import pytest
-from page_helpers import DESKTOP_1440, PHONE_390, besides_pathways_being_read, run_question
+from browser_helpers import DESKTOP_1440, PHONE_390, besides_pathways_being_read, run_question
 
 import kg
 from kg.clinical.pathways import Cohort
 from kg.clinical.pathways.options import Options, steps_of
 from kg.namespaces import PREFIXES
 
-browser, visit, cohort_server = page_helpers.browser, page_helpers.visit, page_helpers.cohort_server
+browser, visit, cohort_server = browser_helpers.browser, browser_helpers.visit, browser_helpers.cohort_server
 WIDTHS = pytest.mark.parametrize("viewport", [DESKTOP_1440, PHONE_390], ids=["1440", "390"])
 SPARQL_JSON = {"Accept": "application/sparql-results+json"}
 
@@ -197,7 +197,7 @@ def test_the_address_restores_the_answer(visit, viewport):
 
 def test_the_address_holds_the_page_of_a_long_answer(browser, cohort_server):
     whole = httpx.get(f"{cohort_server.url}/questions/pathway-steps", params={"limit": 10000}).json()["rows"]
-    seen = page_helpers.Visit(browser, f"{cohort_server.url}/?question=pathway-steps&offset=100", DESKTOP_1440)
+    seen = browser_helpers.Visit(browser, f"{cohort_server.url}/?question=pathway-steps&offset=100", DESKTOP_1440)
     try:
         card = seen.page.locator("#question-pathway-steps")
         card.locator(".answer tbody tr").first.wait_for()
@@ -280,7 +280,7 @@ def test_sankey_is_readable_inside_its_frame(visit, viewport):
     frame_box = page.locator("#sankey").bounding_box()
     assert frame_box["x"] >= 0 and frame_box["x"] + frame_box["width"] <= viewport["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-    page.locator("#pathways").screenshot(path=page_helpers.ARTEFACTS / f"sankey-{viewport['width']}.png")
+    page.locator("#pathways").screenshot(path=browser_helpers.ARTEFACTS / f"sankey-{viewport['width']}.png")
     assert seen.errors == []
 
 
@@ -353,7 +353,7 @@ def test_about_view_says_what_the_graph_is(visit, http, viewport):
 
 def test_synthetic_answers_say_synthetic_on_the_page(browser, cohort_server):
     """Answers over a synthetic cohort carried the "published case reports (CIViC level C)" disclaimer (issue 17)."""
-    seen = page_helpers.Visit(browser, f"{cohort_server.url}/?question=patients&filter=synthetic", DESKTOP_1440)
+    seen = browser_helpers.Visit(browser, f"{cohort_server.url}/?question=patients&filter=synthetic", DESKTOP_1440)
     try:
         page = seen.page
         banner = page.locator("#synthetic-banner")
