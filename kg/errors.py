@@ -9,8 +9,8 @@ that code catching those still catches it.
 
 >>> from kg.questions.parameters import ParameterError
 >>> error = ParameterError("lost_antigen", "no antigen named 'CD99'")
->>> isinstance(error, SalvageKgError), isinstance(error, ValueError), error.kind
-(True, True, 'invalid_parameter')
+>>> [cls.__name__ for cls in type(error).__mro__[:3]], error.kind
+(['ParameterError', 'SalvageKgError', 'ValueError'], 'invalid_parameter')
 """
 
 from typing import ClassVar

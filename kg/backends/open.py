@@ -11,7 +11,7 @@ one declared interface, SparqlRunner) and, over a local graph, a pool of its own
 differs between the four stays here, so no caller asks where the graph lives.
 
 >>> with open_backend() as backend:
-...     backend.quads() > 10_000, "https://w3id.org/salvage-kg/graph/case/pbc-2021" in backend.graph_names()
+...     backend.quads() > 1_000, "https://w3id.org/salvage-kg/graph/case/pbc-2021" in backend.graph_names()
 (True, True)
 """
 

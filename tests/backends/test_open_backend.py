@@ -117,9 +117,9 @@ def test_a_remote_store_forwards_and_has_no_local_copy(oxigraph_server, remote_g
 
 @pytest.mark.live
 def test_rdflib_graph_of_a_remote_graph_is_a_clear_error_not_an_attribute_error(oxigraph_server, remote_graph):
-    with open_backend(sparql_endpoint=oxigraph_server + "/query") as backend:
-        with pytest.raises(RemoteStoreError, match="SPARQLStore") as refused:
-            backend.graph.rdflib_graph()
+    with open_backend(sparql_endpoint=oxigraph_server + "/query") as backend, \
+            pytest.raises(RemoteStoreError, match="SPARQLStore") as refused:
+        backend.graph.rdflib_graph()
     assert refused.value.kind == "not_on_this_store"
 
 
