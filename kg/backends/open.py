@@ -34,7 +34,7 @@ from kg.backends.query_workers import (
     QueryResult,
     QueryWorkers,
     StoreCopy,
-    WorkerLoad,  # noqa: F401 - what a worker loads, named for callers
+    WorkerLoad,
 )
 from kg.backends.remote import RemoteEngine, RemoteQueries
 from kg.errors import SalvageKgError
