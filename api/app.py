@@ -7,12 +7,8 @@
 """
 
 import logging
-import os
-import tempfile
-from collections import Counter
 from contextlib import asynccontextmanager
 
-import pyoxigraph as ox
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
@@ -35,11 +31,7 @@ from api import (
 from api.settings import Settings
 from api.single_values import refuse_repeats
 from kg.about import version
-from kg.backends import stores
-from kg.backends.query_workers import PooledEngine, QueryWorkers
-from kg.backends.remote import RemoteEngine, RemoteQueries
-from kg.build.curation import Curator
-from kg.knowledge_graph import KnowledgeGraph
+from kg.backends.open import WorkerLimits, open_backend
 from kg.questions.catalogue import catalogue
 from kg.questions.parameters import expand
 
@@ -70,89 +62,40 @@ class Health(BaseModel):
 
 def _describe(state) -> None:
     """What /health, the service description and parameter checks need to know; refreshed after each write."""
-    graph = state.graph
-    if graph.store is not None:
-        # The store lists its graphs directly; the SPARQL look-up scans every quad (17 s at 2M quads).
-        state.graph_names = sorted(name.value for name in graph.store.named_graphs())
-    else:
-        state.graph_names = [row["graph"] for row in graph.ask_internal("named-graphs").rows]
-    state.quads = len(graph.store) if graph.store is not None else None
+    state.graph_names = state.backend.graph_names()
+    state.quads = state.backend.quads()
     # Each parameter range's accepted names are looked up now (seconds at 10,000 patients), rather than by the
     # first clients, all at the same time.
     for range_name in sorted({p.range for q in catalogue().values() for p in q.params if p.range}):
-        graph.choices(expand(range_name))
+        state.graph.choices(expand(range_name))
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
-    dump = snapshots = curator = None
-    if settings.sparql_endpoint:
-        # The graph lives in a remote SPARQL 1.1 store (loaded with `salvage-kg load`); we only forward.
-        engine = RemoteEngine(settings.sparql_endpoint)
-        graph = KnowledgeGraph(None, engine)
-        workers = RemoteQueries(settings.sparql_endpoint, timeout=settings.query_timeout, dataset=engine.dataset)
-    elif settings.store and settings.write_token:
-        # This process is the store's one writer; query workers read snapshots of it, renewed after each commit.
-        store = stores.open_writable(settings.store)
-        graph = KnowledgeGraph(store)
-        snapshots = stores.Snapshots(settings.store)
-        load = ("store", snapshots.take(store))
+    state = app.state
 
-        def committed() -> None:
-            graph.changed()
-            snapshot = ("store", snapshots.take(store))
-            app.state.workers.reload(snapshot)
-            app.state.question_workers.reload(snapshot)
-            app.state.cohort.forget()
-            _describe(app.state)
+    def committed() -> None:  # after a write: what was read from the graph before is read again
+        state.cohort.forget()
+        _describe(state)
 
-        curator = Curator(store, settings.store, committed)
-    elif settings.store:
-        # Every process opens the same on-disk copy read-only: no graph per worker in memory.
-        graph = KnowledgeGraph(stores.open_read_only(settings.store))
-        load = ("store", settings.store)
-    else:
-        graph = KnowledgeGraph.build()
-        # Query workers load their own copy from a dump: a killed worker never takes the server's graph with it.
-        handle, dump = tempfile.mkstemp(prefix="salvage-kg-", suffix=".nq")
-        os.close(handle)
-        graph.store.dump(dump, ox.RdfFormat.N_QUADS)
-        load = ("nquads", dump)
-    question_workers = None
-    if not settings.sparql_endpoint:
-        # Two pools, the same limits: a flood of slow /sparql queries leaves the named questions' latency alone.
-        # A snapshot is discarded once neither pool reads it.
-        retired: Counter[str] = Counter()
-
-        def retire(location: str) -> None:
-            retired[location] += 1
-            if snapshots and retired[location] == 2:
-                snapshots.discard(location)
-
-        limits = {"timeout": settings.query_timeout, "retired": retire, "memory_mb": settings.query_memory_mb}
-        workers = QueryWorkers(load, size=settings.query_workers, nice=10, **limits)
-        question_workers = QueryWorkers(load, size=settings.question_workers, name="salvage-kg-question-worker",
-                                        **limits)
-        graph.engine = PooledEngine(question_workers)
-    app.state.graph = graph
-    app.state.workers = workers
-    app.state.question_workers = question_workers
-    app.state.cohort = pathways.SharedCohort(graph)
-    app.state.curator = curator
-    _describe(app.state)
-    log.info("serving %s quads in %d named graphs%s", app.state.quads, len(app.state.graph_names),
-             "; writes accepted with the token" if curator else "")
+    # Where the graph lives (kg/backends/open.py): writes need an on-disk store and the token.
+    backend = open_backend(settings.store, settings.sparql_endpoint,
+                           writable=bool(settings.store and settings.write_token), on_commit=committed)
     try:
+        state.workers = backend.start_workers(WorkerLimits(
+            timeout=settings.query_timeout, memory_mb=settings.query_memory_mb,
+            sparql_workers=settings.query_workers, question_workers=settings.question_workers))
+        state.backend = backend
+        state.graph = backend.graph
+        state.cohort = pathways.SharedCohort(backend.graph)
+        state.curator = backend.curator
+        _describe(state)
+        log.info("serving %s quads in %d named graphs%s", state.quads, len(state.graph_names),
+                 "; writes accepted with the token" if state.curator else "")
         yield
     finally:
-        workers.close()
-        if question_workers:
-            question_workers.close()
-        if dump:
-            os.unlink(dump)
-        if snapshots:
-            snapshots.close()
+        backend.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -189,8 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state = request.app.state
         return Health(status="ok", quads=state.quads, named_graphs=len(state.graph_names),
                       query_workers=state.workers.size,
-                      query_workers_starting=state.workers.starting + (
-                          state.question_workers.starting if state.question_workers else 0),
+                      query_workers_starting=state.backend.starting(),
                       query_timeout_s=state.settings.query_timeout,
                       writes=state.curator is not None)
 

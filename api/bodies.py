@@ -9,12 +9,12 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused as soon as it is known to pass the limit (never read whole into memory)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise Refused(413, "body_too_large", f"the request body has {declared} bytes; the limit is {limit}")
+        raise Refused("body_too_large", f"the request body has {declared} bytes; the limit is {limit}")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise Refused(413, "body_too_large", f"the request body is larger than the limit of {limit} bytes")
+            raise Refused("body_too_large", f"the request body is larger than the limit of {limit} bytes")
     return bytes(body)
 
 
@@ -22,4 +22,4 @@ def decode(body: bytes, what: str) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Refused(400, "invalid_encoding", f"{what} is not valid UTF-8 (byte {exc.start})") from None
+        raise Refused("invalid_encoding", f"{what} is not valid UTF-8 (byte {exc.start})") from None

@@ -19,7 +19,7 @@ from api.disconnects import while_connected
 from api.errors import Problem, Refused
 from kg.backends.query_workers import GRAPH_FORMATS
 from kg.build.case_scope import Limits
-from kg.build.curation import CASE_ID, MEDIA_TYPES, CaseError, case_ids, read_case
+from kg.build.curation import CASE_ID, MEDIA_TYPES, case_ids, read_case
 from kg.namespaces import PREFIXES, case_graph
 from kg.negotiation import accepted, choose
 from kg.questions.safe_output import well_formed_xml
@@ -29,8 +29,6 @@ bearer = HTTPBearer(auto_error=False, description="The token set in SALVAGE_KG_W
 
 CREDENTIALS = Depends(bearer)
 CASE_PATH = Path(pattern=CASE_ID, description="The case's id: its source's name", examples=["pbc-2021"])
-STATUS = {"syntax": 400, "invalid": 422, "rejected": 422, "conflict": 409, "not_found": 404, "too_large": 413,
-          "cancelled": 499}
 
 
 class CaseEntry(BaseModel):
@@ -84,15 +82,15 @@ async def list_cases(request: Request) -> list[CaseEntry]:
                        406: {"model": Problem, "description": "No acceptable format"}})
 def get_case(request: Request, case_id: str = CASE_PATH) -> Response:
     if case_id not in _case_ids(request):
-        raise Refused(404, "not_found", f"no case {case_id!r}; known: {', '.join(_case_ids(request))}")
+        raise Refused("not_found", f"no case {case_id!r}; known: {', '.join(_case_ids(request))}")
     media_type = choose(accepted(request.headers.get("accept")), tuple(GRAPH_FORMATS))
     if media_type is None:
-        raise Refused(406, "not_acceptable", f"a case is offered as {', '.join(GRAPH_FORMATS)}")
+        raise Refused("not_acceptable", f"a case is offered as {', '.join(GRAPH_FORMATS)}")
     triples = request.app.state.graph.case_triples(str(case_graph(case_id)))
     body = ox.serialize(triples, format=GRAPH_FORMATS[media_type], prefixes=PREFIXES)
     if media_type.endswith("xml") and not well_formed_xml(body):
         others = [other for other in GRAPH_FORMATS if not other.endswith("xml")]
-        raise Refused(406, "not_representable", "this case cannot be written as well-formed RDF/XML (a literal "
+        raise Refused("not_representable", "this case cannot be written as well-formed RDF/XML (a literal "
                                                 "holds a character XML 1.0 cannot carry, or a property IRI RDF/XML "
                                                 f"cannot name); ask for {', '.join(others)}")
     return Response(body, media_type=media_type)
@@ -103,44 +101,36 @@ def _curator(request: Request, credentials: HTTPAuthorizationCredentials | None)
     state = request.app.state
     token = state.settings.write_token
     if not token:
-        raise Refused(403, "writes_disabled", "writes are disabled: the server was started without "
+        raise Refused("writes_disabled", "writes are disabled: the server was started without "
                                               "SALVAGE_KG_WRITE_TOKEN")
     if state.curator is None:
-        raise Refused(403, "writes_disabled", "writes need a persistent store: start the server with "
+        raise Refused("writes_disabled", "writes need a persistent store: start the server with "
                                               "--store DIR (this one serves a graph it cannot write to)")
     challenge = {"WWW-Authenticate": 'Bearer realm="salvage-kg"'}
     if credentials is None:
-        raise Refused(401, "unauthorized", "writes need the header 'Authorization: Bearer <token>'", challenge)
+        raise Refused("unauthorized", "writes need the header 'Authorization: Bearer <token>'", challenge)
     # Constant-time comparison: the time taken must not tell how much of a guessed token was right.
     if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
-        raise Refused(401, "unauthorized", "the bearer token is not this server's write token", challenge)
+        raise Refused("unauthorized", "the bearer token is not this server's write token", challenge)
     return state.curator
 
 
 async def _read_case(request: Request):
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in MEDIA_TYPES:
-        raise Refused(415, "unsupported_media_type", f"send a case as {' or '.join(MEDIA_TYPES)}")
+        raise Refused("unsupported_media_type", f"send a case as {' or '.join(MEDIA_TYPES)}")
     settings = request.app.state.settings
     body = await read_body(request, settings.max_case_bytes)
     decode(body, "the case")  # Turtle and JSON-LD are UTF-8: say so before the parser gives a vaguer message
     limits = Limits(max_triples=settings.max_case_triples, max_list_items=settings.max_case_list_items)
-    return await run_in_threadpool(_refusing, read_case, body, media_type, limits)
-
-
-def _refusing(action, *args, **kwargs):
-    try:
-        return action(*args, **kwargs)
-    except CaseError as exc:
-        details = {"violations": [violation.__dict__ for violation in exc.violations]} if exc.violations else None
-        raise Refused(STATUS[exc.kind], exc.kind, str(exc), details=details) from None
+    return await run_in_threadpool(read_case, body, media_type, limits)  # a CaseError: its kind's status
 
 
 async def _while_connected(request: Request, action, *args, **kwargs):
     """Run a write off the event loop (readers keep being answered); if the client leaves, the write is told to
     stop at its next step, before anything is committed."""
     return await while_connected(
-        request, lambda cancelled: run_in_threadpool(_refusing, action, *args, cancelled=cancelled, **kwargs))
+        request, lambda cancelled: run_in_threadpool(action, *args, cancelled=cancelled, **kwargs))
 
 
 async def _write(request: Request, curator, case, replace: bool) -> JSONResponse:
@@ -164,7 +154,7 @@ async def put_case(request: Request, case_id: str = CASE_PATH,
     curator = _curator(request, credentials)
     case = await _read_case(request)
     if case.id != case_id:
-        raise Refused(422, "invalid", f"the body describes source {case.id!r}, not {case_id!r}")
+        raise Refused("invalid", f"the body describes source {case.id!r}, not {case_id!r}")
     return await _write(request, curator, case, replace=True)
 
 

@@ -1,4 +1,9 @@
-"""Every refusal is a JSON body with a reason a client can act on, and a log line; never a stack trace."""
+"""Every refusal is a JSON body with a reason a client can act on, and a log line; never a stack trace.
+
+The body's `error` is the refusal's kind, and STATUS is the one table from kind to HTTP status: for the library's
+errors (kg.errors.SalvageKgError, raised through to the handler below) and for the refusals routes make
+themselves (Refused).
+"""
 
 import logging
 
@@ -8,10 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from kg.backends.query_workers import QueryError
-from kg.backends.remote import RemoteStoreError
-from kg.knowledge_graph import UnknownQuestion
-from kg.questions.parameters import ParameterError
+from kg.errors import SalvageKgError
 
 log = logging.getLogger("salvage_kg.api")
 
@@ -21,14 +23,47 @@ class Problem(BaseModel):
     message: str
 
 
-class Refused(Exception):
-    """Raised by routes: an HTTP status, a short error kind and the reason."""
+# kind -> HTTP status. The library's kinds (kg/errors.py; a test checks that each has its row here) and the
+# HTTP layer's own. A query stopped at the time limit is 503, as for a server too busy to take it: the client may
+# retry a narrower query later; a /sparql query that took its worker down is the query's fault (400), a named
+# question's is ours (503). "cancelled" is only ever seen in the log (499, as nginx records it): the client left.
+STATUS = {
+    # the request as sent
+    "invalid_request": 400, "invalid_encoding": 400, "invalid_graph_uri": 400, "syntax": 400, "usage": 400,
+    "service_disabled": 400, "too_deeply_nested": 400, "too_complex": 400, "crashed": 400,
+    "unauthorized": 401,
+    "read_only": 403, "writes_disabled": 403,
+    "not_found": 404, "unknown_patient": 404, "unknown_question": 404,
+    "not_acceptable": 406, "not_representable": 406,
+    "conflict": 409, "not_exportable": 409,
+    "too_large": 413, "body_too_large": 413, "query_too_long": 413,
+    "unsupported_media_type": 415,
+    "invalid": 422, "rejected": 422, "invalid_parameter": 422, "nonconforming": 422, "invalid_phenopacket": 422,
+    "cancelled": 499,
+    # the graph's remote store is down, too slow, answered wrongly or is declared unable to answer rightly
+    "not_on_this_store": 501, "store_unreachable": 502, "store_failed": 502, "store_altered": 502,
+    "store_timeout": 504,
+    # the server, for now: retry later
+    "timeout": 503, "busy": 503, "question_failed": 503, "pathways_not_ready": 503, "store_in_use": 503,
+    # the server's own files (a question or a shape it cannot read): nothing a client can change
+    "invalid_question_file": 503, "unsupported_shape": 503,
+}
+RETRY_AFTER = {"busy", "timeout", "question_failed"}  # gone in a second: tell the client when to ask again
 
-    def __init__(self, status: int, error: str, message: str, headers: dict | None = None,
-                 details: dict | None = None):
-        self.status = status
+
+def status_for(kind: str) -> int:
+    return STATUS[kind]
+
+
+class Refused(Exception):
+    """Raised by routes: a short error kind (its status from STATUS) and the reason."""
+
+    def __init__(self, error: str, message: str, headers: dict | None = None, details: dict | None = None):
+        self.status = STATUS[error]
         self.error = error
         self.message = message
+        if headers is None and error in RETRY_AFTER:
+            headers = {"Retry-After": "1"}
         self.headers = headers
         self.details = details or {}  # more fields for the body, e.g. the list of SHACL violations
 
@@ -38,6 +73,11 @@ def problem(request: Request, status: int, error: str, message: str, headers: di
     log.info("refused %s %s -> %d %s: %s", request.method, request.url.path, status, error, message)
     return JSONResponse({"error": error, "message": message, **(details or {})}, status_code=status,
                         headers=headers)
+
+
+def violations(exc: SalvageKgError) -> dict | None:
+    """The shapes' violations, each with its fields, for the body of a refused case."""
+    return {"violations": [violation.__dict__ for violation in exc.violations]} if exc.violations else None
 
 
 def _leaf_routes(routes):
@@ -66,28 +106,12 @@ def install(app: FastAPI) -> None:
     async def refused(request: Request, exc: Refused):
         return problem(request, exc.status, exc.error, exc.message, exc.headers, exc.details)
 
-    @app.exception_handler(ParameterError)
-    async def bad_parameter(request: Request, exc: ParameterError):
-        return problem(request, 422, "invalid_parameter", str(exc))
-
-    @app.exception_handler(UnknownQuestion)
-    async def unknown_question(request: Request, exc: UnknownQuestion):
-        return problem(request, 404, "unknown_question", str(exc))
-
-    @app.exception_handler(RemoteStoreError)
-    async def store_failed(request: Request, exc: RemoteStoreError):
-        # the graph's store is down, too slow or answered in a dialect: a gateway's failure, not ours
-        if exc.kind == "refused":  # a question this store is declared unable to answer rightly
-            return problem(request, 501, "not_on_this_store", str(exc))
-        status = 504 if exc.kind == "timeout" else 502
-        return problem(request, status, "store_timeout" if status == 504 else "store_failed", str(exc))
-    @app.exception_handler(QueryError)
-    async def query_stopped(request: Request, exc: QueryError):
-        # A named question, look-up or pathway stopped at the request's time limit, when its client left, or
-        # with its worker (memory limit, crash): the client may retry later; never a 500.
-        status = {"timeout": 503, "busy": 503, "cancelled": 499, "crashed": 503}.get(exc.kind, 503)
-        headers = {"Retry-After": "1"} if status == 503 else None
-        return problem(request, status, exc.kind, str(exc), headers)
+    @app.exception_handler(SalvageKgError)
+    async def library_error(request: Request, exc: SalvageKgError):
+        # A parameter, a question, a remote store, a query stopped at the request's time limit or with its worker:
+        # its kind says which, STATUS says the status; never a 500.
+        refused = Refused(exc.kind, str(exc), details=violations(exc))
+        return problem(request, refused.status, refused.error, refused.message, refused.headers, refused.details)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):

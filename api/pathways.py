@@ -151,7 +151,7 @@ class SharedCohort:
         if cohort is None and failure is not None:
             raise failure  # a remote store down or refusing a question: its own status (502, 504, 501), not a 503
         if cohort is None:
-            raise Refused(503, "pathways_not_ready", f"the cohort's pathways are being read (waited "
+            raise Refused("pathways_not_ready", f"the cohort's pathways are being read (waited "
                                                      f"{time.monotonic() - started:.0f} s); retry shortly",
                           {"Retry-After": "5"})
         return cohort
@@ -211,6 +211,6 @@ def get_timeline_svg(request: Request, patient_id: str = PATIENT_ID) -> Response
     graph = request.app.state.graph
     known = [choice for choice in graph.choices(str(SK.Patient)) if patient_id.casefold() in choice.names]
     if len(known) != 1:
-        raise Refused(404, "unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
+        raise Refused("unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
     pathways = Cohort.read(graph, known[0].iri)
     return Response(swimmer_svg(list(pathways)), media_type="image/svg+xml")

@@ -62,7 +62,7 @@ def _find(request: Request, patient_id: str) -> PatientSummary:
     graph = request.app.state.graph
     known = graph.choices(str(SK.Patient)).by_name.get(patient_id.casefold(), [])
     if len(known) != 1:
-        raise Refused(404, "unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
+        raise Refused("unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
     return _summaries(request, known[0].iri)[0]
 
 

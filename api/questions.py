@@ -82,7 +82,7 @@ def given_parameters(request: Request) -> dict[str, str]:
     params: dict[str, str] = {}
     for key, value in request.query_params.multi_items():
         if key in params:
-            raise Refused(422, "invalid_parameter", f"parameter {key}: give it once")
+            raise Refused("invalid_parameter", f"parameter {key}: give it once")
         params[key] = value
     return params
 
@@ -93,7 +93,7 @@ def requested_page(params: dict[str, str]) -> Page:
         return Page(int(params.pop("limit", DEFAULT_LIMIT)), int(params.pop("offset", 0)))
     except (ValueError, PageError) as exc:
         message = str(exc) if isinstance(exc, PageError) else "limit and offset must be whole numbers"
-        raise Refused(422, "invalid_parameter", message) from None
+        raise Refused("invalid_parameter", message) from None
 
 
 def answer_response(request: Request, name: str):

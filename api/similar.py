@@ -73,7 +73,7 @@ K = Query(5, ge=1, le=MAX_K, description="How many patients", examples=[5])
 def _known(request: Request, patient_id: str) -> str:
     known = request.app.state.graph.choices(str(SK.Patient)).by_name.get(patient_id.casefold(), [])
     if len(known) != 1:
-        raise Refused(404, "unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
+        raise Refused("unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
     return known[0].iri
 
 
@@ -100,7 +100,7 @@ async def similar_to_course(request: Request) -> SimilarAnswer:
         asked = CourseRequest.model_validate_json(text)
     except ValidationError as exc:
         reasons = "; ".join(f"{'.'.join(map(str, error['loc'])) or 'body'}: {error['msg']}" for error in exc.errors())
-        raise Refused(422, "invalid_parameter", reasons) from None
+        raise Refused("invalid_parameter", reasons) from None
     found = await run_in_threadpool(search, request.app.state.graph, None, asked.course, asked.k)
     return SimilarAnswer(**found.as_dict())
 
@@ -138,5 +138,5 @@ def _exported(request: Request, patient_id: str):
     try:
         [(packet, losses)] = phenopackets(request.app.state.graph, iri).values()
     except PhenopacketError as exc:  # the export checks every packet it builds; a graph it cannot say is refused
-        raise Refused(409, "not_exportable", f"the patient's phenopacket does not meet the schema: {exc}") from None
+        raise Refused("not_exportable", f"the patient's phenopacket does not meet the schema: {exc}") from None
     return packet, losses

@@ -22,4 +22,4 @@ def refuse_repeats(request: Request) -> None:
     for param in dependant.query_params:
         name = param.alias
         if counts[name] > 1 and get_origin(param.field_info.annotation) not in _SEQUENCES:
-            raise Refused(422, "invalid_parameter", f"parameter {name}: give it once, not {counts[name]} times")
+            raise Refused("invalid_parameter", f"parameter {name}: give it once, not {counts[name]} times")

@@ -17,7 +17,7 @@ from api.bodies import decode, read_body
 from api.disconnects import while_connected
 from api.errors import Problem, Refused
 from kg.backends.query_workers import BOOLEAN_FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, QueryRequest
-from kg.backends.sparql_guard import Unsafe, check
+from kg.backends.sparql_guard import check
 from kg.negotiation import accepted, choose
 
 router = APIRouter(tags=["SPARQL"])
@@ -29,12 +29,6 @@ EXAMPLE = (
 )
 ALL_FORMATS = tuple(dict.fromkeys([*SOLUTION_FORMATS, *BOOLEAN_FORMATS, *GRAPH_FORMATS]))
 READ_ONLY = "this endpoint is read-only: SPARQL Update (and LOAD, CLEAR, DROP...) is not accepted here"
-# A query stopped at the time limit is 503, as for a server too busy to take it: the client may retry a
-# narrower query later. "cancelled" is only ever seen in the log (499, as nginx records it): the client has gone.
-STATUS = {"syntax": 400, "service_disabled": 400, "crashed": 400, "not_acceptable": 406, "not_representable": 406,
-          "too_large": 413, "cancelled": 499, "timeout": 503, "busy": 503,
-          # over a remote store: it is down or answered wrongly (502), or was too slow (504)
-          "store_unreachable": 502, "store_failed": 502, "store_timeout": 504}
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -43,7 +37,7 @@ FORMATS_NS = "http://www.w3.org/ns/formats/"
 def _service_description(request: Request, graph_names: list[str]) -> Response:
     media_type = choose(accepted(request.headers.get("accept")), tuple(GRAPH_FORMATS))
     if media_type is None:
-        raise Refused(406, "not_acceptable", f"the service description is offered as {', '.join(GRAPH_FORMATS)}")
+        raise Refused("not_acceptable", f"the service description is offered as {', '.join(GRAPH_FORMATS)}")
     service = ox.BlankNode()
     dataset = ox.BlankNode()
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -72,7 +66,7 @@ def _form(body: bytes) -> dict[str, list[str]]:
     try:
         pairs = parse_qsl(decode(body, "the form"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
-        raise Refused(400, "invalid_encoding", "the form is not valid UTF-8 once percent-decoded") from None
+        raise Refused("invalid_encoding", "the form is not valid UTF-8 once percent-decoded") from None
     fields: dict[str, list[str]] = {}
     for key, value in pairs:
         fields.setdefault(key, []).append(value)
@@ -84,7 +78,7 @@ def _graphs(iris: list[str], name: str) -> tuple[str, ...]:
         try:
             ox.NamedNode(iri)
         except ValueError as exc:
-            raise Refused(400, "invalid_graph_uri", f"{name} {iri[:200]!r} is not an IRI: {exc}") from None
+            raise Refused("invalid_graph_uri", f"{name} {iri[:200]!r} is not an IRI: {exc}") from None
     return tuple(iris)
 
 
@@ -121,7 +115,7 @@ async def _answer(request: Request, job: QueryRequest):
 
 def _one(values: list[str], name: str) -> str | None:
     if len(values) > 1:
-        raise Refused(400, "invalid_request", f"give '{name}' once, not {len(values)} times")
+        raise Refused("invalid_request", f"give '{name}' once, not {len(values)} times")
     return values[0] if values else None
 
 
@@ -131,18 +125,16 @@ async def _run(request: Request, query: str | None, default_graphs: list[str], n
         return _service_description(request, state.graph_names)
     settings = state.settings
     if len(query) > settings.max_query_length:
-        raise Refused(413, "query_too_long",
+        raise Refused("query_too_long",
                       f"the query has {len(query)} characters; the limit is {settings.max_query_length}")
     if not query.strip():
-        raise Refused(400, "invalid_request", "the query is empty")
-    try:
-        # Parsing is quick (milliseconds for the longest query accepted) but off the event loop all the same.
-        await run_in_threadpool(check, query)
-    except Unsafe as exc:
-        raise Refused(exc.status, exc.kind, str(exc)) from None
+        raise Refused("invalid_request", "the query is empty")
+    # Parsing is quick (milliseconds for the longest query accepted) but off the event loop all the same; an
+    # unsafe query is refused with its kind's status (api/errors.py).
+    await run_in_threadpool(check, query)
     accept = accepted(request.headers.get("accept"))
     if choose(accept, ALL_FORMATS) is None:
-        raise Refused(406, "not_acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
+        raise Refused("not_acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
     # The base IRI is this endpoint's own URL, as the protocol's retrieval URL: never a remote store's own.
     job = QueryRequest(query, accept, _graphs(default_graphs, "default-graph-uri"),
                        _graphs(named_graphs, "named-graph-uri"), settings.max_result_bytes,
@@ -150,11 +142,9 @@ async def _run(request: Request, query: str | None, default_graphs: list[str], n
     try:
         result = await _answer(request, job)
     except QueryError as exc:
-        message = str(exc)
-        if exc.kind == "not_acceptable":
-            message = f"this query's results are offered as {', '.join(exc.offered)}"
-        headers = {"Retry-After": "1"} if exc.kind == "busy" else None
-        raise Refused(STATUS[exc.kind], exc.kind, message, headers) from None
+        if exc.kind != "not_acceptable":
+            raise  # its kind's status (api/errors.py)
+        raise Refused(exc.kind, f"this query's results are offered as {', '.join(exc.offered)}") from None
     return Response(result.body, media_type=result.media_type)
 
 
@@ -186,7 +176,7 @@ async def sparql_get(
                                        examples=[["https://w3id.org/salvage-kg/graph/derived/antigen-escape"]]),
 ) -> Response:
     if "update" in request.query_params:
-        raise Refused(403, "read_only", READ_ONLY)
+        raise Refused("read_only", READ_ONLY)
     values = request.query_params.getlist("query")
     return await _run(request, _one(values, "query") if values else query, default_graph_uri, named_graph_uri)
 
@@ -219,7 +209,7 @@ async def sparql_post(request: Request) -> Response:
     body = await read_body(request, 12 * request.app.state.settings.max_query_length + 65_536)
     url_params = request.query_params
     if content_type == "application/sparql-update":
-        raise Refused(403, "read_only", READ_ONLY)
+        raise Refused("read_only", READ_ONLY)
     if content_type == "application/sparql-query":
         query = decode(body, "the request body")
         return await _run(request, query, url_params.getlist("default-graph-uri"),
@@ -227,10 +217,10 @@ async def sparql_post(request: Request) -> Response:
     if content_type == "application/x-www-form-urlencoded":
         fields = _form(body)
         if "update" in fields:
-            raise Refused(403, "read_only", READ_ONLY)
+            raise Refused("read_only", READ_ONLY)
         query = _one(fields.get("query", []), "query")
         if query is None:
-            raise Refused(400, "invalid_request", "the form has no 'query' field")
+            raise Refused("invalid_request", "the form has no 'query' field")
         return await _run(request, query, fields.get("default-graph-uri", []), fields.get("named-graph-uri", []))
-    raise Refused(415, "unsupported_media_type",
+    raise Refused("unsupported_media_type",
                   "send the query as application/sparql-query or application/x-www-form-urlencoded")

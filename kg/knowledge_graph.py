@@ -15,8 +15,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
-from kg.backends.engines import Engine, OxigraphEngine, RdflibEngine, oxigraph_dataset, rdflib_dataset, to_oxigraph
+from kg.backends.engines import Engine, OxigraphEngine, RdflibEngine, notebook_dataset, rdflib_dataset, to_oxigraph
 from kg.build import pipeline as build
+from kg.errors import SalvageKgError
 from kg.paths import QUERIES_DIR
 from kg.progress import quiet
 from kg.questions.answers import Answer, disclaimer_for, to_python
@@ -33,7 +34,9 @@ def _internal(name: str) -> Question:
     return load_question(_INTERNAL / f"{name}.rq")
 
 
-class UnknownQuestion(KeyError):
+class UnknownQuestion(SalvageKgError, KeyError):
+    kinds = ("unknown_question",)
+
     def __init__(self, name: str, known: list[str]):
         self.name = name
         self.known = known
@@ -45,7 +48,7 @@ class UnknownQuestion(KeyError):
 
 class KnowledgeGraph:
     def __init__(self, store: ox.Store | None, engine: Engine | None = None):
-        self.store = store  # None when the graph lives in a remote SPARQL store (engine = RemoteEngine)
+        self.store = store  # None when the graph lives in a remote SPARQL store (kg.backends.open)
         self.engine = engine or OxigraphEngine(store)
         self._choices: dict[str, Choices] = {}
         self._choices_lock = threading.RLock()  # one thread looks a range up; the others wait for its answer
@@ -149,8 +152,6 @@ class KnowledgeGraph:
 
     def rdflib_graph(self) -> Dataset:
         """Every graph (ontology, cases, derived) as an rdflib Dataset whose default graph is their union and whose
-        SPARQL runs on Oxigraph (a copy: changes made to it stay in the notebook)."""
-        if self.store is None:
-            raise TypeError("this graph lives in a remote SPARQL store: query it with rdflib's SPARQLStore "
-                            f"(rdflib.Graph(store=SPARQLStore({self.engine.query_url!r})))")
-        return oxigraph_dataset(self.store)
+        SPARQL runs on Oxigraph (a copy: changes made to it stay in the notebook). Raises RemoteStoreError
+        (not_on_this_store) for a graph in a remote store."""
+        return notebook_dataset(self.store, self.engine)

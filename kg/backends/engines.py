@@ -137,3 +137,17 @@ def oxigraph_dataset(store: ox.Store, copy: bool = True) -> Dataset:
         shared, store = store, ox.Store()
         store.extend(shared.quads_for_pattern(None, None, None, None))
     return Dataset(store=OxigraphStore(store=store), default_union=True)
+
+
+def notebook_dataset(store: ox.Store | None, engine: Engine) -> Dataset:
+    """The notebook's copy of a graph (oxigraph_dataset); a graph in a remote store has no copy here to give, and
+    says so with the way to query it instead."""
+    if store is None:
+        from kg.backends.remote import RemoteStoreError
+
+        # Copying it over the protocol is no answer: stores cap result sizes (Virtuoso at 10,000 rows by default)
+        # and a silently truncated copy would answer wrongly.
+        raise RemoteStoreError("this graph lives in a remote SPARQL store, with no copy here for rdflib: query it "
+                               "with rdflib's SPARQLStore (rdflib.Graph(store=SPARQLStore("
+                               f"{getattr(engine, 'query_url', 'its query URL')!r})))", "not_on_this_store")
+    return oxigraph_dataset(store)

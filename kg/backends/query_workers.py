@@ -26,9 +26,12 @@ from kg.backends.worker_process import (  # noqa: F401 - the request and result 
     BOOLEAN_FORMATS,
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
+    NQuadsDump,
     QueryError,
     QueryRequest,
     QueryResult,
+    StoreCopy,
+    WorkerLoad,
     worker_main,
 )
 
@@ -42,7 +45,7 @@ _warned = threading.Event()  # the missing namespace is said once per server, no
 
 
 class _Worker:
-    def __init__(self, load: tuple[str, str], memory_mb: int | None, name: str, nice: int = 0):
+    def __init__(self, load: WorkerLoad, memory_mb: int | None, name: str, nice: int = 0):
         self.load = load
         self.memory_mb = memory_mb
         # What the worker writes to stderr as it dies (Oxigraph's panic, a failed allocation) tells the client why.
@@ -102,7 +105,7 @@ class QueryWorkers:
     `retired(load)` is called once no worker reads a copy of the graph that `reload` replaced.
     """
 
-    def __init__(self, load: tuple[str, str], size: int = 2, timeout: float = 10.0,
+    def __init__(self, load: WorkerLoad, size: int = 2, timeout: float = 10.0,
                  retired: Callable[[str], None] = lambda location: None, memory_mb: int | None = None,
                  name: str = "salvage-kg-query-worker", nice: int = 0):
         self.load = load
@@ -113,14 +116,14 @@ class QueryWorkers:
         self.retired = retired
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
-        self._readers: Counter[tuple[str, str]] = Counter()
+        self._readers: Counter[WorkerLoad] = Counter()
         self._closed = False
         self._starting = 0  # replacements for killed workers, loading in the background
         for _ in range(size):
             self._idle.put(self._start(load))
         self.size = size
 
-    def _start(self, load: tuple[str, str]) -> _Worker:
+    def _start(self, load: WorkerLoad) -> _Worker:
         worker = _Worker(load, self.memory_mb, self.name, self.nice)
         with self._lock:
             self._readers[load] += 1
@@ -157,9 +160,9 @@ class QueryWorkers:
             self._readers[worker.load] -= 1
             unread = self._readers[worker.load] == 0 and worker.load != self.load
         if unread:
-            self.retired(worker.load[1])
+            self.retired(worker.load.path)
 
-    def reload(self, load: tuple[str, str]) -> None:
+    def reload(self, load: WorkerLoad) -> None:
         """Answer later queries from a new copy of the graph; queries running now finish on the old one."""
         fresh = [self._start(load) for _ in range(self.size)]  # ready before the swap: readers never wait
         with self._lock:
@@ -270,16 +273,22 @@ class PooledEngine:
     def _run(self, text: str, bindings):
         from kg.backends.engines import to_oxigraph  # rdflib terms in, as the other engines take them
 
-        substitutions = tuple((name, to_oxigraph(value)) for name, value in (bindings or {}).items())
+        request = QueryRequest(text, ("*/*",), substitutions=tuple(
+            (name, to_oxigraph(value)) for name, value in (bindings or {}).items()), rows=True)
         budget = BUDGET.get()
-        if budget is None:
-            return self.pool.run(QueryRequest(text, ("*/*",), substitutions=substitutions, rows=True),
-                                 timeout=self.internal_timeout).rows
-        left = budget.left()
-        if left <= 0:
-            raise QueryError("timeout", "the request ran longer than its time limit and was stopped")
-        return self.pool.run(QueryRequest(text, ("*/*",), substitutions=substitutions, rows=True),
-                             budget.cancelled, timeout=left).rows
+        try:
+            if budget is None:
+                return self.pool.run(request, timeout=self.internal_timeout).rows
+            left = budget.left()
+            if left <= 0:
+                raise QueryError("timeout", "the request ran longer than its time limit and was stopped")
+            return self.pool.run(request, budget.cancelled, timeout=left).rows
+        except QueryError as exc:
+            if exc.kind in ("timeout", "busy", "cancelled"):
+                raise
+            # The project's own question took its worker down (or the engine failed on it): not the client's
+            # doing, unlike a /sparql query's crash; the client may retry (a fresh worker takes its place).
+            raise QueryError("question_failed", str(exc)) from None
 
     def select(self, text, bindings=None):
         from kg.backends.engines import to_rdflib

@@ -22,6 +22,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from kg.backends.remote_terms import from_json
+from kg.errors import SalvageKgError
 from kg.namespaces import GRAPH
 from kg.paths import QUERIES_DIR
 from kg.progress import Progress
@@ -30,15 +31,16 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _SAFE_IRI = re.compile(r'^[^\s<>"{}|^`\\]*$')
 
 
-class RemoteStoreError(RuntimeError):
+class RemoteStoreError(SalvageKgError, RuntimeError):
     """The remote store could not be reached, was too slow, or refused or failed a request; the message says which.
 
-    `kind` is "unreachable", "timeout" (the API answers 504 for it), "failed" or "altered" (502), or "refused":
-    a question declared not portable to this store (501)."""
+    `kind` is store_unreachable, store_timeout, store_failed, store_altered (the store did not keep what it was
+    sent) or not_on_this_store (a question declared not portable to this store)."""
 
-    def __init__(self, message: str, kind: str = "failed"):
-        super().__init__(message)
-        self.kind = kind
+    kinds = ("store_failed", "store_unreachable", "store_timeout", "store_altered", "not_on_this_store")
+
+    def __init__(self, message: str, kind: str = "store_failed"):
+        super().__init__(message, kind)
 
 
 def _written(term: Node) -> str:
@@ -76,9 +78,9 @@ def _answered(url: str, send) -> httpx.Response:
     try:
         response = send()
     except httpx.TimeoutException:
-        raise RemoteStoreError(f"{url} did not answer in time", "timeout") from None
+        raise RemoteStoreError(f"{url} did not answer in time", "store_timeout") from None
     except httpx.HTTPError as exc:
-        raise RemoteStoreError(f"{url} is unreachable: {exc}", "unreachable") from None
+        raise RemoteStoreError(f"{url} is unreachable: {exc}", "store_unreachable") from None
     if response.status_code >= 300:
         raise RemoteStoreError(f"{url} answered {response.status_code}: {response.text[:500]}")
     return response
@@ -102,7 +104,7 @@ class RemoteEngine:
     """Runs questions on a SPARQL 1.1 endpoint; same interface as the in-process engines.
 
     A question that a store answers wrongly whatever standard form it is given declares so in its header
-    (`#+ refused-on: {virtuoso: reason}`); over that store it is refused with the reason ("refused", 501), never
+    (`#+ refused-on: {virtuoso: reason}`); over that store it is refused with the reason (not_on_this_store), never
     answered wrongly. The store is recognised by the `Server` header of its answers."""
 
     name = "remote"
@@ -148,7 +150,7 @@ class RemoteEngine:
             for store, reason in refused.items():
                 if store in self.product.lower():
                     raise RemoteStoreError(f"this question is not answered over {self.product.split()[0]}: "
-                                           f"{reason}", "refused")
+                                           f"{reason}", "not_on_this_store")
 
     def select(self, text: str, bindings: Mapping[str, Node] | None = None):
         self._refuse_if_declared(text)
@@ -178,7 +180,7 @@ class RemoteEngine:
         return len(graphs)
 
     def check_literals(self, store: ox.Store) -> None:
-        """Raise RemoteStoreError ("altered") unless the store answers every typed literal the built graph has."""
+        """Raise RemoteStoreError (store_altered) unless the store answers every typed literal the built graph has."""
         from kg.backends.engines import OxigraphEngine
 
         text = _internal_text("typed-literals")
@@ -190,7 +192,7 @@ class RemoteEngine:
             raise RemoteStoreError(
                 f"the store did not keep {len(lost)} typed literals as they were sent (e.g. {examples}); it "
                 f"answers {', '.join(term.n3() for term in changed[:3]) or 'nothing'} instead. Virtuoso 7.2 "
-                "keeps an xsd:duration as months or seconds, never both", "altered")
+                "keeps an xsd:duration as months or seconds, never both", "store_altered")
 
 
 # What a store is asked for, per query form: one concrete media type, never a wildcard (Virtuoso answers

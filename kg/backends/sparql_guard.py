@@ -16,6 +16,8 @@ import warnings
 import tree_sitter_sparql
 from tree_sitter import Language, Parser
 
+from kg.errors import SalvageKgError
+
 # The worker's engine recurses once per level: a few thousand nested groups overflow its stack and kill it. Real
 # queries nest a handful of levels; 200 leaves room for generated ones.
 MAX_NESTING = 200
@@ -53,13 +55,13 @@ with warnings.catch_warnings():  # the grammar's binding hands its language over
 _parsers = threading.local()  # a parser is not to be shared between threads
 
 
-class Unsafe(ValueError):
-    """A query refused before it runs: `status` (HTTP), `kind` and the reason."""
+class Unsafe(SalvageKgError, ValueError):
+    """A query refused before it runs: `kind` and the reason."""
 
-    def __init__(self, status: int, kind: str, message: str):
-        self.status = status
-        self.kind = kind
-        super().__init__(message)
+    kinds = ("syntax", "read_only", "service_disabled", "too_deeply_nested", "too_complex")
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message, kind)
 
 
 def _parser() -> Parser:
@@ -102,19 +104,19 @@ def check(text: str) -> None:
     root = tree.root_node
     top = {child.type for child in root.children}
     if top & _UPDATES:
-        raise Unsafe(403, "read_only", "this endpoint is read-only: SPARQL Update (and LOAD, CLEAR, DROP...) is "
+        raise Unsafe("read_only", "this endpoint is read-only: SPARQL Update (and LOAD, CLEAR, DROP...) is "
                                        "not accepted here")
     if root.has_error:
         node = _first_error(root)
         near = text.encode("utf-8")[node.start_byte:node.start_byte + 40].decode("utf-8", "replace")
-        raise Unsafe(400, "syntax", f"not a SPARQL 1.1 query: the parser stopped at {_where(node)}, near {near!r}")
+        raise Unsafe("syntax", f"not a SPARQL 1.1 query: the parser stopped at {_where(node)}, near {near!r}")
     if len(top & _QUERY_FORMS) != 1 or not top <= _QUERY_FORMS | _HEAD:
-        raise Unsafe(400, "syntax", "not a SPARQL 1.1 query: send one SELECT, CONSTRUCT, DESCRIBE or ASK")
+        raise Unsafe("syntax", "not a SPARQL 1.1 query: send one SELECT, CONSTRUCT, DESCRIBE or ASK")
     depth = deepest = operations = 0
     for node in _nodes(root):
         kind = node.type
         if kind == "service_graph_pattern":
-            raise Unsafe(400, "service_disabled", "SERVICE (federated query) is disabled: this server makes no "
+            raise Unsafe("service_disabled", "SERVICE (federated query) is disabled: this server makes no "
                                                   f"outbound requests (SERVICE at {_where(node)})")
         if kind in _OPEN and not node.is_named:
             depth += 1
@@ -124,8 +126,8 @@ def check(text: str) -> None:
         elif kind in _OPERATIONS:
             operations += 1
     if deepest > MAX_NESTING:
-        raise Unsafe(400, "too_deeply_nested", f"the query nests (), {{}} or [] {deepest} levels deep; the limit "
+        raise Unsafe("too_deeply_nested", f"the query nests (), {{}} or [] {deepest} levels deep; the limit "
                                                f"is {MAX_NESTING}")
     if operations > MAX_OPERATIONS:
-        raise Unsafe(400, "too_complex", f"the query has {operations} operators, patterns and functions; the limit "
+        raise Unsafe("too_complex", f"the query has {operations} operators, patterns and functions; the limit "
                                          f"is {MAX_OPERATIONS}: split it or use VALUES")

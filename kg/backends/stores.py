@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.errors import SalvageKgError
 from kg.progress import Progress, counted
 
 
@@ -45,8 +46,10 @@ def open_read_only(directory: Path) -> ox.Store:
     return ox.Store.read_only(str(_existing(directory)))
 
 
-class StoreInUse(OSError):
+class StoreInUse(SalvageKgError, OSError):
     """Another process (a server started with a write token?) holds the store open for writing."""
+
+    kinds = ("store_in_use",)
 
 
 def open_writable(directory: Path) -> ox.Store:

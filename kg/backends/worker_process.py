@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.errors import SalvageKgError
 from kg.questions.safe_output import neutralise_csv, well_formed_xml
 
 # Media types per result kind; the first is the default when the client accepts anything.
@@ -38,14 +39,44 @@ GRAPH_FORMATS = {
 }
 
 
-class QueryError(Exception):
-    """A query not answered: `kind` is syntax, not_acceptable, too_large, timeout, busy, crashed (out of memory
-    or an engine crash) or cancelled."""
+class QueryError(SalvageKgError):
+    """A query not answered: `kind` is syntax, not_acceptable, too_large, timeout, busy, crashed (a /sparql query
+    took its worker down: out of memory or an engine crash), question_failed (a named question's did), cancelled,
+    service_disabled, or store_* over a remote store."""
+
+    kinds = ("syntax", "not_acceptable", "not_representable", "too_large", "timeout", "busy", "crashed", "cancelled",
+             "question_failed", "service_disabled", "store_unreachable", "store_failed", "store_timeout")
 
     def __init__(self, kind: str, message: str, offered: tuple[str, ...] = ()):
-        self.kind = kind
         self.offered = offered
-        super().__init__(message)
+        super().__init__(message, kind)
+
+
+@dataclass(frozen=True)
+class StoreCopy:
+    """What a worker loads: an on-disk store (or a snapshot of one), opened read-only, shared with the other
+    workers through the page cache instead of copied into each."""
+
+    path: str
+
+    def open(self) -> ox.Store:
+        return ox.Store.read_only(self.path)
+
+
+@dataclass(frozen=True)
+class NQuadsDump:
+    """What a worker loads: a dump of a graph built in memory, loaded into a store of the worker's own, so that
+    a worker killed at the time limit never takes the server's graph with it."""
+
+    path: str
+
+    def open(self) -> ox.Store:
+        store = ox.Store()
+        store.bulk_load(path=self.path, format=ox.RdfFormat.N_QUADS)
+        return store
+
+
+WorkerLoad = StoreCopy | NQuadsDump
 
 
 @dataclass(frozen=True)
@@ -186,19 +217,14 @@ def _cap_memory(megabytes: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
-def worker_main(connection, load: tuple[str, str], memory_mb: int | None, errors: str) -> None:
+def worker_main(connection, load: WorkerLoad, memory_mb: int | None, errors: str) -> None:
     no_network = _leave_the_network()  # first, while this process has one thread
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
     # What the engine says as it aborts (out of memory, a panic) goes to a file the server reads once, briefly,
     # instead of a backtrace in the server's log.
     os.environ["RUST_BACKTRACE"] = "0"
     os.dup2(os.open(errors, os.O_WRONLY | os.O_APPEND), 2)
-    kind, location = load
-    if kind == "store":
-        store = ox.Store.read_only(location)
-    else:
-        store = ox.Store()
-        store.bulk_load(path=location, format=ox.RdfFormat.N_QUADS)
+    store = load.open()
     _cap_memory(memory_mb)
     connection.send(("ready", no_network))
     while True:

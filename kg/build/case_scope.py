@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.errors import SalvageKgError
 from kg.namespaces import PATIENT, SK, SOURCE
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -35,12 +36,13 @@ CASE_CLASSES = {str(SK.Patient), str(SK.Timing), str(SK.Dose)}
 DERIVED_ROOT = str(SK.DerivedStatement)
 
 
-class OutOfScope(ValueError):
+class OutOfScope(SalvageKgError, ValueError):
     """The case reaches outside itself; `kind` is invalid (422) or conflict (409)."""
 
+    kinds = ("invalid", "conflict", "too_large")
+
     def __init__(self, kind: str, message: str):
-        self.kind = kind
-        super().__init__(message)
+        super().__init__(message, kind)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from kg.build import rules
 
 from kg.build import validate
 from kg.build.case_scope import Limits, OutOfScope, check_alone, check_in, check_size
+from kg.errors import SalvageKgError
 from kg.namespaces import GRAPH, PATIENT, SOURCE, case_graph, derived_graph
 from kg.build.validate import Violation
 
@@ -35,14 +36,15 @@ _CASE_GRAPHS = str(GRAPH["case/"])
 log = logging.getLogger("salvage_kg.curation")
 
 
-class CaseError(ValueError):
+class CaseError(SalvageKgError, ValueError):
     """A change that is refused; `kind` says why: syntax, invalid, too_large, conflict, not_found, rejected or
     cancelled."""
 
+    kinds = ("invalid", "syntax", "too_large", "conflict", "not_found", "rejected", "cancelled")
+
     def __init__(self, kind: str, message: str, violations: list[Violation] | None = None):
-        self.kind = kind
         self.violations = violations or []
-        super().__init__(message)
+        super().__init__(message, kind)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from rdflib import Graph
 from kg.build import rules
 
 from kg.build import validate
+from kg.errors import SalvageKgError
 from kg.namespaces import ONTOLOGY_GRAPH, STUDIES_GRAPH, VOCABULARY_GRAPH, case_graph
 from kg.paths import ONTOLOGY_FILE, QUERIES_DIR, VOCABULARY_FILE, case_files, study_files
 from kg.progress import Progress, heartbeat, quiet
@@ -25,8 +26,10 @@ def _all_triples_query() -> str:
     return (QUERIES_DIR / "internal" / "all-triples.rq").read_text(encoding="utf-8")
 
 
-class CaseFileError(ValueError):
+class CaseFileError(SalvageKgError, ValueError):
     """A source file that cannot be parsed; the message names the file and the line."""
+
+    kinds = ("syntax",)
 
 
 def _load(store: ox.Store, path: Path, graph) -> None:

@@ -18,6 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
+from kg.errors import SalvageKgError
 from kg.namespaces import curie
 from kg.progress import Progress
 
@@ -31,8 +32,10 @@ _PROLOGUE = ("PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
 _COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
 
 
-class UnsupportedShape(ValueError):
+class UnsupportedShape(SalvageKgError, ValueError):
     """The shapes use a SHACL feature this validator does not compile."""
+
+    kinds = ("unsupported_shape",)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import SH
 
 from kg.build import shape_queries
+from kg.errors import SalvageKgError
 from kg.namespaces import curie
 from kg.paths import SHAPES_FILE
 from kg.progress import Progress
@@ -33,8 +34,10 @@ class Violation:
         return f"{self.node} violates {where}: {self.message}"
 
 
-class ValidationError(ValueError):
+class ValidationError(SalvageKgError, ValueError):
     """The graph does not conform to the shapes; `violations` says where and why."""
+
+    kinds = ("nonconforming",)
 
     def __init__(self, violations: list[Violation]):
         self.violations = violations

@@ -13,14 +13,16 @@ import httpx
 import pyoxigraph as ox
 
 from kg.backends import stores
-from kg.backends.remote import RemoteEngine, RemoteStoreError
+from kg.backends.open import open_backend
+from kg.backends.remote import RemoteEngine
 from kg.build import curation, export
 from kg.build import pipeline as build
-from kg.build.validate import ValidationError
 from kg.cli import courses as cli_courses
 from kg.cli import options as opts
+from kg.cli.exits import exit_code
 from kg.cli.options import UsageError, existing, progress
-from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
+from kg.errors import SalvageKgError
+from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import PREFIXES
 from kg.paths import CASES_DIR, case_files
 from kg.questions.catalogue import catalogue
@@ -68,8 +70,8 @@ def cmd_add_case(args) -> int:
     media_type = "application/ld+json" if path.suffix in (".jsonld", ".json") else "text/turtle"
     case = curation.read_case(path.read_bytes(), media_type)
     if args.store:
-        curator = curation.Curator(stores.open_writable(Path(args.store)), Path(args.store))
-        created = curator.put(case, replace=args.replace)
+        with open_backend(store=args.store, writable=True) as backend:
+            created = backend.curator.put(case, replace=args.replace)
         print(f"case {case.id} {'added to' if created else 'replaced in'} the store at {args.store}")
         return 0
     # The case files are the default store's source: check the case with them, then add its file beside them.
@@ -132,13 +134,8 @@ def cmd_load(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    if args.sparql_endpoint:
-        graph = KnowledgeGraph(None, RemoteEngine(args.sparql_endpoint))
-    elif args.store:
-        graph = KnowledgeGraph(stores.open_read_only(Path(args.store)))
-    else:
-        graph = KnowledgeGraph.build(engine=args.engine)
-    answer = graph.ask(args.name, _pairs(args.params))
+    with open_backend(args.store, args.sparql_endpoint, engine=args.engine) as backend:
+        answer = backend.graph.ask(args.name, _pairs(args.params))
     if args.format == "json":
         print(answer.to_json())
     elif args.format == "csv":
@@ -358,23 +355,19 @@ def main(argv: list[str] | None = None) -> int:
         code = args.run(args)
         sys.stdout.flush()  # a reader that went away shows here, where it can be reported, not at exit
         return code
-    except (ParameterError, UnknownQuestion, UsageError) as exc:
-        _say(f"error: {exc}")
-        return 2
-    except curation.CaseError as exc:
-        _say(f"error: {exc}")
+    except SalvageKgError as exc:  # every library error: its kind says the exit code (kg/cli/exits.py)
+        message = str(exc)
+        _say(f"error: {message}")
         for violation in exc.violations:
-            _say(f"  - {violation}")
-        return 1
+            if str(violation) not in message:  # a graph's violations are in its message; a case's are not
+                _say(f"  - {violation}")
+        return exit_code(exc)
     except BrokenPipeError:
         # `salvage-kg ask ... | head -1`: the reader closed the pipe. Python flushes stdout once more at exit;
         # pointed at /dev/null, that flush is quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         _say("error: the output was closed before all of it was written (piped into head?)")
         return 141  # as a shell reports a command stopped by SIGPIPE
-    except (ValidationError, build.CaseFileError, RemoteStoreError, stores.StoreInUse) as exc:
-        _say(f"error: {exc}")
-        return 1
     except OSError as exc:  # a missing or unwritable file or folder, a full disk
         _say(f"error: {exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else f"error: {exc}")
         return 1

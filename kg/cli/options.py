@@ -5,9 +5,13 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from kg.errors import SalvageKgError
 
-class UsageError(ValueError):
+
+class UsageError(SalvageKgError, ValueError):
     """A command line that cannot be run as given (exit code 2)."""
+
+    kinds = ("usage",)
 
 
 def progress(message: str) -> None:

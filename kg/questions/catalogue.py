@@ -17,6 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
+from kg.errors import SalvageKgError
 from kg.paths import QUERIES_DIR
 
 PARAM_TYPES = ("iri", "string", "integer", "decimal")
@@ -25,8 +26,10 @@ RESERVED_NAMES = ("page", "limit", "offset")  # a page of the answer (kg.questio
 PAGE_ADDRESS_NAMES = ("question", "sort", "filter", "columns", "editor")
 
 
-class QuestionFileError(ValueError):
+class QuestionFileError(SalvageKgError, ValueError):
     """A .rq file whose header cannot be read or does not match its query."""
+
+    kinds = ("invalid_question_file",)
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,17 @@ whether another page follows.
 
 from dataclasses import dataclass
 
+from kg.errors import SalvageKgError
+
 DEFAULT_LIMIT = 100  # rows per page over HTTP when none is asked for (grlc's page size)
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000  # past any cohort; beyond 64 bits the engine's own parser would fail
 
 
-class PageError(ValueError):
+class PageError(SalvageKgError, ValueError):
     """A limit or offset that is not a whole number in range."""
+
+    kinds = ("invalid_parameter",)
 
 
 @dataclass(frozen=True)

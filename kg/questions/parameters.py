@@ -15,14 +15,17 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from kg.errors import SalvageKgError
 from kg.namespaces import PREFIXES, curie
 from kg.questions.catalogue import Param, Question
 
 MAX_TEXT_LENGTH = 200
 
 
-class ParameterError(ValueError):
+class ParameterError(SalvageKgError, ValueError):
     """A missing, unknown or unacceptable parameter value; the message says which and why."""
+
+    kinds = ("invalid_parameter",)
 
     def __init__(self, param: str, reason: str, accepted: tuple[str, ...] = ()):
         self.param = param

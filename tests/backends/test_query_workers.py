@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kg.backends.query_workers import QueryError, QueryRequest, QueryWorkers
+from kg.backends.query_workers import NQuadsDump, QueryError, QueryRequest, QueryWorkers
 
 EXPLOSION = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }", ("*/*",))
 ASK = QueryRequest("ASK { ?s ?p ?o }", ("*/*",))
@@ -18,7 +18,7 @@ ASK = QueryRequest("ASK { ?s ?p ?o }", ("*/*",))
 def pool(tmp_path_factory):
     dump = tmp_path_factory.mktemp("workers") / "graph.nq"
     dump.write_text("".join(f"<urn:x:s{n}> <urn:x:p> <urn:x:o{n}> .\n" for n in range(300)))
-    workers = QueryWorkers(("nquads", str(dump)), size=1, timeout=30)
+    workers = QueryWorkers(NQuadsDump(str(dump)), size=1, timeout=30)
     yield workers
     workers.close()
 
@@ -67,7 +67,7 @@ def test_a_query_waiting_for_a_worker_is_dropped_when_its_client_goes(pool):
 def test_the_answer_at_the_time_limit_does_not_wait_for_the_replacement_worker(tmp_path, monkeypatch):
     dump = tmp_path / "graph.nq"
     dump.write_text("".join(f"<urn:x:s{n}> <urn:x:p> <urn:x:o{n}> .\n" for n in range(300)))
-    workers = QueryWorkers(("nquads", str(dump)), size=1, timeout=0.5)
+    workers = QueryWorkers(NQuadsDump(str(dump)), size=1, timeout=0.5)
     try:
         start = workers._start
 

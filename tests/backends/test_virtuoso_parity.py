@@ -43,7 +43,7 @@ def outcome(graph: KnowledgeGraph, name: str, params: dict):
     try:
         return "rows", graph.ask(name, params).rows
     except RemoteStoreError as exc:
-        return ("refused" if exc.kind == "refused" else "failed"), str(exc)
+        return ("refused" if exc.kind == "not_on_this_store" else "failed"), str(exc)
 
 
 @pytest.fixture(scope="module")

@@ -55,7 +55,7 @@ def test_durations_virtuoso_would_cut_are_refused_at_load(virtuoso):  # noqa: F8
     try:
         with pytest.raises(RemoteStoreError, match="P1Y2M3D") as refused:
             engine.upload(store, quiet)
-        assert refused.value.kind == "altered"
+        assert refused.value.kind == "store_altered"
     finally:
         httpx.delete(virtuoso.graph_store_url, params={"graph": graph.value}, auth=httpx.DigestAuth(*WRITER))
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from server_helpers import log_since, log_size, workers_replaced
 
-from kg.backends.query_workers import BUDGET, Budget, PooledEngine, QueryError, QueryWorkers
+from kg.backends.query_workers import BUDGET, Budget, NQuadsDump, PooledEngine, QueryError, QueryWorkers
 
 MEMORY_MB = 200  # per worker, in the server these tests start
 CARTESIAN_ORDER_BY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1"
@@ -171,7 +171,7 @@ def test_h4_named_questions_run_under_the_time_limit(start_server):
 def question_pool(tmp_path_factory):
     dump = tmp_path_factory.mktemp("questions") / "graph.nq"
     dump.write_text("".join(f"<urn:x:s{n}> <urn:x:p> <urn:x:o{n}> .\n" for n in range(300)))
-    pool = QueryWorkers(("nquads", str(dump)), size=1, timeout=30, name="salvage-kg-question-worker")
+    pool = QueryWorkers(NQuadsDump(str(dump)), size=1, timeout=30, name="salvage-kg-question-worker")
     yield pool
     pool.close()
 

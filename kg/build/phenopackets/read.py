@@ -24,6 +24,7 @@ from google.protobuf.json_format import Parse, ParseError
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
+from kg.errors import SalvageKgError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import AGENT, PATIENT, PROV, SK, SOURCE
 from kg.build.phenopackets.codes import Codes
@@ -37,8 +38,10 @@ _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
 
-class PhenopacketImportError(ValueError):
+class PhenopacketImportError(SalvageKgError, ValueError):
     """A phenopacket that cannot become a case: unparsable, unsourced, or naming terms the graph does not know."""
+
+    kinds = ("invalid_phenopacket",)
 
 
 def parse(text: str) -> pp.Phenopacket:

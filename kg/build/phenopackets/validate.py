@@ -10,6 +10,8 @@ import re
 import phenopackets as pp
 from google.protobuf.json_format import MessageToJson, Parse, ParseError
 
+from kg.errors import SalvageKgError
+
 _CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*:[^\s:]\S*$")
 
 # Required fields of each message (Phenopacket schema v2 documentation), by protobuf field name.
@@ -30,8 +32,10 @@ _ONE_OF = {"MedicalAction": ("procedure", "treatment", "radiation_therapy", "the
            "Measurement": ("value", "complex_value")}
 
 
-class PhenopacketError(ValueError):
+class PhenopacketError(SalvageKgError, ValueError):
     """A phenopacket that does not meet the schema; `problems` lists each field."""
+
+    kinds = ("not_exportable",)
 
     def __init__(self, problems: list[str]):
         self.problems = problems
