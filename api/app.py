@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from api import (
     about,
+    caching,
     cases,
     docs,
     encoding,
@@ -81,6 +82,7 @@ def _describe(state) -> None:
     # first clients, all at the same time.
     for range_name in sorted({p.range for q in catalogue().values() for p in q.params if p.range}):
         graph.choices(expand(range_name))
+    state.version = caching.stamp(state)  # in every ETag: a write changes them all
 
 
 @asynccontextmanager
@@ -171,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(time_limits.TimeLimits, seconds=app.state.settings.query_timeout)
     app.add_middleware(encoding.RequireUtf8)
+    app.add_middleware(caching.ConditionalGet)
     app.include_router(sparql.router)  # refuses a repeated query= itself, as the SPARQL protocol's 400
     once = [Depends(refuse_repeats)]
     app.include_router(questions.question_routes(), dependencies=once)
