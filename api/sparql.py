@@ -125,7 +125,12 @@ def _one(values: list[str], name: str) -> str | None:
     return values[0] if values else None
 
 
-async def _run(request: Request, query: str | None, default_graphs: list[str], named_graphs: list[str]) -> Response:
+# `format=csv` (or tsv) on a GET: a results link that a spreadsheet or pandas.read_csv(url) opens; they send no Accept.
+FILE_FORMATS = {"csv": "text/csv", "tsv": "text/tab-separated-values"}
+
+
+async def _run(request: Request, query: str | None, default_graphs: list[str], named_graphs: list[str],
+               file_format: str | None = None) -> Response:
     state = request.app.state
     if query is None:
         return _service_description(request, state.graph_names)
@@ -140,7 +145,7 @@ async def _run(request: Request, query: str | None, default_graphs: list[str], n
         await run_in_threadpool(check, query)
     except Unsafe as exc:
         raise Refused(exc.status, exc.kind, str(exc)) from None
-    accept = accepted(request.headers.get("accept"))
+    accept = (FILE_FORMATS[file_format],) if file_format else accepted(request.headers.get("accept"))
     if choose(accept, ALL_FORMATS) is None:
         raise Refused(406, "not_acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
     # The base IRI is this endpoint's own URL, as the protocol's retrieval URL: never a remote store's own.
@@ -155,7 +160,8 @@ async def _run(request: Request, query: str | None, default_graphs: list[str], n
             message = f"this query's results are offered as {', '.join(exc.offered)}"
         headers = {"Retry-After": "1"} if exc.kind == "busy" else None
         raise Refused(STATUS[exc.kind], exc.kind, message, headers) from None
-    return Response(result.body, media_type=result.media_type)
+    named = {"Content-Disposition": f'attachment; filename="sparql.{file_format}"'} if file_format else None
+    return Response(result.body, media_type=result.media_type, headers=named)
 
 
 RESPONSES = {
@@ -184,11 +190,14 @@ async def sparql_get(
                                          examples=[["https://w3id.org/salvage-kg/graph/case/pbc-2021"]]),
     named_graph_uri: list[str] = Query([], alias="named-graph-uri", description="Graphs visible to GRAPH",
                                        examples=[["https://w3id.org/salvage-kg/graph/derived/antigen-escape"]]),
+    format: str | None = Query(None, pattern="^(csv|tsv)$", description="csv or tsv: a SELECT's results as a file, "
+                               "for a plain link (default: what the Accept header asks for)", examples=["csv"]),
 ) -> Response:
     if "update" in request.query_params:
         raise Refused(403, "read_only", READ_ONLY)
     values = request.query_params.getlist("query")
-    return await _run(request, _one(values, "query") if values else query, default_graph_uri, named_graph_uri)
+    return await _run(request, _one(values, "query") if values else query, default_graph_uri, named_graph_uri,
+                      format)
 
 
 @router.post(

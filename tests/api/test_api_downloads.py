@@ -31,6 +31,17 @@ def test_csv_link_reads_in_pandas_as_the_json_rows(server, http, path, params):
     assert response.headers["content-disposition"] == f'attachment; filename="{QUESTION}.csv"'
 
 
+def test_sparql_results_as_a_csv_link(http):
+    query = "SELECT ?patient WHERE { ?p a <https://w3id.org/salvage-kg/ontology#Patient> ; " \
+            "<http://www.w3.org/2004/02/skos/core#notation> ?patient } ORDER BY ?patient"
+    url = http.build_request("GET", "/sparql", params={"query": query, "format": "csv"}).url
+    assert list(pd.read_csv(str(url))["patient"]) == ["pbc-2021", "rascon-2022"]
+    response = http.get(url)
+    assert response.headers["content-disposition"] == 'attachment; filename="sparql.csv"'
+    assert http.get("/sparql", params={"query": query, "format": "tsv"}).text.startswith("?patient\n")
+    assert http.get("/sparql", params={"query": query, "format": "xlsx"}).status_code == 422
+
+
 def test_accept_csv_is_a_file_too(http):
     response = http.get(f"/questions/{QUESTION}", params={"antigen": "CD22"}, headers={"Accept": "text/csv"})
     assert response.headers["content-disposition"] == f'attachment; filename="{QUESTION}.csv"'
