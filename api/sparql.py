@@ -190,14 +190,15 @@ async def sparql_get(
                                          examples=[["https://w3id.org/salvage-kg/graph/case/pbc-2021"]]),
     named_graph_uri: list[str] = Query([], alias="named-graph-uri", description="Graphs visible to GRAPH",
                                        examples=[["https://w3id.org/salvage-kg/graph/derived/antigen-escape"]]),
-    format: str | None = Query(None, pattern="^(csv|tsv)$", description="csv or tsv: a SELECT's results as a file, "
-                               "for a plain link (default: what the Accept header asks for)", examples=["csv"]),
+    format: str | None = Query(None, max_length=100, description="csv or tsv: a SELECT's results as a file, for a "
+                               "plain link; any other value (SPARQLWrapper sends format=json beside its Accept "
+                               "header) leaves the choice to the Accept header", examples=["csv"]),
 ) -> Response:
     if "update" in request.query_params:
         raise Refused(403, "read_only", READ_ONLY)
     values = request.query_params.getlist("query")
     return await _run(request, _one(values, "query") if values else query, default_graph_uri, named_graph_uri,
-                      format)
+                      format if format in FILE_FORMATS else None)
 
 
 @router.post(
