@@ -19,9 +19,13 @@ CACHED = ("/questions", "/salvage-options", "/patients", "/pathways", "/cases", 
           "/similar", "/sparql")
 
 
-def stamp(state) -> str:
+def stamp(state) -> str | None:
     """The graph's version: the software's, what the store holds, and the time of this process's last write (a
-    replaced case may leave the counts as they were). Read-only servers started from one store agree on it."""
+    replaced case may leave the counts as they were). Read-only servers started from one store agree on it.
+    None for a remote store (serve --sparql-endpoint), which `salvage-kg load` may change without our knowing:
+    its answers carry no ETag rather than one that could vouch for a stale answer."""
+    if state.graph.store is None:
+        return None
     written = state.graph.built_at.isoformat() if state.curator is not None else ""
     text = "\n".join([version(), str(state.quads), *state.graph_names, written])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -43,13 +47,12 @@ class ConditionalGet:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
-                or not scope["path"].startswith(CACHED)):
+        graph_version = getattr(scope["app"].state, "version", None) if scope["type"] == "http" else None
+        if not graph_version or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(CACHED):
             await self.app(scope, receive, send)
             return
-        state = scope["app"].state
         headers = Headers(scope=scope)
-        tag = etag(getattr(state, "version", ""), headers.get("accept"))
+        tag = etag(graph_version, headers.get("accept"))
         validators = {"ETag": tag, "Cache-Control": "no-cache"}
         if _matches(headers.get("if-none-match", ""), tag):
             unchanged = {**validators, "Vary": "Accept"}
