@@ -167,13 +167,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or Settings.from_env()
+    app.add_middleware(caching.ConditionalGet)  # inside CORS: a 304 carries its headers too
     if app.state.settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(app.state.settings.cors_origins),
                            allow_methods=["GET", "POST", "PUT", "DELETE"], allow_headers=["*"])
     errors.install(app)
     app.add_middleware(time_limits.TimeLimits, seconds=app.state.settings.query_timeout)
     app.add_middleware(encoding.RequireUtf8)
-    app.add_middleware(caching.ConditionalGet)
     app.include_router(sparql.router)  # refuses a repeated query= itself, as the SPARQL protocol's 400
     once = [Depends(refuse_repeats)]
     app.include_router(questions.question_routes(), dependencies=once)

@@ -121,6 +121,13 @@ def test_answers_carry_an_etag_and_answer_304_when_unchanged(http, path):
     assert http.get(path, headers={"If-None-Match": '"something-else"'}).status_code == 200
 
 
+def test_a_304_to_another_origin_carries_the_cors_headers(http):
+    origin = {"Origin": "http://localhost:3000"}  # the test server's --cors-origin
+    tag = http.get("/about", headers=origin).headers["etag"]
+    again = http.get("/about", headers={**origin, "If-None-Match": tag})
+    assert again.status_code == 304 and again.headers["access-control-allow-origin"] == "http://localhost:3000"
+
+
 def test_refusals_carry_no_etag(http):
     response = http.get("/patients/nobody")
     assert response.status_code == 404 and "etag" not in response.headers
