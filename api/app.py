@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from api import (
     about,
+    caching,
     cases,
     docs,
     encoding,
@@ -68,6 +69,7 @@ def _describe(state) -> None:
     # first clients, all at the same time.
     for range_name in sorted({p.range for q in catalogue().values() for p in q.params if p.range}):
         state.graph.choices(expand(range_name))
+    state.version = caching.stamp(state)  # in every ETag: a write changes them all
 
 
 @asynccontextmanager
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or Settings.from_env()
+    app.add_middleware(caching.ConditionalGet)  # inside CORS: a 304 carries its headers too
     if app.state.settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(app.state.settings.cors_origins),
                            allow_methods=["GET", "POST", "PUT", "DELETE"], allow_headers=["*"])

@@ -21,7 +21,7 @@ from kg.clinical.pathways import Cohort, Options, node_link
 from kg.clinical.pathways.options import MAX_LENGTH_LIMIT
 from kg.clinical.pathways.sankey import sankey_html
 from kg.namespaces import SK
-from kg.questions.answers import DISCLAIMER
+from kg.questions.answers import disclaimer_for_levels
 
 router = APIRouter(tags=["pathways"])
 log = logging.getLogger("salvage_kg.api")
@@ -168,7 +168,7 @@ def _cohort(request: Request) -> Cohort:
 def get_pathways(request: Request, mode: Mode = MODE, min_count: int = MIN_COUNT,
                  max_length: int | None = MAX_LENGTH) -> PathwayGraph:
     merged = _cohort(request).transitions(Options(mode=mode, max_length=max_length, min_count=min_count))
-    return PathwayGraph(**node_link(merged), disclaimer=DISCLAIMER)
+    return PathwayGraph(**node_link(merged), disclaimer=disclaimer_for_levels(merged.graph.get("evidence_levels", ())))
 
 
 @router.get("/pathways/sankey", response_class=HTMLResponse, responses=BAD_OPTION,

@@ -5,9 +5,10 @@ from pydantic import BaseModel
 
 from api.errors import ERROR_RESPONSES, Refused
 from api.paging import LIMIT, OFFSET, next_link
+from api.patient_rdf import RDF_RESPONSES, patient_iri, rdf_media_type, statements
 from api.salvage import Source
 from kg.namespaces import SK
-from kg.questions.answers import DISCLAIMER
+from kg.questions.answers import disclaimer_for
 from kg.questions.pages import Page
 
 router = APIRouter(tags=["patients"])
@@ -69,7 +70,7 @@ def _find(request: Request, patient_id: str) -> PatientSummary:
 PATIENT_ID = Path(description="Patient identifier", examples=["pbc-2021"], max_length=200)
 
 
-@router.get("/patients", response_model=list[PatientSummary], responses=ERROR_RESPONSES,
+@router.get("/patients", response_model=list[PatientSummary], responses={**ERROR_RESPONSES, **RDF_RESPONSES},
             summary="Every patient, summarised, a page at a time (the next page in the Link header)")
 def list_patients(request: Request, response: Response, limit: int = LIMIT,
                   offset: int = OFFSET) -> list[PatientSummary]:
@@ -77,15 +78,20 @@ def list_patients(request: Request, response: Response, limit: int = LIMIT,
     # shape: at 10,000 patients ~0.1 s for a page of 100, where cutting a page of the cohort-wide question sorts
     # every patient's summary first (~1.5 s; ~18 s at 100,000).
     graph = request.app.state.graph
+    rdf = rdf_media_type(request)
     patients = graph.ask_internal("patient-page", page=Page(limit, offset))
     response.headers.update(next_link(request, patients.page["next_offset"]))
+    if rdf:
+        return statements(request, rdf, [row["patient_iri"] for row in patients.rows], response.headers)
     return [summary for row in patients.rows for summary in _summaries(request, row["patient_iri"])]
 
 
-@router.get("/patients/{patient_id}", response_model=PatientSummary, responses=ERROR_RESPONSES,
+@router.get("/patients/{patient_id}", response_model=PatientSummary, responses={**ERROR_RESPONSES, **RDF_RESPONSES},
             summary="One patient: diagnosis, genetics, relapses, transplants, last known state")
 def get_patient(request: Request, patient_id: str = PATIENT_ID) -> PatientSummary:
-    return _find(request, patient_id)
+    rdf = rdf_media_type(request)
+    summary = _find(request, patient_id)
+    return statements(request, rdf, [patient_iri(request, summary.id)]) if rdf else summary
 
 
 @router.get("/patients/{patient_id}/timeline", response_model=Timeline, responses=ERROR_RESPONSES,
@@ -100,4 +106,4 @@ def get_timeline(request: Request, patient_id: str = PATIENT_ID) -> Timeline:
               evidence_level=row["evidence_level"])
         for row in rows
     ]
-    return Timeline(patient=summary.id, events=events, disclaimer=DISCLAIMER)
+    return Timeline(patient=summary.id, events=events, disclaimer=disclaimer_for(rows))

@@ -55,7 +55,11 @@ class QuestionAnswer(BaseModel):
 
 
 # Answers come a page at a time (as grlc pages them), so that one request never asks for a whole large cohort.
-PAGE_PARAMETERS = {"limit": LIMIT, "offset": OFFSET}
+# `format=csv` makes the answer a plain link a spreadsheet or pandas.read_csv(url) opens (they send no Accept).
+FORMAT = Query(None, pattern="^(json|csv)$", description="csv: the rows as a CSV file (as Accept: text/csv does); "
+               "default: JSON, or what the Accept header asks for", examples=["csv"])
+PAGE_PARAMETERS = {"limit": LIMIT, "offset": OFFSET, "format": FORMAT}
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv"}
 
 
 def describe(question: Question) -> QuestionInfo:
@@ -87,6 +91,16 @@ def given_parameters(request: Request) -> dict[str, str]:
     return params
 
 
+def requested_media_type(request: Request, params: dict[str, str], suffix: str | None) -> str:
+    """What to answer with: the .csv suffix, then format=, then the Accept header; JSON by default."""
+    named = suffix or params.pop("format", None)
+    if named is not None:
+        if named not in MEDIA_TYPES:
+            raise Refused(422, "invalid_parameter", f"format: {', '.join(MEDIA_TYPES)}, not {named!r}")
+        return MEDIA_TYPES[named]
+    return choose(accepted(request.headers.get("accept")), tuple(MEDIA_TYPES.values())) or "application/json"
+
+
 def requested_page(params: dict[str, str]) -> Page:
     """The page asked for, taken out of the question's parameters."""
     try:
@@ -96,21 +110,23 @@ def requested_page(params: dict[str, str]) -> Page:
         raise Refused("invalid_parameter", message) from None
 
 
-def answer_response(request: Request, name: str):
+def answer_response(request: Request, name: str, suffix: str | None = None):
     request.app.state.graph.question(name)  # an unknown name is a 404 before any parameter is read
     params = given_parameters(request)
+    media_type = requested_media_type(request, params, suffix)
     page = requested_page(params)
     answer = request.app.state.graph.ask(name, params, page=page)
     headers = next_link(request, answer.page["next_offset"])
-    if choose(accepted(request.headers.get("accept")), ("application/json", "text/csv")) == "text/csv":
+    if media_type == "text/csv":
         headers["X-Disclaimer"] = answer.disclaimer.encode("ascii", "replace").decode()
+        headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return Response(neutralise_csv(answer.to_csv().encode("utf-8")), media_type="text/csv", headers=headers)
     return JSONResponse(answer.to_dict(), headers=headers)
 
 
-def _route_for(question: Question):
+def _route_for(question: Question, suffix: str | None = None):
     def run(request: Request, **_: str | int | None):
-        return answer_response(request, question.name)
+        return answer_response(request, question.name, suffix)
 
     parameters = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
     for param in question.params:
@@ -122,14 +138,17 @@ def _route_for(question: Question):
                           examples=[param.example], max_length=1000),
         ))
     for name, query in PAGE_PARAMETERS.items():
-        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=int, default=query))
+        annotation = str | None if name == "format" else int
+        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                                            default=query))
     run.__signature__ = inspect.Signature(parameters)
-    run.__name__ = "ask_" + question.name.replace("-", "_")
+    run.__name__ = "ask_" + question.name.replace("-", "_") + (f"_{suffix}" if suffix else "")
     return run
 
 
 CSV_AND_JSON = {200: {"content": {"application/json": {}, "text/csv": {}},
-                      "description": "Rows as JSON (default) or CSV (Accept: text/csv)"}}
+                      "description": "Rows as JSON (default) or CSV (format=csv, the .csv path or "
+                                     "Accept: text/csv; a file named after the question)"}}
 
 def question_routes() -> APIRouter:
     """One documented route per .rq file, read when the app is made (not at import); include before `router`,
@@ -145,10 +164,21 @@ def question_routes() -> APIRouter:
             description=question.description,
             responses={**CSV_AND_JSON, **ERROR_RESPONSES},
         )
+        routes.add_api_route(  # the same answer as a file: /questions/NAME.csv
+            f"/questions/{question.name}.csv",
+            _route_for(question, "csv"),
+            methods=["GET"],
+            response_class=Response,
+            summary=f"{question.title} (CSV)",
+            description=f"The answer of /questions/{question.name} as a CSV file.",
+            responses={200: {"content": {"text/csv": {}}}, **ERROR_RESPONSES},
+        )
     return routes
 
 
 @router.get("/questions/{name}", response_model=QuestionAnswer, responses={**CSV_AND_JSON, **ERROR_RESPONSES},
             summary="Run a named question by name", include_in_schema=False)
 def ask_by_name(request: Request, name: str):
+    if name.endswith(".csv"):  # an unknown NAME.csv: 404 naming NAME
+        return answer_response(request, name.removesuffix(".csv"), "csv")
     return answer_response(request, name)

@@ -119,7 +119,12 @@ def _one(values: list[str], name: str) -> str | None:
     return values[0] if values else None
 
 
-async def _run(request: Request, query: str | None, default_graphs: list[str], named_graphs: list[str]) -> Response:
+# `format=csv` (or tsv) on a GET: a results link that a spreadsheet or pandas.read_csv(url) opens; they send no Accept.
+FILE_FORMATS = {"csv": "text/csv", "tsv": "text/tab-separated-values"}
+
+
+async def _run(request: Request, query: str | None, default_graphs: list[str], named_graphs: list[str],
+               file_format: str | None = None) -> Response:
     state = request.app.state
     if query is None:
         return _service_description(request, state.graph_names)
@@ -132,7 +137,7 @@ async def _run(request: Request, query: str | None, default_graphs: list[str], n
     # Parsing is quick (milliseconds for the longest query accepted) but off the event loop all the same; an
     # unsafe query is refused with its kind's status (api/errors.py).
     await run_in_threadpool(check, query)
-    accept = accepted(request.headers.get("accept"))
+    accept = (FILE_FORMATS[file_format],) if file_format else accepted(request.headers.get("accept"))
     if choose(accept, ALL_FORMATS) is None:
         raise Refused("not_acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
     # The base IRI is this endpoint's own URL, as the protocol's retrieval URL: never a remote store's own.
@@ -145,7 +150,8 @@ async def _run(request: Request, query: str | None, default_graphs: list[str], n
         if exc.kind != "not_acceptable":
             raise  # its kind's status (api/errors.py)
         raise Refused(exc.kind, f"this query's results are offered as {', '.join(exc.offered)}") from None
-    return Response(result.body, media_type=result.media_type)
+    named = {"Content-Disposition": f'attachment; filename="sparql.{file_format}"'} if file_format else None
+    return Response(result.body, media_type=result.media_type, headers=named)
 
 
 RESPONSES = {
@@ -174,11 +180,15 @@ async def sparql_get(
                                          examples=[["https://w3id.org/salvage-kg/graph/case/pbc-2021"]]),
     named_graph_uri: list[str] = Query([], alias="named-graph-uri", description="Graphs visible to GRAPH",
                                        examples=[["https://w3id.org/salvage-kg/graph/derived/antigen-escape"]]),
+    format: str | None = Query(None, max_length=100, description="csv or tsv: a SELECT's results as a file, for a "
+                               "plain link; any other value (SPARQLWrapper sends format=json beside its Accept "
+                               "header) leaves the choice to the Accept header", examples=["csv"]),
 ) -> Response:
     if "update" in request.query_params:
         raise Refused("read_only", READ_ONLY)
     values = request.query_params.getlist("query")
-    return await _run(request, _one(values, "query") if values else query, default_graph_uri, named_graph_uri)
+    return await _run(request, _one(values, "query") if values else query, default_graph_uri, named_graph_uri,
+                      format if format in FILE_FORMATS else None)
 
 
 @router.post(

@@ -80,6 +80,13 @@ def void_turtle(about: About, sparql_endpoint: str) -> str:
     void.add((DATASET, VOID.vocabulary, URIRef(str(SK))))
     void.add((DATASET, VOID.triples, Literal(about.counts["triples"], datatype=XSD.integer)))
     void.add((DATASET, VOID.entities, Literal(about.counts["statements"], datatype=XSD.integer)))
+    void.add((DATASET, DCTERMS.bibliographicCitation, Literal(about.how_to_cite)))
+    # The counts /about gives, as VoID class partitions: how many sources, case reports and patients.
+    for cls, count in ((SK.SourceDocument, "sources"), (SK.CaseReport, "case_reports"), (SK.Patient, "patients")):
+        partition = URIRef(f"{DATASET}#{count}")
+        void.add((DATASET, VOID.classPartition, partition))
+        void.add((partition, VOID["class"], cls))
+        void.add((partition, VOID.entities, Literal(about.counts[count], datatype=XSD.integer)))
     for prefix, namespace in PREFIXES.items():
         void.bind(prefix, namespace, override=False)
     for name in about.named_graphs:

@@ -147,7 +147,14 @@ class KnowledgeGraph:
 
     def case_triples(self, graph_iri: str) -> list[ox.Triple]:
         """The statements of one case's named graph, as its curator wrote them."""
-        _, rows = self.engine.select(_internal("case-triples").text, {"graph": URIRef(graph_iri)})
+        return self._triples("case-triples", {"graph": URIRef(graph_iri)})
+
+    def patient_triples(self, patient_iri: str) -> list[ox.Triple]:
+        """What the graph says of one patient: its statements, its events', and their timings and doses."""
+        return self._triples("patient-statements", {"patient": URIRef(patient_iri)})
+
+    def _triples(self, name: str, bindings) -> list[ox.Triple]:
+        _, rows = self.engine.select(_internal(name).text, bindings)
         return [ox.Triple(*(to_oxigraph(term) for term in row[:3])) for row in rows]
 
     def rdflib_graph(self) -> Dataset:

@@ -28,6 +28,12 @@ VOCABULARY_FILE = ONTOLOGY_DIR / "vocabulary.ttl"
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 
 
+def installed() -> bool:
+    """True when the package runs from an installed wheel rather than a checkout (whose kg/cases/ is the source
+    of the bundled cases, kept in git)."""
+    return not (_CHECKOUT / "pyproject.toml").is_file()
+
+
 def case_files(directory: Path = CASES_DIR) -> list[Path]:
     """Every case report's Turtle file, in a stable order."""
     return sorted(directory.glob("*.ttl"))

@@ -161,14 +161,14 @@ class WritableDiskBackend(Backend):
     """An on-disk store this process alone writes (RocksDB lets one process do that); its workers read snapshots
     of it, renewed after each commit, and a snapshot is discarded once neither pool reads it."""
 
-    def __init__(self, directory: Path, on_commit: Callable[[], None]):
+    def __init__(self, directory: Path, on_commit: Callable[[], None], progress: Progress = quiet):
         from kg.build.curation import Curator  # the build layer; only a writable store needs it
 
         self.directory = Path(directory)
         self.store = stores.open_writable(self.directory)
         super().__init__(KnowledgeGraph(self.store))
         self.on_commit = on_commit
-        self.curator = Curator(self.store, self.directory, self._committed)
+        self.curator = Curator(self.store, self.directory, self._committed, progress=progress)
         self._snapshots: stores.Snapshots | None = None
         self._released: Counter[str] = Counter()
 

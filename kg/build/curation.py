@@ -14,6 +14,7 @@ import logging
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,9 @@ from kg.build import rules
 from kg.build import validate
 from kg.build.case_scope import Limits, OutOfScope, check_alone, check_in, check_size
 from kg.errors import SalvageKgError
-from kg.namespaces import GRAPH, PATIENT, SOURCE, case_graph, derived_graph
 from kg.build.validate import Violation
+from kg.namespaces import GRAPH, PATIENT, SOURCE, case_graph, derived_graph
+from kg.progress import Progress, heartbeat, quiet
 
 CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 MEDIA_TYPES = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD}
@@ -121,17 +123,32 @@ def _in_graph(graph: ox.NamedNode, triples) -> str:
     return f"GRAPH <{graph.value}> {{\n{_ntriples(triples)}}}\n"
 
 
+def compact(store: ox.Store) -> None:
+    """Write what a commit left in RocksDB's log and memory tables into sorted files, and merge those. Unflushed,
+    a commit lives only in the log, which every later open replays (issue 17: a 309 MB log, `ask --store` 17 s;
+    measured here: 100 patients' commit, a 17 MB log, read-only open 0.86 s unflushed, 0.02 s flushed)."""
+    store.flush()
+    store.optimize()
+
+
 class Curator:
     """Writes cases into one store opened read-write; `committed` is called after each commit.
 
     `directory` is where an on-disk store lives (its scratch copies go beside it); None for one in memory.
+    `progress` hears each phase of a write (the command line prints them on stderr).
     """
 
-    def __init__(self, store: ox.Store, directory: Path | None = None, committed: Callable[[], None] = lambda: None):
+    def __init__(self, store: ox.Store, directory: Path | None = None, committed: Callable[[], None] = lambda: None,
+                 progress: Progress = quiet):
         self.store = store
         self.directory = Path(directory) if directory else None
         self.committed = committed
+        self.progress = progress
         self._lock = threading.Lock()
+
+    def _phase(self, message: str) -> None:
+        log.info("write phase: %s", message)
+        self.progress(message)
 
     # --- reading ---------------------------------------------------------------------------------------------
 
@@ -177,12 +194,15 @@ class Curator:
         scratch = None
         try:
             scratch = self._scratch_copy(scratch_dir)
-            log.info("write phase: checkpoint")
+            self._phase("checkpoint")
             go_on()
-            scratch.update(change)
+            with heartbeat(self.progress, "trying the change"):
+                scratch.update(change)
+            self._phase("deriving facts")
             rules.derive(scratch)
             go_on()
-            violations = validate.violations_in_store(scratch)
+            self._phase("validating with SHACL")
+            violations = validate.violations_in_store(scratch, self.progress)
             derived_then = self._derived(scratch)
             go_on()
         finally:
@@ -194,13 +214,19 @@ class Curator:
         if violations:
             raise CaseError("rejected", f"the graph would violate {len(violations)} SHACL constraint(s); "
                                         "nothing was written", violations)
-        log.info("write phase: validated")
+        self._phase("validated")
         # Derived facts name events by IRI and hold no blank nodes, so they can be compared and written as data.
         removed = "".join(_in_graph(g, derived_now[g] - derived_then.get(g, set())) for g in derived_now)
         added = "".join(_in_graph(g, derived_then[g] - derived_now.get(g, set())) for g in derived_then)
-        log.info("write phase: committing")
-        self.store.update(f"{change} ;\nDELETE DATA {{\n{removed}}} ;\nINSERT DATA {{\n{added}}}")
-        log.info("write phase: committed")
+        self._phase("committing")
+        with heartbeat(self.progress, "committing"):
+            self.store.update(f"{change} ;\nDELETE DATA {{\n{removed}}} ;\nINSERT DATA {{\n{added}}}")
+        self._phase("committed")
+        if self.directory:
+            started = time.monotonic()
+            with heartbeat(self.progress, "compacting"):
+                compact(self.store)
+            self._phase(f"compacted ({time.monotonic() - started:.1f} s)")
         self.committed()
 
     def _scratch_copy(self, directory: Path | None) -> ox.Store:

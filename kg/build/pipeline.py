@@ -32,13 +32,18 @@ class CaseFileError(SalvageKgError, ValueError):
     kinds = ("syntax",)
 
 
+# Case files as add-case takes them: JSON-LD by its name, Turtle otherwise.
+_FORMATS = {".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD}
+
+
 def _load(store: ox.Store, path: Path, graph) -> None:
     # bulk_load streams the file rather than reading it whole (a 100,000-patient cohort is ~0.9 GB of Turtle);
     # it is not transactional, which does not matter here: a build that fails is thrown away.
+    rdf_format = _FORMATS.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
     try:
-        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(graph)))
+        store.bulk_load(path=str(path), format=rdf_format, to_graph=ox.NamedNode(str(graph)))
     except SyntaxError as exc:
-        raise CaseFileError(f"{path.name}: not valid Turtle: {exc}") from exc
+        raise CaseFileError(f"{path.name}: not valid {rdf_format.name}: {exc}") from exc
 
 
 def union_triples(store: ox.Store) -> Iterable[ox.Triple]:

@@ -4,27 +4,25 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
-import pyoxigraph as ox
 
 from kg.backends import stores
 from kg.backends.open import open_backend
 from kg.backends.remote import RemoteEngine
-from kg.build import curation, export
+from kg.build import export
 from kg.build import pipeline as build
+from kg.cli import cases as cli_cases
 from kg.cli import courses as cli_courses
 from kg.cli import options as opts
 from kg.cli.exits import exit_code
 from kg.cli.options import UsageError, existing, progress
 from kg.errors import SalvageKgError
 from kg.knowledge_graph import KnowledgeGraph
-from kg.namespaces import PREFIXES
-from kg.paths import CASES_DIR, case_files
+from kg.paths import case_files
 from kg.questions.catalogue import catalogue
 from kg.questions.parameters import ParameterError
 from kg.tools import synth
@@ -49,8 +47,9 @@ def _output(name: str) -> Path:
 
 
 def cmd_build(args) -> int:
+    extra = existing(args.cases)
     Path(args.out).mkdir(parents=True, exist_ok=True)  # a folder that cannot be made fails now, not after the build
-    store = build.build_store(progress=progress)
+    store = build.build_store(case_files() + extra, progress=progress)
     for path in export.write_all(store, Path(args.out)):
         print(path)
     if args.store:
@@ -62,31 +61,6 @@ def cmd_validate(args) -> int:
     # Extra files are checked together with the bundled cases, as they would be served.
     build.build_store(case_files() + existing(args.files), progress=progress)
     print("conforms: the graph satisfies every shape in ontology/shapes.ttl")
-    return 0
-
-
-def cmd_add_case(args) -> int:
-    [path] = existing([args.file])
-    media_type = "application/ld+json" if path.suffix in (".jsonld", ".json") else "text/turtle"
-    case = curation.read_case(path.read_bytes(), media_type)
-    if args.store:
-        with open_backend(store=args.store, writable=True) as backend:
-            created = backend.curator.put(case, replace=args.replace)
-        print(f"case {case.id} {'added to' if created else 'replaced in'} the store at {args.store}")
-        return 0
-    # The case files are the default store's source: check the case with them, then add its file beside them.
-    folder = Path(args.into)
-    if not folder.is_dir():
-        raise UsageError(f"no folder {folder} to add the case to")
-    target = folder / f"{case.id}.ttl"
-    curator = curation.Curator(build.build_store(case_files(folder), progress=progress))
-    created = curator.put(case, replace=args.replace)
-    if media_type == "text/turtle":  # the curator's own file, comments and all
-        export.replace_atomically(target, lambda out: shutil.copyfile(path, out))
-    else:
-        export.replace_atomically(target, lambda out: ox.serialize(case.triples, out, ox.RdfFormat.TURTLE,
-                                                                   prefixes=PREFIXES))
-    print(f"case {case.id} {'added' if created else 'replaced'}: {target}")
     return 0
 
 
@@ -227,21 +201,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="build", metavar="DIR", help="output folder")
     p.add_argument("--store", metavar="DIR", help="also write a persistent on-disk store that serve/ask can open "
                    "(default: none)")
+    p.add_argument("cases", nargs="*", help="extra case files (Turtle or JSON-LD), e.g. a synthetic cohort")
     p.set_defaults(run=cmd_build)
 
     p = commands.add_parser("validate", help="check the graph, with extra case files, against the SHACL shapes")
-    p.add_argument("files", nargs="*", help="extra case files (Turtle) to check with the bundled cases")
+    p.add_argument("files", nargs="*", help="extra case files (Turtle or JSON-LD, as add-case takes) to check with "
+                   "the bundled cases")
     p.set_defaults(run=cmd_validate)
-
-    p = commands.add_parser("add-case", help="add a case report (Turtle or JSON-LD) after checking it with the "
-                            "whole graph: to the bundled cases, or to an on-disk store")
-    p.add_argument("file", help="the case: one source (under source/) and its patients (under patient/)")
-    target = p.add_mutually_exclusive_group()
-    target.add_argument("--into", metavar="DIR", default=str(CASES_DIR),
-                        help="add its file to this folder of case files (default: the bundled cases, kg/cases/)")
-    target.add_argument("--store", metavar="DIR", help="add it to a store written by `build --store` (default: none)")
-    p.add_argument("--replace", action="store_true", help="replace a case with the same id (default: refuse)")
-    p.set_defaults(run=cmd_add_case)
 
     p = commands.add_parser("questions", help="list the named questions")
     p.add_argument("--format", choices=("table", "json"), default="table", help="how to print the catalogue")
@@ -336,6 +302,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_loadtest)
 
 
+    cli_cases.add_commands(commands)
     cli_courses.add_commands(commands)
     for entry in entry_points(group="salvage_kg.commands"):
         # Commands of other faces (the HTTP server's `serve`), registered in pyproject.toml: the library never

@@ -1,7 +1,8 @@
 """An answer for a terminal: labels rather than IRIs, fitted to the terminal's width, long cells wrapped.
 
 A question's rows name each thing twice, as an IRI (`administration`) and as what people call it
-(`administration_label`); a terminal shows the label (JSON and CSV keep both). When the columns cannot each get a
+(`administration_label`); a terminal shows the label (JSON and CSV keep both), and an IRI without a label beside
+it by its short name (`sk:CARTProduct`, not 45 characters of https://...). When the columns cannot each get a
 readable width, every row is shown as a block of `column: value` lines instead (as psql's expanded display).
 
 >>> print(render(["therapy", "therapy_label", "response_label"],
@@ -19,6 +20,8 @@ import shutil
 from rich import box
 from rich.console import Console
 from rich.table import Table
+
+from kg.namespaces import curie
 
 _NARROWEST = 22  # a column narrower than this wraps most words: show one block per row instead
 _LABEL = "_label"
@@ -41,7 +44,13 @@ def readable_columns(columns) -> list[tuple[str, str]]:
 
 
 def cell(value) -> str:
-    return "" if value is None else "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+    """A value as text; an IRI with no label beside it (a derived fact, an ontology kind) by its short name."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(cell(part) for part in value)
+    text = str(value)
+    return curie(text) if text.startswith(("http://", "https://")) else text
 
 
 def render(columns, rows, footer: str, width: int | None = None) -> str:

@@ -24,7 +24,12 @@ _SYNTHETIC_LEVEL = "synthetic"
 
 def disclaimer_for(rows) -> str:
     """What to say under an answer: published evidence, synthetic data, or both when the rows mix them."""
-    levels = {row.get("evidence_level") for row in rows}
+    return disclaimer_for_levels(row.get("evidence_level") for row in rows)
+
+
+def disclaimer_for_levels(levels) -> str:
+    """The same from the evidence levels of what is shown (a timeline's events, merged pathways, similar hits)."""
+    levels = set(levels)
     if _SYNTHETIC_LEVEL not in levels:
         return DISCLAIMER
     if levels - {_SYNTHETIC_LEVEL, None}:
@@ -97,4 +102,6 @@ class Answer:
     def to_dataframe(self):
         import pandas  # optional: only when a notebook asks for a DataFrame
 
-        return pandas.DataFrame(list(self.rows), columns=list(self.columns))
+        frame = pandas.DataFrame(list(self.rows), columns=list(self.columns))
+        frame.attrs["disclaimer"] = self.disclaimer  # a synthetic answer says so in the notebook too
+        return frame

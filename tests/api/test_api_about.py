@@ -32,3 +32,20 @@ def test_void_describes_the_dataset_and_its_endpoint(http, server):
         subsets = set(void.objects(DATASET, VOID.subset))
         assert URIRef("https://w3id.org/salvage-kg/graph/case/pbc-2021") in subsets
         assert void.value(DATASET, DCTERMS.hasVersion) == Literal(http.get("/about").json()["version"])
+        about = http.get("/about").json()
+        assert str(void.value(DATASET, DCTERMS.bibliographicCitation)) == about["how_to_cite"]
+        assert void.value(DATASET, DCTERMS.modified).toPython().isoformat().startswith(about["built_at"][:19])
+        partitions = {str(void.value(part, VOID["class"])).rsplit("#", 1)[-1]: int(void.value(part, VOID.entities))
+                      for part in void.objects(DATASET, VOID.classPartition)}
+        assert partitions == {"SourceDocument": about["counts"]["sources"],
+                              "CaseReport": about["counts"]["case_reports"], "Patient": about["counts"]["patients"]}
+
+
+def test_citation_file_names_the_version_and_licence_that_about_gives(http):
+    """CITATION.cff and /about say the same version and licence (one is read by citation tools, one by clients)."""
+    import yaml
+    from locations import PROJECT
+
+    cff = yaml.safe_load((PROJECT / "CITATION.cff").read_text(encoding="utf-8"))
+    about = http.get("/about").json()
+    assert (str(cff["version"]), cff["license"]) == (about["version"], about["licence"])

@@ -280,3 +280,25 @@ def test_add_case_refuses_a_store_a_server_is_writing(writable, tmp_path):
     done = subprocess.run([EXE, "add-case", str(path), "--store", writable.store], capture_output=True, text=True)
     assert done.returncode == 1
     assert "POST /cases" in done.stderr
+
+
+# --- what readers see after a write ------------------------------------------------------------------------------
+
+def test_a_write_changes_every_etag_so_no_client_keeps_a_stale_answer(client):
+    paths = ["/patients", "/questions/therapy-sequence?patient=pbc-2021", "/about"]
+    tags = {path: client.get(path).headers["etag"] for path in paths}
+    assert all(client.get(path, headers={"If-None-Match": tags[path]}).status_code == 304 for path in paths)
+    assert client.post("/cases", content=cohort(181), headers=WRITE).status_code == 201
+    for path in paths:
+        fresh = client.get(path, headers={"If-None-Match": tags[path]})
+        assert fresh.status_code == 200 and fresh.headers["etag"] != tags[path], path
+
+
+def test_a_synthetic_patients_timeline_says_synthetic(client):
+    """The 'published case reports (CIViC level C)' disclaimer was attached to a synthetic patient's timeline."""
+    assert client.post("/cases", content=cohort(182), headers=WRITE).status_code == 201
+    synthetic = client.get("/patients/synth-182-000001/timeline").json()["disclaimer"]
+    assert "Synthetic data" in synthetic and "CIViC level C" not in synthetic
+    assert "CIViC level C" in client.get("/patients/pbc-2021/timeline").json()["disclaimer"]
+    merged = client.get("/pathways").json()["disclaimer"]  # the two reports and the synthetic patients together
+    assert "CIViC level C" in merged and "synthetic" in merged

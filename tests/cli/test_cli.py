@@ -160,7 +160,7 @@ def test_serve_on_a_busy_port_is_one_line_not_a_traceback():
 
 @pytest.mark.parametrize("args, message", [
     (("validate", "/no/such.ttl"), "no such file: /no/such.ttl"),
-    (("add-case", "/no/such.ttl"), "no such file: /no/such.ttl"),
+    (("add-case", "/no/such.ttl", "--into", "/no/such/folder"), "no such file: /no/such.ttl"),
     (("pathways", "--format", "svg", "--out", "/no/such/dir/out.svg"), "no folder to write /no/such/dir/out.svg"),
     (("synth", "--patients", "2", "--out", "/no/such/dir/out.ttl"), "no folder to write /no/such/dir/out.ttl"),
     (("bench", "--patients", "10", "--out", "/no/such/dir/bench.json"), "no folder to write"),

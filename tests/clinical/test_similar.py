@@ -70,6 +70,16 @@ def test_a_course_described_from_a_report_finds_its_patient_first_among_1000_syn
     assert hits[0].distance < hits[1].distance
 
 
+def test_similar_synthetic_hits_say_synthetic(cohort, cohort_index):
+    """The case-report disclaimer came with hits that were synthetic patients too (issue 17, point 8)."""
+    mixed = search(cohort, course=COURSES["pbc-2021"], k=5, index=cohort_index)
+    assert {hit.evidence_level for hit in mixed.hits} == {"C", "synthetic"}
+    assert "CIViC level C" in mixed.disclaimer and "Synthetic data" in mixed.disclaimer
+    only = search(cohort, patient="synth-11-000001", k=3, index=cohort_index)
+    assert {hit.evidence_level for hit in only.hits} == {"synthetic"}
+    assert "CIViC level C" not in only.disclaimer and "Synthetic data" in only.disclaimer
+
+
 def test_each_hit_shows_its_alignment_and_what_happened_next_with_sources(graph):
     found = search(graph, course="relapse CD19-negative; inotuzumab; CR", k=2)
     first = found.hits[0]

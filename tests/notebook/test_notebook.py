@@ -1,7 +1,13 @@
-"""The researcher's tour (notebooks/tour.ipynb) runs from top to bottom against a live server, so it breaks when the
-library, the questions or the endpoint drift from what it shows."""
+"""The researcher's tour (notebooks/tour.ipynb) runs from top to bottom as "Run all" does, with no server given: it
+starts its own and stops it when the kernel exits. It breaks when the library, the questions or the endpoint drift
+from what it shows."""
 
+import contextlib
+import re
+import socket
+from pathlib import Path
 
+import httpx
 import nbformat
 import pytest
 from locations import PROJECT
@@ -11,12 +17,12 @@ TOUR = PROJECT / "notebooks" / "tour.ipynb"
 
 
 @pytest.fixture(scope="module")
-def executed(server, monkeypatch_module):
-    # The kernel inherits this process's environment: point the notebook at the test server, not at :8000.
-    monkeypatch_module.setenv("SALVAGE_KG_URL", server.url + "/sparql")
+def executed(monkeypatch_module):
+    # The kernel inherits this process's environment: no server is named, as on a fresh install.
+    monkeypatch_module.delenv("SALVAGE_KG_URL", raising=False)
     notebook = nbformat.read(TOUR, as_version=4)
-    NotebookClient(notebook, timeout=180, kernel_name="python3",
-                   resources={"metadata": {"path": str(TOUR.parent)}}).execute()
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(TOUR.parent)}}).execute()  # the kernel has exited on return
     return notebook
 
 
@@ -31,10 +37,43 @@ def _outputs(notebook, kind: str) -> list:
             if output.output_type == kind]
 
 
-def test_the_tour_runs_green_and_the_endpoint_agrees_with_the_local_graph(executed, server):
+def _printed(notebook) -> str:
+    return "".join(output.text for output in _outputs(notebook, "stream") if output.name == "stdout")
+
+
+def test_the_tour_runs_green_and_the_endpoint_agrees_with_the_local_graph(executed):
     assert not _outputs(executed, "error")
-    printed = "".join(output.text for output in _outputs(executed, "stream") if output.name == "stdout")
-    assert f"{server.url}/sparql: 12 rows; the same as the local graph: True" in printed
+    assert re.search(r"http://127\.0\.0\.1:\d+/sparql: 12 rows; the same as the local graph: True", _printed(executed))
+
+
+def test_run_all_without_a_server_started_one_and_stopped_it_with_the_kernel(executed):
+    """Section 3 stopped with a connection traceback when no server ran; the notebook now starts its own."""
+    port = int(re.search(r"http://127\.0\.0\.1:(\d+)/sparql", _printed(executed)).group(1))
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past the closed connections' TIME_WAIT
+        sock.bind(("127.0.0.1", port))  # nothing listens there any more
+    serving = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if f"serve\0--port\0{port}\0".encode() in cmdline.read_bytes():
+                serving.append(cmdline.parent.name)
+    assert not serving, f"the notebook's server outlived its kernel: pids {serving}"
+
+
+def test_the_csv_link_cell_reads_the_answer(executed):
+    tables = [output.data["text/plain"] for output in _outputs(executed, "execute_result")
+              if "status_label" in output.data.get("text/plain", "")]
+    assert tables and "negative" in tables[0]  # pbc-2021's third relapse lost CD19
+
+
+@pytest.mark.parametrize("given", ["http://127.0.0.1:8000", "http://127.0.0.1:8000/", "http://127.0.0.1:8000/sparql"])
+def test_salvage_kg_url_takes_the_base_url(given):
+    """SALVAGE_KG_URL had to end in /sparql (the base URL gave a TypeError); either form now names the server."""
+    from kg.tools.local_server import base_url
+
+    assert base_url({"SALVAGE_KG_URL": given}) == "http://127.0.0.1:8000"
 
 
 def test_the_tour_draws_the_pathway_pictures(executed):

@@ -76,3 +76,17 @@ def test_notebook_graph_is_a_copy_that_keeps_the_served_graph_as_validated():
     assert notebook.query("ASK { <urn:x:s> ?p ?o }").askAnswer is True
     assert len(kg.default_graph().store) == before
     assert kg.load_graph().query("ASK { <urn:x:s> ?p ?o }").askAnswer is False
+
+
+def test_a_dataframe_carries_its_answers_disclaimer(tmp_path):
+    """A DataFrame lost the answer's disclaimer, so a synthetic answer in a notebook did not say synthetic."""
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.paths import case_files
+    from kg.tools import synth
+
+    assert "CIViC level C" in kg.ask("therapy-sequence", patient="pbc-2021").attrs["disclaimer"]
+    path = tmp_path / "cohort.ttl"
+    path.write_text("".join(synth.cohort_turtle(patients=2, seed=9)), encoding="utf-8")
+    graph = KnowledgeGraph.build(cases=[*case_files(), path])
+    frame = graph.ask("therapy-sequence", patient="synth-9-000001").to_dataframe()
+    assert "Synthetic data" in frame.attrs["disclaimer"] and "CIViC level C" not in frame.attrs["disclaimer"]

@@ -15,7 +15,7 @@ from kg.clinical.similar.events import GAP, Event, therapy
 from kg.clinical.similar.index import CourseIndex, Occurrence, index_for
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
-from kg.questions.answers import DISCLAIMER
+from kg.questions.answers import DISCLAIMER, disclaimer_for_levels
 from kg.questions.parameters import ParameterError
 
 MAX_K = 100
@@ -87,7 +87,8 @@ def search(graph: KnowledgeGraph, patient: str | None = None, course: str | list
         raise ParameterError("patient", f"{patient!r} has no course to compare (no therapy or disease event)")
     found = nearest(index, np.array(codes, dtype=np.int16), k, exclude)
     hits = tuple(_hit(index, codes, asked, name, distance) for name, distance in found)
-    return Similar(asked, hits, len(index) - (1 if exclude else 0))
+    return Similar(asked, hits, len(index) - (1 if exclude else 0),
+                   disclaimer_for_levels(hit.evidence_level for hit in hits))
 
 
 def _patient_name(graph: KnowledgeGraph, patient: str, index: CourseIndex) -> str:
