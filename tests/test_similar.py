@@ -8,8 +8,8 @@ from kg import synth
 from kg.knowledge_graph import KnowledgeGraph
 from kg.parameters import ParameterError
 from kg.paths import case_files
-from kg.similar import CourseIndex, align, search, similar_courses
-from kg.similar.bench import COURSES, repeated
+from kg.similar import CourseIndex, align, bench, search, similar_courses
+from kg.similar.bench import COURSES
 from kg.similar.course import MAX_TEXT, parse_course
 from kg.similar.events import GAP, NEVER, relapse, state, therapy
 from kg.similar.search import nearest
@@ -140,10 +140,14 @@ def test_bad_requests_are_refused(graph):
         search(graph, patient="nobody")
 
 
-def test_repeated_index_for_the_bench_keeps_every_course(cohort_index):
-    bigger = repeated(cohort_index, 3)
-    assert len(bigger) == 3 * len(cohort_index)
-    assert sum(len(group.patients) for group in bigger.groups.values()) == len(bigger)
+def test_the_bench_builds_the_cohort_it_names_and_reports_each_reports_first_hit():
+    result = bench.run(40, repeat=1, drawn=3)
+    assert result["patients"] == 42 and result["quads"] > 8000  # the two reports and 40 synthetic patients
+    assert result["first_hit"] == {"pbc-2021": "pbc-2021", "rascon-2022": "rascon-2022"}
+    assert result["courses_timed"] == len(COURSES) + 3
+    assert 0 < result["search_ms"]["p50"] <= result["search_ms"]["p95"]
+    text = bench.summary(result)
+    assert "over 42 patients" in text and "pbc-2021 -> pbc-2021 first" in text
 
 
 def test_index_is_kept_until_the_graph_changes_without_counting_quads(monkeypatch):
