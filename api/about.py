@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from api.negotiation import accepted, choose
 from kg.about import About, describe, void_turtle
+from kg.negotiation import accepted, choose
 
 router = APIRouter(tags=["service"])
 

@@ -34,14 +34,14 @@ from api import (
 )
 from api.settings import Settings
 from api.single_values import refuse_repeats
-from kg import stores
 from kg.about import version
-from kg.curation import Curator
+from kg.backends import stores
+from kg.backends.query_workers import PooledEngine, QueryWorkers
+from kg.backends.remote import RemoteEngine, RemoteQueries
+from kg.build.curation import Curator
 from kg.knowledge_graph import KnowledgeGraph
-from kg.parameters import expand
-from kg.query_workers import PooledEngine, QueryWorkers
-from kg.questions import catalogue
-from kg.remote import RemoteEngine, RemoteQueries
+from kg.questions.catalogue import catalogue
+from kg.questions.parameters import expand
 
 log = logging.getLogger("salvage_kg.api")
 

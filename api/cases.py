@@ -2,7 +2,7 @@
 
 Writes are accepted only by a server that holds a persistent store (`serve --store DIR`) and was given a token
 in SALVAGE_KG_WRITE_TOKEN; anything else is refused with the reason. Each write is checked against the whole
-graph and committed in one transaction (kg.curation).
+graph and committed in one transaction (kg.build.curation).
 """
 
 import hmac
@@ -17,12 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import decode, read_body
 from api.disconnects import while_connected
 from api.errors import Problem, Refused
-from api.negotiation import accepted, choose
-from kg.case_scope import Limits
-from kg.curation import CASE_ID, MEDIA_TYPES, CaseError, case_ids, read_case
+from kg.backends.query_workers import GRAPH_FORMATS
+from kg.build.case_scope import Limits
+from kg.build.curation import CASE_ID, MEDIA_TYPES, CaseError, case_ids, read_case
 from kg.namespaces import PREFIXES, case_graph
-from kg.query_workers import GRAPH_FORMATS
-from kg.safe_output import well_formed_xml
+from kg.negotiation import accepted, choose
+from kg.questions.safe_output import well_formed_xml
 
 router = APIRouter(tags=["cases"])
 bearer = HTTPBearer(auto_error=False, description="The token set in SALVAGE_KG_WRITE_TOKEN on the server")

@@ -8,10 +8,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from kg.backends.query_workers import QueryError
+from kg.backends.remote import RemoteStoreError
 from kg.knowledge_graph import UnknownQuestion
-from kg.parameters import ParameterError
-from kg.query_workers import QueryError
-from kg.remote import RemoteStoreError
+from kg.questions.parameters import ParameterError
 
 log = logging.getLogger("salvage_kg.api")
 

@@ -16,10 +16,10 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from kg.answers import DISCLAIMER
 from kg.namespaces import PREFIXES, curie
-from kg.parameters import expand
-from kg.questions import catalogue
+from kg.questions.answers import DISCLAIMER
+from kg.questions.catalogue import catalogue
+from kg.questions.parameters import expand
 
 log = logging.getLogger("salvage_kg.api")
 

@@ -6,7 +6,7 @@ Every route that can return a whole cohort answers a page at a time, so that one
 
 from fastapi import Query, Request
 
-from kg.pages import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from kg.questions.pages import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"rows per page (at most {MAX_LIMIT:,})",
               examples=[DEFAULT_LIMIT])

@@ -1,7 +1,7 @@
 """/pathways: treatment pathways merged across patients (JSON, or a Sankey page), and each patient's swimmer plot.
 
-Thin over kg.pathways, which reads the pathways through named questions. The cohort's pathways are read once, by
-one thread under a lock (minutes and gigabytes at 10,000 patients: concurrent first callers must not each build
+Thin over kg.clinical.pathways, which reads the pathways through named questions. The cohort's pathways are read once,
+by one thread under a lock (minutes and gigabytes at 10,000 patients: concurrent first callers must not each build
 their own), and read again after a write. A request waits for them only as long as its own time limit allows.
 """
 
@@ -16,12 +16,12 @@ from pydantic import BaseModel
 
 from api.errors import ERROR_RESPONSES, Refused
 from api.patients import PATIENT_ID
-from kg.answers import DISCLAIMER
+from kg.backends.query_workers import BUDGET
+from kg.clinical.pathways import Cohort, Options, node_link
+from kg.clinical.pathways.options import MAX_LENGTH_LIMIT
+from kg.clinical.pathways.sankey import sankey_html
 from kg.namespaces import SK
-from kg.pathways import Cohort, Options, node_link
-from kg.pathways.options import MAX_LENGTH_LIMIT
-from kg.pathways.sankey import sankey_html
-from kg.query_workers import BUDGET
+from kg.questions.answers import DISCLAIMER
 
 router = APIRouter(tags=["pathways"])
 log = logging.getLogger("salvage_kg.api")
@@ -184,7 +184,7 @@ SVG = {200: {"content": {"image/svg+xml": {}}, "description": "A swimmer plot of
             summary="A patient's pathway as a swimmer plot: therapies in order, remissions, relapses with antigen "
             "status, MRD rises and transplants", tags=["patients"])
 def get_timeline_svg(request: Request, patient_id: str = PATIENT_ID) -> Response:
-    from kg.pathways.swimmer import swimmer_svg  # matplotlib loads on the first picture, not at start-up
+    from kg.clinical.pathways.swimmer import swimmer_svg  # matplotlib loads on the first picture, not at start-up
 
     graph = request.app.state.graph
     known = [choice for choice in graph.choices(str(SK.Patient)) if patient_id.casefold() in choice.names]

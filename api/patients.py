@@ -6,9 +6,9 @@ from pydantic import BaseModel
 from api.errors import ERROR_RESPONSES, Refused
 from api.paging import LIMIT, OFFSET, next_link
 from api.salvage import Source
-from kg.answers import DISCLAIMER
 from kg.namespaces import SK
-from kg.pages import Page
+from kg.questions.answers import DISCLAIMER
+from kg.questions.pages import Page
 
 router = APIRouter(tags=["patients"])
 

@@ -12,11 +12,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from api.errors import ERROR_RESPONSES, Refused
-from api.negotiation import accepted, choose
 from api.paging import LIMIT, OFFSET, next_link
-from kg.pages import DEFAULT_LIMIT, Page, PageError
-from kg.questions import Question, catalogue
-from kg.safe_output import neutralise_csv
+from kg.negotiation import accepted, choose
+from kg.questions.catalogue import Question, catalogue
+from kg.questions.pages import DEFAULT_LIMIT, Page, PageError
+from kg.questions.safe_output import neutralise_csv
 
 router = APIRouter(tags=["questions"])
 

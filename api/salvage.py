@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import ERROR_RESPONSES
 from kg.clinical import salvage_options as ranked_options
-from kg.parameters import ParameterError
+from kg.questions.parameters import ParameterError
 
 router = APIRouter(tags=["salvage"])
 

@@ -16,7 +16,9 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from api.settings import Settings
-from kg import stores
+from kg.backends import stores
+from kg.cli import options as opts
+from kg.cli.options import UsageError
 
 
 class ServeError(Exception):
@@ -95,3 +97,35 @@ def serve(args) -> int:
     print(announcement, flush=True)
     Multiprocess(config, sockets=[sock]).run()
     return 0
+
+
+def _run(args) -> int:
+    try:
+        return serve(args)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def add_command(commands) -> None:
+    """`salvage-kg serve`, registered with the command line as an entry point (group salvage_kg.commands)."""
+    p = commands.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint, questions, patients)")
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (0.0.0.0: every interface)")
+    p.add_argument("--port", type=opts.port, default=8000, help="the TCP port to listen on")
+    p.add_argument("--workers", type=opts.positive, default=1, metavar="N",
+                   help="server processes, sharing the port (each holds the graph unless --store)")
+    p.add_argument("--query-timeout", type=opts.seconds, default=10.0, metavar="SECONDS",
+                   help="stop SPARQL queries after this many seconds (default 10)")
+    p.add_argument("--max-query-length", type=opts.positive, default=100_000, metavar="CHARS",
+                   help="refuse SPARQL text longer than this (default 100000)")
+    p.add_argument("--max-result-bytes", type=opts.positive, default=20_000_000, metavar="BYTES",
+                   help="refuse SPARQL results larger than this (default 20 MB)")
+    p.add_argument("--query-workers", type=opts.positive, default=2, metavar="N",
+                   help="processes that run /sparql queries (default 2)")
+    p.add_argument("--store", metavar="DIR",
+                   help="serve a store written by `build --store`, opened read-only; read-write, accepting "
+                   "/cases writes, when SALVAGE_KG_WRITE_TOKEN is set (default: build in memory)")
+    p.add_argument("--sparql-endpoint", metavar="URL",
+                   help="serve a remote SPARQL 1.1 store loaded with `load` (its query URL; default: none)")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="allow browsers from this origin (repeatable; '*' for any; default: none, same origin only)")
+    p.set_defaults(run=_run)

@@ -1,6 +1,7 @@
-"""Patients like this one, and a patient as a GA4GH Phenopacket: thin over kg.similar and kg.phenopackets.
+"""Patients like this one, and a patient as a GA4GH Phenopacket: thin over
+kg.clinical.similar and kg.build.phenopackets.
 
-The similar-course index is built from the served graph on first use (kg.similar.index_for) and kept while the
+The similar-course index is built from the served graph on first use (kg.clinical.similar.index_for) and kept while the
 graph is unchanged.
 """
 
@@ -14,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import decode, read_body
 from api.errors import ERROR_RESPONSES, Problem, Refused
 from api.patients import PATIENT_ID
+from kg.clinical.similar.course import MAX_TEXT
+from kg.clinical.similar.search import MAX_K, search
 from kg.namespaces import SK
-from kg.similar.course import MAX_TEXT
-from kg.similar.search import MAX_K, search
 
 router = APIRouter(tags=["similar"])
 
@@ -109,7 +110,7 @@ async def similar_to_course(request: Request) -> SimilarAnswer:
     **ERROR_RESPONSES}, summary="The patient as a GA4GH Phenopacket v2; what it cannot hold is at /phenopacket/losses",
     tags=["patients"])
 def get_phenopacket(request: Request, patient_id: str = PATIENT_ID) -> JSONResponse:
-    from kg.phenopackets import to_json
+    from kg.build.phenopackets import to_json
 
     packet, _ = _exported(request, patient_id)
     return JSONResponse(json.loads(to_json(packet)),
@@ -131,7 +132,7 @@ def get_phenopacket_losses(request: Request, patient_id: str = PATIENT_ID) -> li
 
 
 def _exported(request: Request, patient_id: str):
-    from kg.phenopackets import PhenopacketError, phenopackets
+    from kg.build.phenopackets import PhenopacketError, phenopackets
 
     iri = _known(request, patient_id)
     try:

@@ -1,6 +1,6 @@
 """/sparql: the SPARQL 1.1 Protocol query operation, read-only, as Fuseki and Oxigraph server offer it.
 
-Queries run in worker processes (kg.query_workers) so that one over the time limit is killed, not left running.
+Queries run in worker processes (kg.backends.query_workers) so that one over the time limit is killed, not left running.
 """
 
 import asyncio
@@ -16,9 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import decode, read_body
 from api.disconnects import while_connected
 from api.errors import Problem, Refused
-from api.negotiation import accepted, choose
-from api.sparql_guard import Unsafe, check
-from kg.query_workers import BOOLEAN_FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, QueryRequest
+from kg.backends.query_workers import BOOLEAN_FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, QueryRequest
+from kg.backends.sparql_guard import Unsafe, check
+from kg.negotiation import accepted, choose
 
 router = APIRouter(tags=["SPARQL"])
 

@@ -1,7 +1,7 @@
 """Every read that asks the graph (named questions, /salvage-options, /patients, /pathways, the page) runs under
 the server's time limit and stops when its client leaves.
 
-The queries themselves run in the named questions' worker pool (kg.query_workers.PooledEngine), which can kill
+The queries themselves run in the named questions' worker pool (kg.backends.query_workers.PooledEngine), which can kill
 one; this middleware gives each request its budget (a deadline and a `cancelled` flag shared by every query the
 request makes) and sets the flag when the client disconnects. It wraps any route, whatever library function the
 route calls, because the budget travels with the request's context into the thread that runs the route.
@@ -12,7 +12,7 @@ import contextlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kg.query_workers import BUDGET, Budget
+from kg.backends.query_workers import BUDGET, Budget
 
 # /sparql has its own limits (its own pool); /health must answer at once, whatever else is running.
 UNLIMITED = ("/sparql", "/health", "/docs", "/redoc", "/openapi.json", "/static")

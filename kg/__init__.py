@@ -10,14 +10,14 @@ For a notebook:
 
 from functools import cache
 
-from kg.answers import DISCLAIMER, Answer
-from kg.build import CaseFileError
+from kg.build.pipeline import CaseFileError
+from kg.build.validate import ValidationError, Violation
 from kg.clinical import SalvageAnswer, salvage_options
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
-from kg.pages import Page, PageError
-from kg.parameters import ParameterError
-from kg.questions import Question, catalogue
-from kg.validate import ValidationError, Violation
+from kg.questions.answers import DISCLAIMER, Answer
+from kg.questions.catalogue import Question, catalogue
+from kg.questions.pages import Page, PageError
+from kg.questions.parameters import ParameterError
 
 __all__ = [
     "DISCLAIMER",
@@ -63,7 +63,7 @@ def ask(name: str, /, **params):
 
 def similar_courses(patient: str | None = None, course: str | None = None, k: int = 5, graph=None):
     """The k patients whose courses are most like a patient's (an identifier) or a described course
-    ("relapse CD19-negative; inotuzumab; CR"), each with its alignment and what happened next (kg.similar)."""
-    from kg.similar import similar_courses as nearest  # numpy and the index only when asked
+    ("relapse CD19-negative; inotuzumab; CR"), each with its alignment and what happened next (kg.clinical.similar)."""
+    from kg.clinical.similar import similar_courses as nearest  # numpy and the index only when asked
 
     return nearest(graph or default_graph(), patient=patient, course=course, k=k)

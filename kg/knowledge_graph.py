@@ -15,14 +15,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
-from kg import build
-from kg.answers import Answer, disclaimer_for, to_python
-from kg.engines import Engine, OxigraphEngine, RdflibEngine, oxigraph_dataset, rdflib_dataset, to_oxigraph
-from kg.pages import Page
-from kg.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
+from kg.backends.engines import Engine, OxigraphEngine, RdflibEngine, oxigraph_dataset, rdflib_dataset, to_oxigraph
+from kg.build import pipeline as build
 from kg.paths import QUERIES_DIR
 from kg.progress import quiet
-from kg.questions import Question, catalogue, load_question
+from kg.questions.answers import Answer, disclaimer_for, to_python
+from kg.questions.catalogue import Question, catalogue, load_question
+from kg.questions.pages import Page
+from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
 
 _INTERNAL = QUERIES_DIR / "internal"
 

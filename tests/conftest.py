@@ -1,5 +1,6 @@
 """Shared fixtures: the graph is built once per test session, on both engines; a live server when asked."""
 
+import inspect
 import os
 import shutil
 import socket
@@ -14,9 +15,9 @@ import httpx
 import pytest
 from case_helpers import iri, one, short
 
-from kg.answers import to_python
-from kg.engines import RdflibEngine, rdflib_dataset
+from kg.backends.engines import RdflibEngine, rdflib_dataset
 from kg.knowledge_graph import KnowledgeGraph
+from kg.questions.answers import to_python
 
 PREFIXES = """
 PREFIX sk:    <https://w3id.org/salvage-kg/ontology#>
@@ -112,6 +113,39 @@ def skip_without_browser() -> None:
     if not CHROMIUM.is_file():
         missing_tool(f"no chromium at {CHROMIUM}: apt-get install chromium (scripts/test does so as root) "
                      "or point SALVAGE_KG_CHROMIUM at one")
+
+
+# --- tiers ----------------------------------------------------------------------------------------------------------
+# Markers follow from what a test uses, so a new test is put in its tier without anyone remembering to mark it:
+# a fixture that starts a process of its own (our server, Oxigraph server, Virtuoso, the CLI) makes it `live`, one
+# that opens chromium makes it `browser`. The fast tier is `-m "not live and not browser and not slow"`.
+LIVE_FIXTURES = {"start_server", "server", "http", "oxigraph_server", "remote_graph", "disk_server", "virtuoso",
+                 "virtuoso_loaded", "cohort_server", "bare_install", "listener", "pool", "question_pool"}
+BROWSER_FIXTURES = {"browser"}
+
+
+PROCESS_NAMES = {"EXE", "subprocess"}  # the installed `salvage-kg`, or any other program run by a test
+
+
+def _starts_a_process(item) -> bool:
+    """The test, or a helper of its own module that it calls, runs a program (the CLI in its own process)."""
+    function = getattr(item, "function", None)
+    if function is None or not hasattr(function, "__code__"):
+        return False
+    names = set(function.__code__.co_names)
+    helpers = (getattr(item.module, name, None) for name in names)
+    return bool(names & PROCESS_NAMES) or any(
+        inspect.isfunction(helper) and helper.__module__ == item.module.__name__
+        and PROCESS_NAMES & set(helper.__code__.co_names) for helper in helpers)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if used & LIVE_FIXTURES or item.get_closest_marker("browser") or _starts_a_process(item):
+            item.add_marker(pytest.mark.live)
 
 
 # --- a live server ------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The clinical domain: answers a clinician asks, composed from the named questions (kg.questions) and returned
-as frozen records that the notebook, the CLI and the HTTP API hand on unchanged."""
+"""The clinical domain: answers a clinician asks, composed from the named questions
+(kg.questions.catalogue) and returned as frozen records that the notebook, the CLI and the HTTP API hand on
+unchanged."""
 
 from kg.clinical.salvage_model import (
     SALVAGE_DISCLAIMER,

@@ -4,9 +4,9 @@ are (the API documents the same shape with pydantic models in api/salvage.py).""
 import json
 from dataclasses import asdict, dataclass
 
-from kg.answers import DISCLAIMER
+from kg.questions.answers import DISCLAIMER
 
-# The answers' own disclaimer (kg.answers), led by the words the page and the report put first.
+# The answers' own disclaimer (kg.questions.answers), led by the words the page and the report put first.
 SALVAGE_DISCLAIMER = f"Evidence, not advice. {DISCLAIMER} Options are ranked by how their evidence was gathered."
 
 

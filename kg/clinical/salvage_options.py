@@ -5,7 +5,7 @@ Everything is read through named questions (queries/*.rq): salvage-options (ther
 in a published case, and those aimed at an antigen such relapses still expressed), therapies-by-target (every
 agent aimed at an antigen, from the ontology), study-results and indirectness-notes (published figures and how
 far each study's population is from the question), therapy-warnings (the rule aimed-at-lost-antigen) and
-the internal look-up antigens-tested (which antigens reports test blasts for). Synthetic patients (kg.synth) are
+the internal look-up antigens-tested (which antigens reports test blasts for). Synthetic patients (kg.tools.synth) are
 never evidence and are left out.
 
 How options are ranked (said in every option's reason):

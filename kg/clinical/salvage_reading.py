@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from kg.clinical.salvage_model import CaseEvidence, Indirectness, Source, StudyEvidence, Therapy
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
-from kg.parameters import MAX_TEXT_LENGTH, Choice, ParameterError, expand
+from kg.questions.parameters import MAX_TEXT_LENGTH, Choice, ParameterError, expand
 
 NOT_REPORTED = "response not reported"
-SYNTHETIC = "synthetic"  # the evidence level of generated data (kg.synth), which is never evidence
+SYNTHETIC = "synthetic"  # the evidence level of generated data (kg.tools.synth), which is never evidence
 MAX_PRIOR = 20  # therapies named as given before: a patient's history, not a list without end
 
 # How each indirectness dimension meets the question: the age note applies when the question gives an age group

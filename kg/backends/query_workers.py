@@ -1,0 +1,291 @@
+"""Run SPARQL in worker processes that can be stopped at a time limit, within a memory limit, without network.
+
+pyoxigraph's Store.query cannot be interrupted, so a query is run in a separate process holding its own read-only copy
+of the graph (kg.backends.worker_process); when the time limit passes or the client leaves, that process is killed
+(its CPU is freed at once) and a fresh one takes its place; one that dies under a query (its memory limit, an engine
+crash) is replaced the same way, and the client is told which. Results are serialised by pyoxigraph inside the worker
+and come back as bytes, capped at a size limit, so the server never builds Python objects per row. The server keeps
+two pools: one for /sparql, one for the named questions, so a flood on one does not slow the other.
+"""
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from contextvars import ContextVar
+from pathlib import Path
+
+from kg.backends.worker_process import (  # noqa: F401 - the request and result shapes are used through this module
+    BOOLEAN_FORMATS,
+    GRAPH_FORMATS,
+    SOLUTION_FORMATS,
+    QueryError,
+    QueryRequest,
+    QueryResult,
+    worker_main,
+)
+
+log = logging.getLogger("salvage_kg.query_workers")
+
+_CONTEXT = multiprocessing.get_context("spawn")  # never fork a process that runs server threads
+_TICK = 0.05  # seconds between looks at the time limit and at the client while a query runs
+
+
+_warned = threading.Event()  # the missing namespace is said once per server, not once per worker
+
+
+class _Worker:
+    def __init__(self, load: tuple[str, str], memory_mb: int | None, name: str, nice: int = 0):
+        self.load = load
+        self.memory_mb = memory_mb
+        # What the worker writes to stderr as it dies (Oxigraph's panic, a failed allocation) tells the client why.
+        # The file is unlinked once the worker has it open, and read through our own descriptor: nothing is left
+        # on disk however the server ends, SIGKILL included.
+        self._errors, path = tempfile.mkstemp(prefix="salvage-kg-worker-", suffix=".err")
+        try:
+            self.connection, child = _CONTEXT.Pipe()
+            self.process = _CONTEXT.Process(target=worker_main, args=(child, load, memory_mb, path),
+                                            daemon=True, name=name)
+            self.process.start()
+            if nice:  # at once, so that even its start-up (imports, loading the graph) yields the CPU
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, nice)
+            child.close()
+            status, no_network = self.connection.recv()  # wait until the graph is loaded
+        finally:
+            Path(path).unlink(missing_ok=True)
+        assert status == "ready"
+        if no_network and not _warned.is_set():
+            _warned.set()
+            log.warning("query workers keep the network (no network namespace: %s); SERVICE is refused by the "
+                        "query check alone", no_network)
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.join(timeout=5)
+        self.connection.close()
+        with contextlib.suppress(OSError):
+            os.close(self._errors)
+
+    def why_it_stopped(self) -> QueryError:
+        """After the process died under a query: what to tell the client, from what the engine wrote as it
+        stopped; logged once, in one line."""
+        self.process.join(timeout=5)
+        try:
+            size = os.fstat(self._errors).st_size
+            said = os.pread(self._errors, 4000, max(0, size - 4000)).decode("utf-8", "replace")
+        except OSError:
+            said = ""
+        lines = [line.strip() for line in said.splitlines() if line.strip() and not line.startswith("note:")]
+        if "memory allocation of" in said or "MemoryError" in said:
+            reason = f"it ran out of its memory limit of {self.memory_mb} MB"
+        elif self.process.exitcode == -signal.SIGSEGV:
+            reason = "it crashed (its stack overflowed)"
+        else:
+            reason = "it crashed"
+        log.warning("query worker %s stopped under a query (exit %s): %s%s", self.process.pid,
+                    self.process.exitcode, reason, f"; it said: {lines[-1][:300]}" if lines else "")
+        return QueryError("crashed", f"the query worker stopped: {reason}; the query was not answered (narrow "
+                                     "or simplify it). A fresh worker takes its place.")
+
+
+class QueryWorkers:
+    """A fixed number of worker processes; a query waits for a free one, runs, and is killed at the limit.
+
+    `retired(load)` is called once no worker reads a copy of the graph that `reload` replaced.
+    """
+
+    def __init__(self, load: tuple[str, str], size: int = 2, timeout: float = 10.0,
+                 retired: Callable[[str], None] = lambda location: None, memory_mb: int | None = None,
+                 name: str = "salvage-kg-query-worker", nice: int = 0):
+        self.load = load
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.name = name
+        self.nice = nice  # added to the workers' CPU niceness: the /sparql pool yields to everything else
+        self.retired = retired
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._readers: Counter[tuple[str, str]] = Counter()
+        self._closed = False
+        self._starting = 0  # replacements for killed workers, loading in the background
+        for _ in range(size):
+            self._idle.put(self._start(load))
+        self.size = size
+
+    def _start(self, load: tuple[str, str]) -> _Worker:
+        worker = _Worker(load, self.memory_mb, self.name, self.nice)
+        with self._lock:
+            self._readers[load] += 1
+        return worker
+
+    @property
+    def starting(self) -> int:
+        """Workers being started in place of killed ones; 0 once the pool is back to full strength."""
+        with self._lock:
+            return self._starting
+
+    def _replace(self) -> None:
+        # In the background: loading a copy of the graph takes seconds on a busy machine, and the answer to the
+        # query that was stopped (a 503 at the time limit) must not wait for it.
+        with self._lock:
+            self._starting += 1
+
+        def start() -> None:
+            try:
+                worker = self._start(self.load)
+                if self._closed:
+                    self._stop(worker)
+                else:
+                    self._idle.put(worker)
+            finally:
+                with self._lock:
+                    self._starting -= 1
+
+        threading.Thread(target=start, daemon=True, name="salvage-kg-worker-start").start()
+
+    def _stop(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._readers[worker.load] -= 1
+            unread = self._readers[worker.load] == 0 and worker.load != self.load
+        if unread:
+            self.retired(worker.load[1])
+
+    def reload(self, load: tuple[str, str]) -> None:
+        """Answer later queries from a new copy of the graph; queries running now finish on the old one."""
+        fresh = [self._start(load) for _ in range(self.size)]  # ready before the swap: readers never wait
+        with self._lock:
+            self.load = load
+            stale = []
+            while not self._idle.empty():
+                stale.append(self._idle.get_nowait())
+            for worker in fresh:
+                self._idle.put(worker)
+        for worker in stale:
+            self._stop(worker)
+
+    def _next_idle(self, cancelled: threading.Event | None, deadline: float) -> _Worker:
+        while True:
+            try:
+                return self._idle.get(timeout=_TICK)
+            except queue.Empty:
+                if cancelled is not None and cancelled.is_set():
+                    raise QueryError("cancelled", "the client went away before a worker was free") from None
+                if time.monotonic() > deadline:
+                    raise QueryError("busy", f"all {self.size} query workers stayed busy for "
+                                             f"{min(self.timeout, deadline - time.monotonic()):g} s") from None
+
+    def run(self, request: QueryRequest, cancelled: threading.Event | None = None,
+            timeout: float | None = None) -> QueryResult:
+        """Run one query; `cancelled` (set when the client has gone) stops it early, like the time limit does.
+        `timeout` (seconds) replaces the pool's limit for this query: what is left of a request's own limit, or
+        a longer one for work the server does for itself."""
+        limit = self.timeout if timeout is None else timeout
+        worker = self._next_idle(cancelled, time.monotonic() + limit)
+        alive = True
+        try:
+            worker.connection.send(request)
+            deadline = time.monotonic() + limit
+            while not worker.connection.poll(_TICK):
+                stop = None
+                if cancelled is not None and cancelled.is_set():
+                    stop = QueryError("cancelled", "the client went away; the query was stopped")
+                elif time.monotonic() > deadline:
+                    stop = QueryError("timeout", f"the query ran longer than the limit of {limit:g} s "
+                                                 "and was stopped")
+                if stop is not None:
+                    self._stop(worker)
+                    alive = False
+                    raise stop
+            status, payload = worker.connection.recv()
+            if status == "error" and payload[0] == "crashed":  # it said so, then left: out of memory
+                self._stop(worker)
+                alive = False
+        except (EOFError, OSError):
+            # The process died under the query: its memory limit, an engine crash or a stack overflow.
+            stopped = worker.why_it_stopped()
+            self._stop(worker)
+            alive = False
+            raise stopped from None
+        finally:
+            if worker.load != self.load:
+                # A write replaced the copy it reads while it ran; `reload` has already started its successor.
+                if alive:
+                    self._stop(worker)
+            elif alive:
+                self._idle.put(worker)
+            elif not self._closed:
+                self._replace()
+        if status == "ok":
+            return payload
+        kind, message, offered = payload
+        raise QueryError(kind, message, tuple(offered))
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._stop(self._idle.get_nowait())
+            except queue.Empty:
+                return
+
+
+# --- the named questions' engine, over a pool of its own ---------------------------------------------------------
+
+class Budget:
+    """One request's limits, shared by every query it runs: when it must be done, and whether its client left."""
+
+    def __init__(self, seconds: float):
+        self.deadline = time.monotonic() + seconds
+        self.cancelled = threading.Event()
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+# Set per request by the API (api.time_limits); unset for work the server does for itself (start-up look-ups,
+# building the pathways), which gets the pool's `internal_timeout` instead.
+BUDGET: ContextVar[Budget | None] = ContextVar("salvage_kg_budget", default=None)
+
+
+class PooledEngine:
+    """The Engine interface (kg.backends.engines) over a pool of query workers: named questions, look-ups and pathways
+    run in processes that can be stopped at the request's time limit or when its client leaves, not in threads
+    that cannot."""
+
+    name = "oxigraph"
+
+    def __init__(self, pool: QueryWorkers, internal_timeout: float = 600.0):
+        self.pool = pool
+        self.internal_timeout = internal_timeout
+
+    def _run(self, text: str, bindings):
+        from kg.backends.engines import to_oxigraph  # rdflib terms in, as the other engines take them
+
+        substitutions = tuple((name, to_oxigraph(value)) for name, value in (bindings or {}).items())
+        budget = BUDGET.get()
+        if budget is None:
+            return self.pool.run(QueryRequest(text, ("*/*",), substitutions=substitutions, rows=True),
+                                 timeout=self.internal_timeout).rows
+        left = budget.left()
+        if left <= 0:
+            raise QueryError("timeout", "the request ran longer than its time limit and was stopped")
+        return self.pool.run(QueryRequest(text, ("*/*",), substitutions=substitutions, rows=True),
+                             budget.cancelled, timeout=left).rows
+
+    def select(self, text, bindings=None):
+        from kg.backends.engines import to_rdflib
+
+        columns, rows = self._run(text, bindings)
+        return columns, [tuple(to_rdflib(term) for term in row) for row in rows]
+
+    def ask(self, text, bindings=None) -> bool:
+        return bool(self._run(text, bindings))

@@ -1,0 +1,218 @@
+"""Inside a query worker process: no network, a memory limit, one read-only copy of the graph, one query at a time.
+
+The server (kg.backends.query_workers) sends a QueryRequest through a pipe and gets back a QueryResult or an error. The
+process leaves the network before it does anything else, and caps its own memory once the graph is loaded, so a
+query can neither reach out (SERVICE) nor take the machine's memory: past the cap the engine aborts and the
+server tells the client so and starts a fresh worker.
+"""
+
+import ctypes
+import os
+import re
+import resource
+import signal
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from kg.questions.safe_output import neutralise_csv, well_formed_xml
+
+# Media types per result kind; the first is the default when the client accepts anything.
+SOLUTION_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/json": ox.QueryResultsFormat.JSON,
+}
+BOOLEAN_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "application/json": ox.QueryResultsFormat.JSON,
+}
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+class QueryError(Exception):
+    """A query not answered: `kind` is syntax, not_acceptable, too_large, timeout, busy, crashed (out of memory
+    or an engine crash) or cancelled."""
+
+    def __init__(self, kind: str, message: str, offered: tuple[str, ...] = ()):
+        self.kind = kind
+        self.offered = offered
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    query: str
+    accept: tuple[str, ...]  # media types the client accepts, best first; "*/*" for anything
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    max_bytes: int = 20_000_000
+    base_iri: str | None = None  # the endpoint's own public URL: relative IRIs in the query resolve against it
+    # A named question's parameters, bound as RDF terms (pyoxigraph substitutions); with `rows`, the answer
+    # comes back as terms (columns, rows or a boolean) instead of a serialised document.
+    substitutions: tuple[tuple[str, object], ...] = ()
+    rows: bool = False
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    media_type: str
+    body: bytes
+    rows: object = None  # (columns, [tuple of terms]) or a bool, for a request with `rows`
+
+
+# --- inside the worker process --------------------------------------------------------------------------
+
+class _Capped:
+    """A binary sink that refuses to grow past a limit (pyoxigraph streams into it)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.exceeded = False
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            self.exceeded = True
+            raise OSError("result larger than the limit")
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _choose(accept: tuple[str, ...], formats: dict) -> str | None:
+    for media_type in accept:
+        if media_type in formats:
+            return media_type
+        if media_type in ("*/*", "application/*", "text/*"):
+            family = media_type.split("/")[0]
+            for offered in formats:
+                if family == "*" or offered.startswith(family + "/"):
+                    return offered
+    return None
+
+
+def _execute(store: ox.Store, request: QueryRequest) -> QueryResult:
+    options = {}
+    if request.default_graphs:
+        options["default_graph"] = [ox.NamedNode(iri) for iri in request.default_graphs]
+    else:
+        options["use_default_graph_as_union"] = True
+    if request.named_graphs:
+        options["named_graphs"] = [ox.NamedNode(iri) for iri in request.named_graphs]
+    if request.base_iri:
+        options["base_iri"] = request.base_iri
+    if request.substitutions:
+        options["substitutions"] = {ox.Variable(name): term for name, term in request.substitutions}
+    try:
+        result = store.query(request.query, **options)
+    except SyntaxError as exc:
+        raise QueryError("syntax", str(exc)) from None
+    if request.rows:
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("", b"", bool(result))
+        columns = [variable.value for variable in result.variables]
+        return QueryResult("", b"", (columns, [tuple(solution[n] for n in range(len(columns)))
+                                               for solution in result]))
+    if isinstance(result, ox.QueryBoolean):
+        formats = BOOLEAN_FORMATS
+    elif isinstance(result, ox.QuerySolutions):
+        formats = SOLUTION_FORMATS
+    else:
+        formats = GRAPH_FORMATS
+    media_type = _choose(request.accept, formats)
+    if media_type is None:
+        raise QueryError("not_acceptable", "no acceptable result format for this query", tuple(formats))
+    sink = _Capped(request.max_bytes)
+    try:
+        result.serialize(sink, formats[media_type])
+    except (OSError, ValueError) as exc:
+        if sink.exceeded:
+            raise QueryError("too_large", f"the result is larger than {request.max_bytes} bytes; "
+                                          "add LIMIT or narrow the query") from None
+        raise QueryError("syntax", str(exc)) from None
+    body = b"".join(sink.parts)
+    if media_type == "text/csv":
+        body = neutralise_csv(body)
+    elif media_type.endswith("xml") and not well_formed_xml(body):
+        others = tuple(other for other in formats if not other.endswith("xml"))
+        raise QueryError("not_representable", "this result cannot be written as well-formed XML (a literal holds a "
+                                              "character XML 1.0 cannot carry, or a property IRI RDF/XML cannot "
+                                              f"name); ask for {', '.join(others)}", others)
+    return QueryResult(media_type, body)
+
+
+_CLONE_NEWNET, _CLONE_NEWUSER = 0x40000000, 0x10000000
+
+
+def _leave_the_network() -> str | None:
+    """Move this process into a network namespace of its own, which holds only a loopback that is down: SERVICE
+    (which pyoxigraph carries out as an HTTP request, and which its Python API cannot switch off) then has no
+    network to reach, whatever the query check missed. Root may do this directly; others through a user namespace
+    of their own (the process must still be single-threaded). None when done, else why not."""
+    try:
+        unshare = ctypes.CDLL(None, use_errno=True).unshare
+    except (OSError, AttributeError):
+        return "this system has no unshare (network namespaces are Linux's)"
+    for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET):
+        if unshare(flags) == 0:
+            return None
+    return os.strerror(ctypes.get_errno())
+
+
+def _cap_memory(megabytes: int | None) -> None:
+    """Let this process's data grow by at most `megabytes` beyond what it holds now (its copy of the graph).
+    Past it the engine's allocation fails and it aborts: a query cannot take the machine's memory."""
+    if not megabytes:
+        return
+    try:
+        status = open("/proc/self/status").read()  # noqa: SIM115 - read once, closed at once
+        held = int(re.search(r"VmData:\s+(\d+) kB", status).group(1)) * 1024
+    except (OSError, AttributeError):
+        held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # no /proc: what it has used so far
+    limit = held + megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+def worker_main(connection, load: tuple[str, str], memory_mb: int | None, errors: str) -> None:
+    no_network = _leave_the_network()  # first, while this process has one thread
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
+    # What the engine says as it aborts (out of memory, a panic) goes to a file the server reads once, briefly,
+    # instead of a backtrace in the server's log.
+    os.environ["RUST_BACKTRACE"] = "0"
+    os.dup2(os.open(errors, os.O_WRONLY | os.O_APPEND), 2)
+    kind, location = load
+    if kind == "store":
+        store = ox.Store.read_only(location)
+    else:
+        store = ox.Store()
+        store.bulk_load(path=location, format=ox.RdfFormat.N_QUADS)
+    _cap_memory(memory_mb)
+    connection.send(("ready", no_network))
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:
+            return
+        try:
+            connection.send(("ok", _execute(store, request)))
+        except QueryError as exc:
+            connection.send(("error", (exc.kind, str(exc), exc.offered)))
+        except MemoryError:
+            connection.send(("error", ("crashed", f"the query worker stopped: it ran out of its memory limit of "
+                                                  f"{memory_mb} MB; narrow the query", ())))
+            return  # the server starts a fresh worker
+        except Exception as exc:  # an engine error must not kill the worker silently
+            connection.send(("error", ("syntax", f"{type(exc).__name__}: {exc}", ())))

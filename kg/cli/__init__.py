@@ -1,0 +1,1 @@
+"""The `salvage-kg` command line."""

@@ -1,0 +1,164 @@
+"""The catalogue of named questions: one .rq file each in queries/, its header declaring what it asks.
+
+The header follows grlc's decorator convention (`#+ key: value` lines holding YAML) so that the same folder can
+serve grlc users; parameters are declared under `params` and appear in the query as BASIL-style variables
+(`?_name_iri` for an IRI, `?_name` for a string, `?_name_integer` for a whole number). Values are always bound as
+RDF terms by the engine, never pasted into the text.
+
+>>> from kg.questions.catalogue import catalogue
+>>> catalogue()["salvage-options"].params[0].name
+'lost_antigen'
+"""
+
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+
+from kg.paths import QUERIES_DIR
+
+PARAM_TYPES = ("iri", "string", "integer", "decimal")
+RESERVED_NAMES = ("page", "limit", "offset")  # a page of the answer (kg.questions.pages), in Python and over HTTP
+
+
+class QuestionFileError(ValueError):
+    """A .rq file whose header cannot be read or does not match its query."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    description: str
+    example: str
+    range: str | None = None  # for iri parameters: the class whose members (or subclasses) are accepted
+    required: bool = True
+    default: str | None = None
+
+    @property
+    def variable(self) -> str:
+        """The SPARQL variable (without '?') the value is bound to."""
+        suffix = {"iri": "_iri", "string": "", "integer": "_integer", "decimal": "_decimal"}[self.type]
+        return f"_{self.name}{suffix}"
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    title: str
+    description: str
+    text: str
+    path: Path
+    tags: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+    lists: tuple[str, ...] = field(default=())  # columns holding "a|b" lists, returned sorted as Python lists
+    one_patient_text: str | None = None  # queries/for-one-patient/NAME.rq: the shape used when `patient` is bound
+
+    def text_for(self, bindings) -> str:
+        """The query to run: the one-patient shape when the question has one and a patient is bound."""
+        if self.one_patient_text and "_patient_iri" in bindings:
+            return self.one_patient_text
+        return self.text
+
+    def param(self, name: str) -> Param:
+        for param in self.params:
+            if param.name == name:
+                return param
+        raise KeyError(name)
+
+
+def read_header(text: str) -> dict:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("#+"):
+            lines.append(line[3:] if line.startswith("#+ ") else line[2:])
+        elif line.strip() and not line.startswith("#"):
+            break
+    return yaml.safe_load("\n".join(lines)) or {}
+
+
+def load_question(path: Path) -> Question:
+    text = path.read_text(encoding="utf-8")
+    try:
+        header = read_header(text)
+    except yaml.YAMLError as exc:
+        raise QuestionFileError(f"{path.name}: header is not valid YAML: {exc}") from exc
+    for key in ("summary", "description"):
+        if not header.get(key):
+            raise QuestionFileError(f"{path.name}: header lacks '#+ {key}:'")
+    params = []
+    for name, spec in (header.get("params") or {}).items():
+        if name in RESERVED_NAMES:
+            raise QuestionFileError(f"{path.name}: {name!r} names the page of an answer; call the parameter otherwise")
+        spec = spec or {}
+        param_type = spec.get("type", "string")
+        if param_type not in PARAM_TYPES:
+            raise QuestionFileError(f"{path.name}: parameter {name} has unknown type {param_type!r}")
+        param = Param(
+            name=name,
+            type=param_type,
+            description=str(spec.get("description", "")).strip(),
+            example=str(spec.get("example", "")),
+            range=spec.get("range"),
+            required=bool(spec.get("required", True)),
+            default=None if spec.get("default") is None else str(spec["default"]),
+        )
+        if f"?{param.variable}" not in text:
+            raise QuestionFileError(f"{path.name}: parameter {name} is declared but ?{param.variable} is not used")
+        params.append(param)
+    return Question(
+        name=path.stem,
+        title=str(header["summary"]).strip(),
+        description=" ".join(str(header["description"]).split()),
+        text=text,
+        path=path,
+        tags=tuple(header.get("tags") or ()),
+        params=tuple(params),
+        lists=tuple(header.get("lists") or ()),
+    )
+
+
+# What a second shape of a question must say of itself, so that nobody has to guess why it exists or when it goes.
+VARIANT_KEYS = ("variant-of", "used-when", "why", "measured", "remove-when", "checked-by")
+
+
+def _columns(text: str, path: Path) -> list[str]:
+    # Oxigraph parses in well under a millisecond what rdflib's parser takes ~300 ms for; over an empty store the
+    # query has nothing to evaluate, and its solutions still name their columns.
+    try:
+        return [variable.value for variable in ox.Store().query(text).variables]
+    except (SyntaxError, AttributeError) as exc:  # AttributeError: not a SELECT (no columns)
+        raise QuestionFileError(f"{path.name}: not a SPARQL 1.1 SELECT query: {exc}") from exc
+
+
+def load_variant(path: Path, question: Question) -> str:
+    """The text of a question's one-patient shape, once its header declares what it is and its columns are the
+    question's own (same names, same order)."""
+    text = path.read_text(encoding="utf-8")
+    where = f"for-one-patient/{path.name}"
+    try:
+        header = read_header(text)
+    except yaml.YAMLError as exc:
+        raise QuestionFileError(f"{where}: header is not valid YAML: {exc}") from exc
+    missing = [key for key in VARIANT_KEYS if not header.get(key)]
+    if missing:
+        raise QuestionFileError(f"{where}: header lacks {', '.join('#+ ' + key + ':' for key in missing)}")
+    if header["variant-of"] != question.name:
+        raise QuestionFileError(f"{where}: says it is a variant of {header['variant-of']!r}, not {question.name!r}")
+    if _columns(text, path) != _columns(question.text, question.path):
+        raise QuestionFileError(f"{where}: its columns differ from those of {question.path.name}")
+    return text
+
+
+@cache
+def catalogue(directory: Path = QUERIES_DIR) -> dict[str, Question]:
+    """Every named question in the folder, by name (the file name without .rq), each with its one-patient shape
+    from for-one-patient/ where it has one."""
+    questions = {path.stem: load_question(path) for path in sorted(directory.glob("*.rq"))}
+    for path in sorted((directory / "for-one-patient").glob("*.rq")):
+        if path.stem not in questions:
+            raise QuestionFileError(f"for-one-patient/{path.name}: no question {path.stem!r} in {directory}")
+        questions[path.stem] = replace(questions[path.stem], one_patient_text=load_variant(path, questions[path.stem]))
+    return questions

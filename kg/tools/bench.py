@@ -1,0 +1,333 @@
+"""`salvage-kg bench`: load, validation, memory and per-question latency on synthetic cohorts of growing size.
+
+For each size, in a fresh process (so that peak RSS belongs to that size alone): synthesise, load and derive,
+validate, then time the first page (100 rows, as the HTTP API serves it) of every named question with its
+example parameters, `repeat` times (or, for a slow question, at least 3 times and until 10 s have been spent)
+  (a) through Python on the default engine (pyoxigraph),
+  (b) through rdflib's own engine on the same data, in a process that is killed at a time limit,
+  (c) through our HTTP API (`salvage-kg serve --store`), and
+  (d) as the same SPARQL sent straight to an Oxigraph server holding the same data.
+Medians (p50) and p95 in milliseconds; all four are measured in the same run, so their ratios hold even on a
+noisy shared machine. A question whose first run passes `question_limit` is timed once, not repeated; over HTTP
+it is recorded as "> limit". Not part of the test suite's pass/fail.
+"""
+
+import gc
+import json
+import multiprocessing
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+_CONTEXT = multiprocessing.get_context("spawn")
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return round(statistics.median(ordered), 3), round(p95, 3)
+
+
+NOTEBOOK_QUESTION = "relapses-after-therapy"  # a cohort-wide join with subqueries, run as a notebook would
+MIN_SAMPLES = 3
+SAMPLING_BUDGET_S = 10.0  # past this, a slow question stops at MIN_SAMPLES: 20 runs of 20 s would take 7 min
+
+
+def _timed(call, repeat: int, limit: float | None = None) -> tuple[float, float]:
+    started = time.perf_counter()
+    call()  # warm: parse caches, page cache
+    first = (time.perf_counter() - started) * 1000
+    if limit is not None and first > limit * 1000:
+        return round(first, 3), round(first, 3)  # slower than the limit: timed once, not repeated
+    samples = []
+    sampling = time.perf_counter()
+    while len(samples) < repeat:
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+        if len(samples) >= MIN_SAMPLES and time.perf_counter() - sampling > SAMPLING_BUDGET_S:
+            break
+    return _percentiles(samples)
+
+
+def _wait_http(url: str, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not come up")
+
+
+# --- rdflib's engine, in a process that can be killed at the limit --------------------------------------------
+
+RDFLIB_MEMORY_GB = 8  # rdflib holds ~1.3 GB per million triples; 100,000 patients would not fit this machine
+
+
+def _rdflib_worker(connection, dump: str, page) -> None:
+    import resource
+
+    from rdflib import Dataset
+
+    from kg.backends.engines import RdflibEngine
+    from kg.knowledge_graph import KnowledgeGraph
+
+    # Past the cap rdflib stops with MemoryError, rather than the kernel's OOM killer taking other processes.
+    cap = RDFLIB_MEMORY_GB * 1024**3
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    dataset = Dataset(default_union=True)
+    try:
+        dataset.parse(dump, format="nquads")
+    except MemoryError:
+        connection.send(f"> {RDFLIB_MEMORY_GB} GB to load")
+        return
+    graph = KnowledgeGraph(None, RdflibEngine(dataset))
+    connection.send("ready")
+    while True:
+        name, params, repeat = connection.recv()
+        connection.send(_timed(lambda n=name, p=params: graph.ask(n, p, page=page), repeat))
+
+
+def _rdflib_times(dump: str, questions: dict, repeat: int, limit: float, page) -> dict[str, object]:
+    results: dict[str, object] = {}
+    worker = connection = None
+    for name, params in questions.items():
+        if worker is None:
+            connection, child = _CONTEXT.Pipe()
+            worker = _CONTEXT.Process(target=_rdflib_worker, args=(child, dump, page), daemon=True)
+            worker.start()
+            if not connection.poll(max(limit * 10, 120)):
+                worker.kill()
+                return dict.fromkeys(questions, f"> {max(limit * 10, 120):g} s to load")
+            status = connection.recv()
+            if status != "ready":
+                worker.join()
+                return dict.fromkeys(questions, status)
+        connection.send((name, params, repeat))
+        if connection.poll(limit * (repeat + 1)):
+            results[name] = connection.recv()
+        else:
+            worker.kill()
+            worker.join()
+            worker = None
+            results[name] = f"> {limit:g} s"
+    if worker is not None:
+        worker.kill()
+    return results
+
+
+# --- our HTTP API and Oxigraph server on the same data, restarted after a question passes the limit ----------
+
+class _Servers:
+    """`salvage-kg serve --store` and `oxigraph serve` side by side on loopback. A request that passes the limit
+    is abandoned, and both servers are restarted: the abandoned query would go on taking CPU from the next."""
+
+    def __init__(self, work: Path, on_disk: Path):
+        self.work, self.on_disk = work, on_disk
+        self.processes: list[subprocess.Popen] = []
+        self.log = (work / "servers.log").open("ab")
+        self.start()
+
+    def start(self) -> None:
+        api_port, oxigraph_port = _free_port(), _free_port()
+        self.processes = [
+            subprocess.Popen([str(BIN / "salvage-kg"), "serve", "--store", str(self.on_disk), "--port",
+                              str(api_port)], stdout=self.log, stderr=subprocess.STDOUT),
+            subprocess.Popen([str(BIN / "oxigraph"), "serve", "--location", str(self.work / "oxigraph"), "--bind",
+                              f"127.0.0.1:{oxigraph_port}", "--union-default-graph"],
+                             stdout=self.log, stderr=subprocess.STDOUT),
+        ]
+        self.api, self.oxigraph = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{oxigraph_port}"
+        _wait_http(self.api + "/health")
+        _wait_http(self.oxigraph + "/query?query=ASK%7B%7D")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a server still busy with an abandoned query: the bench goes on
+                process.kill()
+                process.wait()
+
+    def timed(self, request, repeat: int, limit: float) -> tuple[float, float] | str:
+        with httpx.Client(timeout=limit) as client:
+            try:
+                return _timed(lambda: request(client).raise_for_status(), repeat, limit)
+            except httpx.TimeoutException:
+                pass
+        self.stop()
+        self.start()
+        return f"> {limit:g} s"
+
+
+def _shown(value) -> str:
+    return f"{value[0]:.1f}" if isinstance(value, tuple) else str(value)
+
+
+# --- one size --------------------------------------------------------------------------------------------------
+
+def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, question_limit: float,
+              progress) -> dict:
+    from kg.backends import stores
+    from kg.backends.engines import oxigraph_dataset
+    from kg.backends.remote import with_values
+    from kg.build import validate
+    from kg.build.pipeline import build_store
+    from kg.knowledge_graph import KnowledgeGraph
+    from kg.paths import case_files
+    from kg.questions.catalogue import catalogue
+    from kg.questions.pages import DEFAULT_LIMIT, Page
+    from kg.questions.parameters import resolve
+    from kg.tools import synth
+
+    work = Path(tempfile.mkdtemp(prefix=f"salvage-kg-bench-{patients}-"))
+    try:
+        cohort = work / "cohort.ttl"
+        with cohort.open("w") as handle:
+            for chunk in synth.cohort_turtle(patients, seed, progress=progress):
+                handle.write(chunk)
+        started = time.perf_counter()
+        store = build_store(case_files() + [cohort], check=False, progress=progress)
+        load_s = time.perf_counter() - started
+        started = time.perf_counter()
+        validate.check(store, progress)
+        validate_s = time.perf_counter() - started
+        build_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        progress(f"{patients} patients: {len(store)} quads, load {load_s:.1f} s, validate {validate_s:.1f} s, "
+                 f"peak RSS {build_rss_mb} MB")
+
+        # Every path asks for the same first page, as the HTTP API serves it by default.
+        graph = KnowledgeGraph(store)
+        page = Page(limit=DEFAULT_LIMIT)
+        questions = {name: {p.name: p.example for p in q.params if p.required} for name, q in catalogue().items()}
+        engine = {}
+        for name, params in questions.items():
+            engine[name] = _timed(lambda n=name, p=params, g=graph: g.ask(n, p, page=page), repeat, question_limit)
+            progress(f"engine: {name} {engine[name][0]:.1f} ms")
+
+        # The notebook face (kg.load_graph()): rdflib's Graph API with SPARQL answered by Oxigraph. Same text as
+        # the engine runs, whole answer; the ratio shows what the rdflib layer costs.
+        notebook_text = catalogue()[NOTEBOOK_QUESTION].text
+        dataset = oxigraph_dataset(store, copy=False)
+        notebook = {
+            "question": NOTEBOOK_QUESTION,
+            "load_graph_ms": _timed(lambda d=dataset: list(d.query(notebook_text)), repeat, question_limit),
+            "engine_ms": _timed(lambda g=graph: g.engine.select(notebook_text), repeat, question_limit),
+        }
+        progress(f"notebook: {NOTEBOOK_QUESTION} {notebook['load_graph_ms'][0]:.1f} ms through kg.load_graph(), "
+                 f"{notebook['engine_ms'][0]:.1f} ms on the engine")
+
+        on_disk = stores.write_on_disk(store, work / "store", progress)
+        dump = work / "graph.nq"  # for rdflib, last
+        store.dump(str(dump), ox.RdfFormat.N_QUADS)
+        triples = len(store)
+        # The in-memory graph is not needed past here: at 100,000 patients it is 7 GB that the servers and rdflib
+        # need (a run that kept it was killed by the kernel for want of memory).
+        texts = {}  # for the native server: the same text and bound terms our engine runs, as one request
+        for name, params in questions.items():
+            bindings = resolve(catalogue()[name], params, graph.choices)
+            texts[name] = with_values(page.applied_to(catalogue()[name].text_for(bindings)), bindings)
+        del graph, store
+        gc.collect()
+        shutil.copytree(on_disk, work / "oxigraph")  # the Oxigraph server gets its own copy, read-write
+        servers = _Servers(work, on_disk)
+        http, server = {}, {}
+        try:
+            for name, params in questions.items():
+                http[name] = servers.timed(lambda c, n=name, p=params: c.get(
+                    f"{servers.api}/questions/{n}", params={**p, "limit": DEFAULT_LIMIT}), repeat, question_limit)
+                server[name] = servers.timed(lambda c, t=texts[name]: c.post(
+                    f"{servers.oxigraph}/query", data={"query": t},
+                    headers={"Accept": "application/sparql-results+json"}), repeat, question_limit)
+                progress(f"http: {name} {_shown(http[name])} ms, oxigraph server {_shown(server[name])} ms")
+        finally:
+            servers.stop()
+
+        rdflib = _rdflib_times(str(dump), questions, max(1, repeat // 5), rdflib_limit, page)
+        progress("rdflib timed")
+
+        def entry(name):
+            values = {}
+            for path, timings in (("engine", engine), ("http", http), ("oxigraph_server", server), ("rdflib", rdflib)):
+                p50, p95 = timings[name] if isinstance(timings[name], tuple) else (timings[name],) * 2
+                values.update({f"{path}_ms": p50, f"{path}_p95_ms": p95})
+            return values
+
+        return {
+            "patients": patients,
+            "triples": triples,
+            "load_s": round(load_s, 2),
+            "validate_s": round(validate_s, 2),
+            "peak_rss_mb": build_rss_mb,  # building and validating: the target
+            "peak_rss_with_questions_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "questions": {name: entry(name) for name in questions},
+            "notebook": notebook,
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _child(connection, patients, seed, repeat, rdflib_limit, question_limit) -> None:
+    def progress(message: str) -> None:
+        print(f"  [{patients}] {message}", file=sys.stderr, flush=True)
+
+    connection.send(_run_size(patients, seed, repeat, rdflib_limit, question_limit, progress))
+
+
+def table(run: dict) -> str:
+    lines = [f"{run['patients']} patients: {run['triples']} triples, load+derive {run['load_s']} s, "
+             f"validate {run['validate_s']} s, peak RSS {run['peak_rss_mb']} MB",
+             f"  {'question':28s} {'engine':>9s} {'http':>9s} {'oxigraph':>9s} {'http/ox':>8s} "
+             f"{'rdflib':>10s} {'rdflib/eng':>10s}"]
+    def ratio(over, under) -> str:
+        if isinstance(over, float) and isinstance(under, float) and under:
+            return f"{over / under:.2f}"
+        return "-"
+
+    for name, q in run["questions"].items():
+        shown = [f"{q[key]:.2f}" if isinstance(q[key], float) else str(q[key])
+                 for key in ("engine_ms", "http_ms", "oxigraph_server_ms", "rdflib_ms")]
+        lines.append(f"  {name:28s} {shown[0]:>9s} {shown[1]:>9s} {shown[2]:>9s} "
+                     f"{ratio(q['http_ms'], q['oxigraph_server_ms']):>8s} {shown[3]:>10s} "
+                     f"{ratio(q['rdflib_ms'], q['engine_ms']):>10s}")
+    if "notebook" in run:
+        notebook = run["notebook"]
+        through, engine = notebook["load_graph_ms"][0], notebook["engine_ms"][0]
+        lines.append(f"  notebook kg.load_graph().query({notebook['question']}): {through:.2f} ms, engine "
+                     f"{engine:.2f} ms, ratio {ratio(through, engine)}")
+    return "\n".join(lines)
+
+
+def run(sizes: list[int], out: Path, seed: int = 1, repeat: int = 20, rdflib_limit: float = 10.0,
+        question_limit: float = 60.0) -> dict:
+    runs = []
+    for patients in sizes:
+        connection, child = _CONTEXT.Pipe()
+        process = _CONTEXT.Process(target=_child, args=(child, patients, seed, repeat, rdflib_limit, question_limit))
+        process.start()
+        result = connection.recv()
+        process.join()
+        runs.append(result)
+        print(table(result), flush=True)
+        out.write_text(json.dumps({"runs": runs}, indent=2))  # written after each size: nothing lost
+    return {"runs": runs}

@@ -1,0 +1,209 @@
+"""`salvage-kg loadtest`: N concurrent clients for a fixed time against a server on a synthetic cohort.
+
+The clients are wrk (Debian package `wrk`), driven by a Lua script written here: it is written in C and needs
+little CPU, so on a small machine the figures measure the server rather than the load generator. Each request is
+drawn at random from a fixed mix of per-patient and selective named questions (parameters drawn from the served
+data) and /sparql queries. Not part of the test suite's pass/fail.
+"""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from rdflib import URIRef
+
+from kg.backends.remote import with_values
+from kg.paths import QUERIES_DIR
+
+BIN = Path(sys.executable).parent
+
+
+def _query(name: str, patient: str | None = None) -> str:
+    """A load-test query from queries/load/, its patient bound as an RDF term by a VALUES block."""
+    text = (QUERIES_DIR / "load" / f"{name}.rq").read_text(encoding="utf-8")
+    return with_values(text, {"patient": URIRef(patient)} if patient else None)
+
+
+def cached_store(patients: int, seed: int, cache: Path, progress) -> Path | None:
+    """An on-disk store of the bundled cases plus a synthetic cohort, built once per size and seed.
+
+    None for 0 patients: the server then builds the bundled cases in memory, as `serve` does by default."""
+    if patients == 0:
+        return None
+    from kg.backends import stores
+    from kg.build.pipeline import build_store
+    from kg.paths import case_files
+    from kg.tools import synth
+
+    directory = cache / f"store-{patients}-seed{seed}"
+    if directory.is_dir():
+        return directory
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="salvage-kg-load-") as work:
+        cohort = Path(work) / "cohort.ttl"
+        with cohort.open("w", encoding="utf-8") as handle:
+            handle.writelines(synth.cohort_turtle(patients, seed, progress=progress))
+        # The shapes are checked on synthetic cohorts by the tests; here only the size matters.
+        store = build_store(case_files() + [cohort], check=False, progress=progress)
+        return stores.write_on_disk(store, directory, progress)
+
+
+def _get(path: str, params: dict | None = None, accept: str = "application/json") -> dict:
+    target = path + ("?" + urlencode(params) if params else "")
+    return {"method": "GET", "path": target, "accept": accept}
+
+
+def request_mix(base_url: str, seed: int, samples: int = 200) -> list[dict]:
+    """Requests the clients choose from, parameters drawn from what the server itself lists.
+
+    Only requests whose cost does not grow with the cohort: at 10,000 patients most per-patient named questions
+    take 0.2-8 s (Oxigraph evaluates their OPTIONAL blocks over the whole cohort), and cohort-wide ones return
+    megabytes; those are timed one by one by `salvage-kg bench`, not under load."""
+    rng = random.Random(seed)
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        rows = client.get("/sparql", params={"query": _query("patients")},
+                          headers={"Accept": "text/csv"}).raise_for_status().text.splitlines()[1:]
+        therapies = client.get("/sparql", params={"query": _query("therapy-labels")},
+                               headers={"Accept": "text/csv"}).raise_for_status().text.splitlines()[1:]
+    patients = rng.sample(rows, min(samples, len(rows)))
+    mix = []
+    for patient in patients:
+        mix += [
+            _get("/questions/pathway-timings", {"patient": patient.rsplit("/", 1)[-1]}),
+            _get("/sparql", {"query": _query("patient-events", patient)}, "application/sparql-results+json"),
+            _get("/sparql", {"query": _query("describe-patient", patient)}, "text/turtle"),
+        ]
+    for therapy in therapies:
+        mix.append(_get("/questions/toxicities-by-therapy", {"therapy": therapy.strip('"')}))
+    mix += [
+        _get("/questions"),
+        _get("/sparql", {"query": _query("cd19-findings")}, "application/sparql-results+json"),
+        _get("/sparql", {"query": _query("cd22-label")}, "text/csv"),
+        _get("/health"),
+    ] * (len(patients) // 20 or 1)
+    return mix
+
+
+LUA = r"""
+local mix = {}
+local paths = %(paths)s
+local accepts = %(accepts)s
+
+init = function(args)
+  math.randomseed(%(seed)d + tonumber(tostring({}):sub(8), 16) %% 1000)
+  for i, path in ipairs(paths) do
+    mix[i] = wrk.format("GET", path, {["Accept"] = accepts[i]})
+  end
+end
+
+request = function()
+  return mix[math.random(#mix)]
+end
+
+done = function(summary, latency, requests)
+  local out = io.open("%(out)s", "w")
+  out:write(string.format(
+    '{"requests": %%d, "duration_us": %%d, "connect": %%d, "read": %%d, "write": %%d, "status": %%d, ' ..
+    '"timeout": %%d, "p50_us": %%d, "p90_us": %%d, "p99_us": %%d, "max_us": %%d, "mean_us": %%.1f}',
+    summary.requests, summary.duration, summary.errors.connect, summary.errors.read, summary.errors.write,
+    summary.errors.status, summary.errors.timeout, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, latency.mean))
+  out:close()
+end
+"""
+
+
+def _lua_strings(values: list[str]) -> str:
+    return "{" + ",".join(json.dumps(value) for value in values) + "}"  # JSON strings are valid Lua strings here
+
+
+def run_wrk(base_url: str, mix: list[dict], users: int, duration: float, seed: int) -> dict:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise FileNotFoundError("wrk is not installed: `apt-get install wrk` (Debian/Ubuntu)")
+    with tempfile.TemporaryDirectory(prefix="salvage-kg-wrk-") as work:
+        out = Path(work) / "summary.json"
+        script = Path(work) / "mix.lua"
+        script.write_text(LUA % {"paths": _lua_strings([r["path"] for r in mix]),
+                                 "accepts": _lua_strings([r["accept"] for r in mix]),
+                                 "seed": seed, "out": str(out)}, encoding="utf-8")
+        threads = max(1, min(users, os.cpu_count() or 1))
+        subprocess.run([wrk, f"-t{threads}", f"-c{users}", f"-d{duration:g}s", "--timeout", "10s",
+                        "-s", str(script), base_url], check=True, capture_output=True)
+        raw = json.loads(out.read_text())
+    seconds = raw["duration_us"] / 1e6
+    errors = {kind: raw[kind] for kind in ("connect", "read", "write", "status", "timeout")}
+    return {
+        "requests": raw["requests"],
+        "seconds": round(seconds, 2),
+        "requests_per_s": round(raw["requests"] / seconds, 1) if seconds else 0.0,
+        "p50_ms": raw["p50_us"] / 1000,
+        "p90_ms": raw["p90_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "max_ms": raw["max_us"] / 1000,
+        "errors": sum(errors.values()),
+        "errors_by_kind": errors,  # status: answers outside 2xx/3xx
+    }
+
+
+def _free_port() -> int:
+    from kg.tools.bench import _free_port as free  # the benchmark's helper: one place for it
+
+    return free()
+
+
+def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1, workers: int = 2,
+        query_workers: int = 2, cache: Path = Path("build/load"), progress=print) -> dict:
+    from kg.tools.bench import _wait_http
+
+    load_before = os.getloadavg()[0]  # other work on a shared machine shows here
+    store = cached_store(patients, seed, cache, progress)
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = Path(tempfile.mkstemp(prefix="salvage-kg-load-server-", suffix=".log")[1])
+    command = [str(BIN / "salvage-kg"), "serve", "--port", str(port), "--workers", str(workers),
+               "--query-workers", str(query_workers)] + (["--store", str(store)] if store else [])
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_http(base_url + "/health")
+            mix = request_mix(base_url, seed)
+            progress(f"{len(mix)} distinct requests; {users} clients for {duration:g} s on {base_url}")
+            run_wrk(base_url, mix[:50], min(users, 4), 2, seed)  # warm the server's caches first
+            started = time.time()
+            figures = run_wrk(base_url, mix, users, duration, seed)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # requests still queued in its threads: no need to finish them
+                server.kill()
+                server.wait()
+    result = {
+        "patients": patients,
+        "users": users,
+        "duration_s": duration,
+        "server": {"workers": workers, "query_workers": query_workers},
+        "machine": {"cpus": os.cpu_count(), "load_average_before": round(load_before, 2)},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+        "distinct_requests": len(mix),
+        **figures,
+    }
+    out.write_text(json.dumps(result, indent=2))
+    log_path.unlink()
+    return result
+
+
+def summary(result: dict) -> str:
+    return (f"{result['patients']} patients, {result['users']} clients, {result['seconds']} s: "
+            f"{result['requests']} requests, {result['requests_per_s']} requests/s, p50 {result['p50_ms']:.1f} ms, "
+            f"p90 {result['p90_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms, "
+            f"errors {result['errors']} {result['errors_by_kind']}")

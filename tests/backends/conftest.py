@@ -1,0 +1,54 @@
+"""Fixtures of the store tests: a real Oxigraph server (PyPI `oxigraph`) on loopback, loaded with `salvage-kg load`."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kg.backends.remote import RemoteEngine
+from kg.knowledge_graph import KnowledgeGraph
+
+BIN = Path(sys.executable).parent
+EXE = shutil.which("salvage-kg", path=str(BIN)) or "salvage-kg"
+OXIGRAPH = shutil.which("oxigraph", path=str(BIN)) or "oxigraph"
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    location = tmp_path_factory.mktemp("oxigraph")
+    log = (location / "server.log").open("wb")
+    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location / "data"), "--bind",
+                                f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", "30"],
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def remote_graph(oxigraph_server, graph):
+    done = subprocess.run([EXE, "load", "--sparql-endpoint", oxigraph_server + "/query"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    # ontology, vocabulary, the two cases, the studies and one graph per rule
+    assert f"loaded {len(graph.ask_internal('named-graphs').rows)} named graphs" in done.stdout
+    return KnowledgeGraph(None, RemoteEngine(oxigraph_server + "/query"))

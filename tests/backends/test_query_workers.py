@@ -1,0 +1,91 @@
+"""The query worker pool on its own: a worker that dies under a query, and a query whose client has gone."""
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from kg.backends.query_workers import QueryError, QueryRequest, QueryWorkers
+
+EXPLOSION = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }", ("*/*",))
+ASK = QueryRequest("ASK { ?s ?p ?o }", ("*/*",))
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    dump = tmp_path_factory.mktemp("workers") / "graph.nq"
+    dump.write_text("".join(f"<urn:x:s{n}> <urn:x:p> <urn:x:o{n}> .\n" for n in range(300)))
+    workers = QueryWorkers(("nquads", str(dump)), size=1, timeout=30)
+    yield workers
+    workers.close()
+
+
+def _later(seconds: float, action) -> threading.Timer:
+    timer = threading.Timer(seconds, action)
+    timer.start()
+    return timer
+
+
+def test_a_worker_that_dies_under_a_query_is_a_refusal_and_is_replaced(pool):
+    [worker] = [p for p in multiprocessing.active_children() if p.name == "salvage-kg-query-worker"]
+    _later(0.5, lambda: os.kill(worker.pid, signal.SIGKILL))  # as a stack overflow or the OOM killer would
+    with pytest.raises(QueryError) as refused:
+        pool.run(EXPLOSION)
+    assert refused.value.kind == "crashed" and "simplify it" in str(refused.value)
+    assert pool.run(ASK).body == b'{"head":{},"boolean":true}'
+
+
+def test_a_query_whose_client_went_away_is_stopped_at_once(pool):
+    cancelled = threading.Event()
+    _later(0.5, cancelled.set)
+    started = time.monotonic()
+    with pytest.raises(QueryError) as stopped:
+        pool.run(EXPLOSION, cancelled)
+    assert stopped.value.kind == "cancelled"
+    assert time.monotonic() - started < 5  # not the 30 s limit
+    assert pool.run(ASK).body == b'{"head":{},"boolean":true}'
+
+
+def test_a_query_waiting_for_a_worker_is_dropped_when_its_client_goes(pool):
+    busy, waiting = threading.Event(), threading.Event()
+    first = threading.Thread(target=lambda: pytest.raises(QueryError, pool.run, EXPLOSION, busy))
+    first.start()  # holds the only worker until `busy` is set
+    time.sleep(0.2)
+    _later(0.3, waiting.set)
+    started = time.monotonic()
+    with pytest.raises(QueryError) as dropped:
+        pool.run(ASK, waiting)
+    assert dropped.value.kind == "cancelled" and "before a worker was free" in str(dropped.value)
+    assert time.monotonic() - started < 2
+    busy.set()
+    first.join()
+
+
+def test_the_answer_at_the_time_limit_does_not_wait_for_the_replacement_worker(tmp_path, monkeypatch):
+    dump = tmp_path / "graph.nq"
+    dump.write_text("".join(f"<urn:x:s{n}> <urn:x:p> <urn:x:o{n}> .\n" for n in range(300)))
+    workers = QueryWorkers(("nquads", str(dump)), size=1, timeout=0.5)
+    try:
+        start = workers._start
+
+        def slow_start(load):  # as loading a large graph on a busy machine does
+            time.sleep(3)
+            return start(load)
+
+        monkeypatch.setattr(workers, "_start", slow_start)
+        started = time.monotonic()
+        with pytest.raises(QueryError) as stopped:
+            workers.run(EXPLOSION)
+        assert stopped.value.kind == "timeout"
+        assert time.monotonic() - started < 2  # the limit, not the limit plus the 3 s start
+        assert workers.starting == 1
+        deadline = time.monotonic() + 30
+        while workers.starting:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert workers.run(ASK).body == b'{"head":{},"boolean":true}'  # the replacement answers
+    finally:
+        workers.close()

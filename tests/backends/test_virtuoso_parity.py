@@ -1,0 +1,91 @@
+"""Every named question, with each sample parameter set, on the embedded store, Oxigraph server and Virtuoso.
+
+Data-driven: the questions and their parameter sets come from the queries' own headers, so a question added to
+queries/ is covered without a change here. The README's parity table is checked against what this measures
+(`SALVAGE_KG_WRITE_PARITY=1` rewrites it).
+"""
+
+import os
+
+import pytest
+from locations import PROJECT
+from virtuoso_helpers import virtuoso, virtuoso_loaded  # noqa: F401 - fixtures
+
+from kg.backends.remote import RemoteEngine, RemoteStoreError
+from kg.knowledge_graph import KnowledgeGraph
+from kg.questions.catalogue import catalogue, read_header
+
+README = PROJECT / "README.md"
+TABLE_START, TABLE_END = "<!-- parity table: tests/backends/test_virtuoso_parity.py -->", "<!-- end of parity table -->"
+STORES = ("Oxigraph server", "Virtuoso 7.2")
+
+
+def parameter_sets(question) -> list[dict]:
+    """The required parameters' examples; then each optional one added alone; then all of them."""
+    required = {p.name: p.example for p in question.params if p.required}
+    sets = [required]
+    optional = [p for p in question.params if not p.required and p.example]
+    sets += [{**required, p.name: p.example} for p in optional]
+    if len(optional) > 1:
+        sets.append({**required, **{p.name: p.example for p in optional}})
+    return sets
+
+
+RUNS = [(name, params) for name, question in sorted(catalogue().items()) for params in parameter_sets(question)]
+
+
+def label(params: dict) -> str:
+    return " ".join(f"{key}={value}" for key, value in params.items()) or "(none)"
+
+
+def outcome(graph: KnowledgeGraph, name: str, params: dict):
+    """("rows", rows) or ("refused", reason): a store may decline a question it declares it cannot answer."""
+    try:
+        return "rows", graph.ask(name, params).rows
+    except RemoteStoreError as exc:
+        return ("refused" if exc.kind == "refused" else "failed"), str(exc)
+
+
+@pytest.fixture(scope="module")
+def parity(graph, remote_graph, virtuoso_loaded):  # noqa: F811 - fixtures imported above
+    stores = {"Oxigraph server": remote_graph,
+              "Virtuoso 7.2": KnowledgeGraph(None, RemoteEngine(virtuoso_loaded.sparql_url, timeout=120))}
+    found = {}
+    for name, params in RUNS:
+        expected = outcome(graph, name, params)
+        found[name, label(params)] = (expected, {store: outcome(g, name, params) for store, g in stores.items()})
+    return found
+
+
+@pytest.mark.parametrize("store", STORES)
+@pytest.mark.parametrize("name, params", RUNS, ids=[f"{n}[{label(p)}]" for n, p in RUNS])
+def test_every_question_gives_the_same_rows_on_every_store(parity, store, name, params):
+    """The same rows in the same order, or a refusal the question declares for that store: never other rows."""
+    expected, got = parity[name, label(params)]
+    assert expected[0] == "rows", expected
+    if got[store][0] == "refused":
+        assert store.split()[0].lower() in (read_header(catalogue()[name].text).get("refused-on") or {})
+    else:
+        assert got[store] == expected
+
+
+def table(parity) -> str:
+    lines = ["| question | parameters | rows | " + " | ".join(STORES) + " |",
+             "|---|---|---|" + "---|" * len(STORES)]
+    for (name, params), (expected, got) in sorted(parity.items()):
+        cells = []
+        for store in STORES:
+            kind, value = got[store]
+            cells.append("same" if got[store] == expected else
+                         f"refused: {value.split(': ', 1)[-1]}" if kind == "refused" else "**differs**")
+        lines.append(f"| {name} | {params} | {len(expected[1])} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def test_the_readme_parity_table_is_what_the_stores_answer(parity):
+    text = README.read_text(encoding="utf-8")
+    measured = f"{TABLE_START}\n{table(parity)}\n{TABLE_END}"
+    start, end = text.index(TABLE_START), text.index(TABLE_END) + len(TABLE_END)
+    if os.environ.get("SALVAGE_KG_WRITE_PARITY"):
+        README.write_text(text[:start] + measured + text[end:], encoding="utf-8")
+    assert text[start:end] == measured

@@ -1,0 +1,80 @@
+"""Debian's Virtuoso as the remote store: `load` with the write account, then answers through salvage-kg."""
+
+import subprocess
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from virtuoso_helpers import EXE, WRITER, load, virtuoso, virtuoso_loaded  # noqa: F401 - fixtures
+
+from kg.backends.remote import RemoteEngine, RemoteStoreError
+from kg.backends.remote_terms import duration_text
+from kg.knowledge_graph import KnowledgeGraph
+from kg.progress import quiet
+
+XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+OFFSETS = ("PREFIX sk: <https://w3id.org/salvage-kg/ontology#> "
+           "SELECT ?event ?offset WHERE { ?event sk:timing/sk:offset ?offset } ORDER BY ?event ?offset")
+
+
+@pytest.fixture(scope="module")
+def over_virtuoso(virtuoso_loaded):  # noqa: F811
+    return KnowledgeGraph(None, RemoteEngine(virtuoso_loaded.sparql_url, timeout=120))
+
+
+def test_load_signs_in_with_digest_where_virtuoso_wants_it(virtuoso, graph):  # noqa: F811
+    done = load(virtuoso)
+    assert done.returncode == 0, done.stderr
+    assert f"loaded {len(list(graph.store.named_graphs()))} named graphs" in done.stdout
+    basic = httpx.put(virtuoso.graph_store_url, params={"graph": "https://example.org/g"}, auth=WRITER,
+                      content=b"<https://example.org/s> <https://example.org/p> 1 .",
+                      headers={"Content-Type": "application/n-triples"})
+    assert basic.status_code == 401  # why --auth digest exists
+
+
+def test_load_without_the_password_is_a_usage_error(virtuoso):  # noqa: F811
+    done = subprocess.run([EXE, "load", "--sparql-endpoint", virtuoso.sparql_url, "--user", WRITER[0]],
+                          capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 2 and "SALVAGE_KG_STORE_PASSWORD" in done.stderr
+
+
+def test_durations_come_back_as_the_typed_literals_they_were(over_virtuoso, graph, virtuoso_loaded):  # noqa: F811
+    stored = virtuoso_loaded.select(OFFSETS.replace("?offset }", "?offset FILTER(isLiteral(?offset)) }"))
+    assert any(row["offset"].isdigit() for row in stored)  # Virtuoso keeps them as month counts...
+    expected = graph.engine.select(OFFSETS)[1]
+    got = over_virtuoso.engine.select(OFFSETS)[1]
+    assert got == expected and {str(row[1].datatype) for row in got} == {XSD_DURATION}  # ...we read durations
+
+
+def test_durations_virtuoso_would_cut_are_refused_at_load(virtuoso):  # noqa: F811
+    store = ox.Store()
+    graph = ox.NamedNode("https://w3id.org/salvage-kg/graph/case/duration-probe")
+    store.add(ox.Quad(ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"),
+                      ox.Literal("P1Y2M3D", datatype=ox.NamedNode(XSD_DURATION)), graph))
+    engine = RemoteEngine(virtuoso.sparql_url, virtuoso.graph_store_url, auth=httpx.DigestAuth(*WRITER))
+    try:
+        with pytest.raises(RemoteStoreError, match="P1Y2M3D") as refused:
+            engine.upload(store, quiet)
+        assert refused.value.kind == "altered"
+    finally:
+        httpx.delete(virtuoso.graph_store_url, params={"graph": graph.value}, auth=httpx.DigestAuth(*WRITER))
+
+
+def test_the_stores_own_graphs_stay_out_of_answers(over_virtuoso, graph, virtuoso_loaded):  # noqa: F811
+    everything = virtuoso_loaded.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert any("openlinksw" in row["g"] for row in everything)  # Virtuoso's system graphs are there...
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert over_virtuoso.engine.select(count)[1] == graph.engine.select(count)[1]  # ...but not in our answers
+    assert over_virtuoso.ask_internal("named-graphs").rows == graph.ask_internal("named-graphs").rows
+
+
+@pytest.mark.parametrize("stored, meant", [("12", "P1Y"), ("30", "P2Y6M"), ("0", "PT0S"), ("-6", "-P6M"),
+                                           ("864000.0", "P10D"), ("90061.5", "P1DT1H1M1.5S"), ("P1Y", "P1Y")])
+def test_virtuoso_duration_numbers_read_as_durations(stored, meant):
+    assert duration_text(stored) == meant
+
+
+def test_a_parameter_bound_by_the_remote_engine_keeps_every_row_on_virtuoso(over_virtuoso, graph):
+    """A VALUES block opening the WHERE lost every row on Virtuoso (search-statements for "MRD": 0 of 16)."""
+    expected = graph.ask("search-statements", {"text": "MRD"}).rows
+    assert len(expected) >= 16 and over_virtuoso.ask("search-statements", {"text": "MRD"}).rows == expected
