@@ -6,7 +6,7 @@ straight from pyoxigraph in one pass over the whole cohort; this module puts the
 questions (pathway-steps, pathway-states) instead took 119 s at 10,000 patients, nearly all of it their grouping
 and turning each term into a Python value. Over a remote store the pathway questions are still what is read: they
 carry the declarations of what a store answers wrongly (refused-on), which the look-ups do not. Both give the
-same courses (tests/test_similar_read.py).
+same courses (tests/clinical/test_similar_read.py).
 
 >>> import kg
 >>> courses = read_courses(kg.default_graph())
