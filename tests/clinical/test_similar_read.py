@@ -7,6 +7,7 @@ import pytest
 
 from kg.clinical.pathways.read import read_pathways
 from kg.clinical.similar.events import relapse, state, therapy
+from kg.clinical.similar.index import CourseIndex
 from kg.clinical.similar.read import Courses, from_pathways, read_courses
 from kg.knowledge_graph import KnowledgeGraph
 from kg.paths import case_files
@@ -54,9 +55,13 @@ def test_a_synthetic_cohorts_courses_are_the_pathway_questions_courses(tmp_path)
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_without_a_local_store_the_courses_come_from_the_pathway_questions(graph, rdflib_graph, engine,
                                                                           monkeypatch):
-    local = read_courses(graph)
+    local, here = read_courses(graph), CourseIndex.build(graph)
     # As over a SPARQL endpoint: no store to read, so the engine answers the pathway questions.
     monkeypatch.setattr("kg.clinical.similar.read._from_store",
                         lambda graph: pytest.fail("read a store it does not have"))
     remote = KnowledgeGraph(None, (graph if engine == "oxigraph" else rdflib_graph).engine)
     assert read_courses(remote) == local
+    # The index built over it (the agents' targets come through the engine too) gives the same costs.
+    over_remote = CourseIndex.build(remote)
+    assert over_remote.shown == here.shown and over_remote.alphabet.targets == here.alphabet.targets != {}
+    assert (over_remote.alphabet.costs() == here.alphabet.costs()).all()
