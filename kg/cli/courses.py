@@ -62,9 +62,9 @@ def cmd_similar(args) -> int:
 
 
 def cmd_bench_similar(args) -> int:
-    from kg.clinical.similar import bench
+    from kg.tools import bench_similar as bench
 
-    result = bench.run(args.patients, seed=args.seed, repeat=args.repeat, scale=args.scale, progress=progress)
+    result = bench.run(args.patients, seed=args.seed, repeat=args.repeat, drawn=args.drawn, progress=progress)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(bench.summary(result))
     return 0
@@ -101,7 +101,7 @@ def add_commands(commands) -> None:
     p.add_argument("--patients", type=opts.positive, default=10_000, metavar="N", help="default 10000")
     p.add_argument("--seed", type=int, default=1, help="the synthetic cohort's seed")
     p.add_argument("--repeat", type=opts.positive, default=5, help="timed runs per search (default 5)")
-    p.add_argument("--scale", type=opts.positive, default=10,
-                   help="also time searches over the courses repeated this many times (default 10)")
+    p.add_argument("--drawn", type=opts.positive, default=20,
+                   help="patients drawn from the cohort whose courses are searched for (default 20)")
     p.add_argument("--out", default="bench-similar.json", metavar="FILE", help="the figures as JSON")
     p.set_defaults(run=cmd_bench_similar)

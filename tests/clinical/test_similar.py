@@ -12,7 +12,7 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.paths import case_files
 from kg.questions.parameters import ParameterError
 from kg.tools import synth
-from kg.tools.bench_similar import COURSES, repeated
+from kg.tools.bench_similar import COURSES
 
 
 @pytest.fixture(scope="module")
@@ -148,12 +148,6 @@ def test_bad_requests_are_refused(graph):
         search(graph, patient="pbc-2021", k=0)
     with pytest.raises(ParameterError, match="not a known sk:Patient"):
         search(graph, patient="nobody")
-
-
-def test_repeated_index_for_the_bench_keeps_every_course(cohort_index):
-    bigger = repeated(cohort_index, 3)
-    assert len(bigger) == 3 * len(cohort_index)
-    assert sum(len(group.patients) for group in bigger.groups.values()) == len(bigger)
 
 
 def test_index_is_kept_until_the_graph_changes_without_counting_quads(monkeypatch):

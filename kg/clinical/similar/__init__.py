@@ -5,7 +5,8 @@ next, with sources.
     events   the events compared and what replacing one by another costs
     course   a course as a clinician writes it ("relapse CD19-negative; inotuzumab; CR")
     align    the alignment: many courses at once with numpy, and one traceback
-    index    every course as small integer arrays, built once per graph from the pathway questions
+    read     every patient's course, read from the graph in one pass over the cohort
+    index    every course as small integer arrays, built once per graph
     search   the k nearest, with alignments and what followed
 """
 

@@ -1,32 +1,29 @@
-"""Every patient's course as a small integer array, built once per graph from the pathway questions' answers.
+"""Every patient's course as a small integer array, built once per graph from the courses read by
+kg.clinical.similar.read.
 
 The index holds, per course length, one n × L array of event codes (so one numpy pass aligns every course of that
 length), and per patient what each event was, with its source, to show an alignment and what happened next.
-It is built through kg.clinical.pathways.read (the pathway-steps and pathway-states questions) and the
-agent-targets look-up; it holds no SPARQL. Built once per graph and kept while the graph is unchanged.
+It holds no SPARQL. Built once per graph and kept while the graph is unchanged.
 """
 
 import threading
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from kg.clinical.pathways.model import MRD_RISE, REFRACTORY, RELAPSE, REMISSION, Pathway, Source
-from kg.clinical.pathways.read import read_pathways
-from kg.clinical.similar.events import Alphabet, Event, relapse, state, therapy
+from kg.clinical.pathways.model import Source
+from kg.clinical.similar.events import Alphabet, Event
+from kg.clinical.similar.read import read_courses
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
 
-_STATE_KINDS = {RELAPSE: "relapse", REFRACTORY: "refractory", REMISSION: "remission", MRD_RISE: "rising MRD"}
-_NOT_REPORTED = str(SK.NotReported)
-_TRANSPLANT = str(SK.HematopoieticStemCellTransplant)
 
-
-@dataclass(frozen=True)
-class Occurrence:
-    """One event of a patient's course as it is shown: what, where on the timeline, and the source."""
+class Occurrence(NamedTuple):
+    """One event of a patient's course as it is shown: what, where on the timeline, and the source (a tuple: a
+    million of them at 100,000 patients)."""
 
     text: str
     sequence: int
@@ -60,55 +57,21 @@ class CourseIndex:
 
     @classmethod
     def build(cls, graph: KnowledgeGraph) -> "CourseIndex":
-        pathways = read_pathways(graph)
-        kinds: dict[str, frozenset[str]] = {}
-        labels: dict[str, str] = {}
-        transplants: set[str] = set()
-        for pathway in pathways.values():
-            for step in pathway.steps:
-                for agent in step.agents:
-                    kinds.setdefault(agent, frozenset(step.kinds))
-                    labels.setdefault(agent, step.therapy if len(step.agents) == 1 else agent.rsplit("/", 1)[-1])
-                    if _TRANSPLANT in step.kinds:
-                        transplants.add(agent)
+        read = read_courses(graph)
         targets: dict[str, set[str]] = defaultdict(set)
-        for row in graph.ask_internal("agent-targets").rows:
-            targets[row["agent"]].add(row["antigen"])
-        alphabet = Alphabet(kinds, {agent: frozenset(found) for agent, found in targets.items()}, transplants)
-        sources: dict[Source, Source] = {}  # one object per distinct source: 100,000 synthetic patients share one
-        courses, shown, evidence = {}, {}, {}
-        for name, pathway in pathways.items():
-            events = course_of(pathway)
-            courses[name] = [alphabet.code(event) for event, _ in events]
-            shown[name] = tuple(Occurrence(alphabet.describe(event, labels), sequence,
-                                           sources.setdefault(source, source))
-                                for event, (sequence, source) in events)
-            evidence[name] = pathway.steps[0].source.evidence_level if pathway.steps else \
-                (pathway.states[0].source.evidence_level if pathway.states else "")
+        for agent, antigen in graph.internal_texts("agent-targets"):
+            targets[agent].add(antigen)
+        alphabet = Alphabet(read.kinds, {agent: frozenset(found) for agent, found in targets.items()},
+                            read.transplants)
+        texts: dict[Event, str] = {}  # one string per distinct event, shared by every course that has it
+        courses, shown = {}, {}
+        for name, timeline in read.timelines.items():
+            courses[name] = [alphabet.code(event) for event, _, _ in timeline]
+            shown[name] = tuple(Occurrence(texts.get(event) or texts.setdefault(
+                event, alphabet.describe(event, read.labels)), sequence, source)
+                for event, sequence, source in timeline)
         alphabet.costs()
-        return cls(alphabet, labels, courses, shown, evidence)
-
-
-def course_of(pathway: Pathway) -> list[tuple[Event, tuple[int, Source]]]:
-    """A pathway's events in timeline order (the diagnosis left out: every course has one)."""
-    found = []
-    for found_state in pathway.states:
-        kind = _STATE_KINDS.get(found_state.kind)
-        if kind is None:
-            continue
-        if kind == "relapse":
-            statuses = dict(found_state.antigens)
-            event = relapse(*(statuses.get(antigen) if statuses.get(antigen) in ("positive", "negative") else None
-                              for antigen in ("CD19", "CD22")))
-        else:
-            event = state(kind)
-        found.append((found_state.sequence, event, found_state.source))
-    for step in pathway.steps:
-        for agent in step.agents:
-            if agent != _NOT_REPORTED:  # the report does not say what was given: nothing to compare
-                found.append((step.sequence, therapy(agent, _TRANSPLANT in step.kinds), step.source))
-    found.sort(key=lambda item: item[0])
-    return [(event, (sequence, source)) for sequence, event, source in found]
+        return cls(alphabet, dict(read.labels), courses, shown, read.evidence)
 
 
 _CACHE: "weakref.WeakKeyDictionary[KnowledgeGraph, tuple[object, CourseIndex]]" = weakref.WeakKeyDictionary()
