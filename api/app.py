@@ -39,6 +39,7 @@ from kg.backends import stores
 from kg.backends.query_workers import PooledEngine, QueryWorkers
 from kg.backends.remote import RemoteEngine, RemoteQueries
 from kg.build.curation import Curator
+from kg.build.extra_graphs import add_extra_graphs
 from kg.knowledge_graph import KnowledgeGraph
 from kg.questions.catalogue import catalogue
 from kg.questions.parameters import expand
@@ -114,6 +115,8 @@ async def lifespan(app: FastAPI):
         load = ("store", settings.store)
     else:
         graph = KnowledgeGraph.build()
+        if settings.also:
+            add_extra_graphs(graph.store, settings.also)
         # Query workers load their own copy from a dump: a killed worker never takes the server's graph with it.
         handle, dump = tempfile.mkstemp(prefix="salvage-kg-", suffix=".nq")
         os.close(handle)

@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from kg.backends.remote_boolean import NotABoolean, boolean_from_json, boolean_result
 from kg.backends.remote_terms import from_json
 from kg.namespaces import GRAPH
 from kg.paths import QUERIES_DIR
@@ -159,7 +160,10 @@ class RemoteEngine:
         return columns, rows
 
     def ask(self, text: str, bindings: Mapping[str, Node] | None = None) -> bool:
-        return bool(self._post(text, bindings)["boolean"])
+        try:
+            return boolean_from_json(self._post(text, bindings))
+        except NotABoolean as exc:
+            raise RemoteStoreError(f"{self.query_url}: {exc}") from None
 
     def upload(self, store: ox.Store, progress: Progress) -> int:
         """Replace each named graph of the remote store with the built one (Graph Store Protocol PUT), then check
@@ -234,7 +238,7 @@ class RemoteQueries:
         self.starting = 0  # no processes of our own to restart: the remote store runs the queries
         self.client = httpx.Client(timeout=timeout)
 
-    def _media_type(self, request) -> tuple[str, dict, bool]:
+    def _media_type(self, request) -> tuple[str, str, dict, bool]:
         from kg.negotiation import choose
 
         try:
@@ -250,7 +254,7 @@ class RemoteQueries:
                        "named-graph-uri": list(request.named_graphs)}
         else:
             dataset = {} if names_dataset else self.dataset()
-        return media_type, dataset, has_base
+        return form, media_type, dataset, has_base
 
     def run(self, request, cancelled=None):
         """Forward one query; `cancelled` (a threading.Event set when our client has gone) stops reading it."""
@@ -261,7 +265,7 @@ class RemoteQueries:
         except Unsafe as exc:
             raise self._error("service_disabled" if exc.kind == "service_disabled" else "syntax", str(exc)) \
                 from None
-        media_type, dataset, has_base = self._media_type(request)
+        form, media_type, dataset, has_base = self._media_type(request)
         asked = _STORE_MEDIA_TYPE.get(media_type, media_type)
         # Our endpoint's URL as the base: a relative IRI must not resolve against the store's internal URL. A
         # query with a BASE of its own keeps it alone (Virtuoso takes the first of two BASE declarations).
@@ -291,6 +295,11 @@ class RemoteQueries:
         if answered != asked:
             raise self._error("store_failed", f"the remote store answered {answered or 'no media type'} where "
                                               f"{asked} was asked for")
+        if form == "ask":  # Virtuoso writes an ASK's answer as a table: the client gets the boolean it meant
+            try:
+                return self._result(media_type, boolean_result(asked, bytes(body)))
+            except NotABoolean as exc:
+                raise self._error("store_failed", str(exc)) from None
         return self._result(media_type, bytes(body))
 
     def close(self) -> None:
