@@ -22,7 +22,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from kg.backends.remote_boolean import NotABoolean, boolean_from_json, boolean_result
-from kg.backends.remote_terms import from_json, solutions_in
+from kg.backends.remote_terms import from_json, solutions_in, triples_in
 from kg.namespaces import GRAPH
 from kg.paths import QUERIES_DIR
 from kg.progress import Progress
@@ -229,7 +229,7 @@ class RemoteQueries:
         )
 
         self._error, self._result = QueryError, QueryResult
-        self._solution_formats = SOLUTION_FORMATS
+        self._solution_formats, self._graph_formats = SOLUTION_FORMATS, GRAPH_FORMATS
         self._formats = {"select": tuple(SOLUTION_FORMATS), "ask": tuple(BOOLEAN_FORMATS),
                          "construct": tuple(GRAPH_FORMATS), "describe": tuple(GRAPH_FORMATS)}
         self.query_url = query_url
@@ -270,6 +270,8 @@ class RemoteQueries:
         asked = _STORE_MEDIA_TYPE.get(media_type, media_type)
         if form == "select":  # solutions as SPARQL JSON, whatever the client gets: see solutions_in
             asked = "application/sparql-results+json"
+        elif form in ("construct", "describe"):  # triples as N-Triples: see triples_in
+            asked = "application/n-triples"
         # Our endpoint's URL as the base: a relative IRI must not resolve against the store's internal URL. A
         # query with a BASE of its own keeps it alone (Virtuoso takes the first of two BASE declarations).
         query = request.query
@@ -308,7 +310,10 @@ class RemoteQueries:
                 return self._result(media_type, solutions_in(bytes(body), self._solution_formats[media_type]))
             except (ValueError, SyntaxError) as exc:
                 raise self._error("store_failed", f"the remote store's result could not be read: {exc}") from None
-        return self._result(media_type, bytes(body))
+        try:
+            return self._result(media_type, triples_in(bytes(body), self._graph_formats[media_type]))
+        except (ValueError, SyntaxError) as exc:
+            raise self._error("store_failed", f"the remote store's result could not be read: {exc}") from None
 
     def close(self) -> None:
         self.client.close()

@@ -81,3 +81,15 @@ def solutions_in(body: bytes, results_format: ox.QueryResultsFormat) -> bytes:
     if results_format == ox.QueryResultsFormat.JSON:
         return repaired
     return ox.parse_query_results(repaired, format=ox.QueryResultsFormat.JSON).serialize(format=results_format)
+
+
+def triples_in(body: bytes, rdf_format: ox.RdfFormat) -> bytes:
+    """A store's N-Triples CONSTRUCT or DESCRIBE result with every xsd:duration as the duration it stands for,
+    written in the client's format (Virtuoso's N-Triples keep its month counts)."""
+    triples = []
+    for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+        term = quad.object
+        if isinstance(term, ox.Literal) and term.datatype.value == _DURATION_IRI:
+            term = ox.Literal(duration_text(term.value), datatype=term.datatype)
+        triples.append(ox.Triple(quad.subject, quad.predicate, term))
+    return ox.serialize(triples, format=rdf_format)

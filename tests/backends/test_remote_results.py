@@ -10,7 +10,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from kg.backends.remote_terms import solutions_in
+from kg.backends.remote_terms import solutions_in, triples_in
 
 DURATION = "http://www.w3.org/2001/XMLSchema#duration"
 VIRTUOSO_JSON = json.dumps({"head": {"link": [], "vars": ["event", "offset", "n"]}, "results": {"bindings": [
@@ -38,3 +38,10 @@ def test_each_format_is_written_from_the_repaired_solutions(results_format, expe
 def test_an_answer_that_is_no_json_result_is_refused():
     with pytest.raises(ValueError):
         solutions_in(b"<html>an error page</html>", ox.QueryResultsFormat.TSV)
+
+
+def test_virtuoso_durations_in_constructed_triples_read_as_durations():
+    virtuoso = (f'_:b1\t<https://example.org/offset>\t"12"^^<{DURATION}> .\n'
+                f'<https://example.org/e>\t<https://example.org/offset>\t"P2D"^^<{DURATION}> .\n').encode()
+    written = triples_in(virtuoso, ox.RdfFormat.N_TRIPLES).decode()
+    assert f'"P1Y"^^<{DURATION}>' in written and f'"P2D"^^<{DURATION}>' in written and '"12"' not in written

@@ -181,12 +181,17 @@ def test_a_query_virtuoso_fails_on_is_a_502_with_its_error(api, open_gate):
     assert answer.status_code == 502 and "SQ156" in answer.json()["message"]
 
 
-@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",
-                                    "text/tab-separated-values"])
-def test_durations_in_raw_sparql_results_over_virtuoso_are_durations(api, http, open_gate, accept):
+@pytest.mark.parametrize("form, accept", [
+    ("SELECT ?event ?offset", "application/sparql-results+json"),
+    ("SELECT ?event ?offset", "application/sparql-results+xml"),
+    ("SELECT ?event ?offset", "text/tab-separated-values"), ("SELECT ?event ?offset", "text/csv"),
+    ("CONSTRUCT { ?event sk:offset ?offset }", "application/n-triples"),
+    ("CONSTRUCT { ?event sk:offset ?offset }", "text/turtle"),
+])
+def test_durations_in_raw_sparql_results_over_virtuoso_are_durations(api, http, open_gate, form, accept):
     """Virtuoso keeps an xsd:duration as a month or second count; /sparql hands the client the duration."""
-    query = ("PREFIX sk: <https://w3id.org/salvage-kg/ontology#> SELECT ?event ?offset WHERE { "
-             "?event sk:timing/sk:offset ?offset FILTER(isLiteral(?offset)) } ORDER BY ?event ?offset")
+    query = (f"PREFIX sk: <https://w3id.org/salvage-kg/ontology#> {form} WHERE {{ "
+             "?event sk:timing/sk:offset ?offset FILTER(isLiteral(?offset)) }")
     remote = httpx.get(api.url + "/sparql", params={"query": query}, headers={"Accept": accept}, timeout=60)
     embedded = http.get("/sparql", params={"query": query}, headers={"Accept": accept})
     durations = re.compile(r"-?P[\dT][\dYMDTHS.]*")
