@@ -31,3 +31,20 @@ def test_files_that_could_not_stand_beside_ours_are_refused_with_the_reason(tmp_
 def test_a_missing_file_is_refused_with_the_reason(tmp_path):
     with pytest.raises(ExtraGraphError, match="cannot read"):
         read_extra_graphs([tmp_path / "absent.trig"])
+
+
+@pytest.mark.parametrize("extra, reason", [
+    (["--sparql-endpoint", "http://127.0.0.1:9/sparql"], "load --also"),
+    ([], "TriG"),
+])
+def test_serve_says_in_one_line_where_extra_graphs_cannot_go(tmp_path, extra, reason):
+    import subprocess
+
+    from conftest import EXE
+
+    turtle = tmp_path / "triples.ttl"
+    turtle.write_text("<urn:s> <urn:p> <urn:o> .", encoding="utf-8")
+    also = str(SUITE if extra else turtle)
+    done = subprocess.run([EXE, "serve", "--port", "9", "--also", also, *extra], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and reason in done.stderr and "Traceback" not in done.stderr
