@@ -83,7 +83,8 @@ async def lifespan(app: FastAPI):
 
     # Where the graph lives (kg/backends/open.py): writes need an on-disk store and the token.
     backend = open_backend(settings.store, settings.sparql_endpoint,
-                           writable=bool(settings.store and settings.write_token), on_commit=committed)
+                           writable=bool(settings.store and settings.write_token), on_commit=committed,
+                           also=settings.also)
     try:
         state.workers = backend.start_workers(WorkerLimits(
             timeout=settings.query_timeout, memory_mb=settings.query_memory_mb,

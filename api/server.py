@@ -11,12 +11,14 @@ import logging
 import os
 import socket
 import sys
+from pathlib import Path
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from api.settings import Settings
 from kg.backends import stores
+from kg.build.extra_graphs import ExtraGraphError, read_extra_graphs
 from kg.cli import options as opts
 from kg.cli.options import UsageError
 
@@ -43,6 +45,21 @@ def _check_store(settings: Settings) -> None:
         return
     opened = (stores.open_writable if settings.write_token else stores.open_read_only)(settings.store)
     del opened  # closed: the server opens it again
+
+
+def _check_also(settings: Settings) -> None:
+    """Extra graphs join the graph built in memory; a store on disk or a remote one holds only what was loaded."""
+    if not settings.also:
+        return
+    if settings.sparql_endpoint:
+        raise ServeError("--also adds graphs to the graph built in memory: load them into the remote store with "
+                         "`salvage-kg load --also FILE`")
+    if settings.store:
+        raise ServeError("--also adds graphs to the graph built in memory, not to a store on disk (--store)")
+    try:
+        read_extra_graphs(settings.also)
+    except ExtraGraphError as exc:
+        raise ServeError(str(exc)) from None
 
 
 class _Announcing(uvicorn.Server):
@@ -73,7 +90,9 @@ def serve(args) -> int:
         cors_origins=tuple(args.cors_origin),
         store=args.store,
         sparql_endpoint=args.sparql_endpoint,
+        also=tuple(str(Path(path).resolve()) for path in args.also),
     )
+    _check_also(settings)
     _check_store(settings)
     _check_port(args.host, args.port)
     os.environ.update(settings.to_env())  # each uvicorn worker process reads the same settings
@@ -126,6 +145,9 @@ def add_command(commands) -> None:
                    "/cases writes, when SALVAGE_KG_WRITE_TOKEN is set (default: build in memory)")
     p.add_argument("--sparql-endpoint", metavar="URL",
                    help="serve a remote SPARQL 1.1 store loaded with `load` (its query URL; default: none)")
+    p.add_argument("--also", action="append", default=[], metavar="FILE",
+                   help="serve the named graphs of this TriG or N-Quads file beside ours, e.g. a test suite's "
+                   "data (repeatable; in-memory graph only; default: none)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browsers from this origin (repeatable; '*' for any; default: none, same origin only)")
     p.set_defaults(run=_run)

@@ -22,6 +22,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; "*" for any
     store: str | None = None  # an on-disk store written by `build --store`, opened read-only; None: build in memory
     sparql_endpoint: str | None = None  # a remote SPARQL 1.1 store loaded with `salvage-kg load`
+    also: tuple[str, ...] = ()  # extra TriG/N-Quads files served beside our graphs (kg.build.extra_graphs)
     # Writes (/cases) need this bearer token; unset: writes are refused. Read from the environment only, never
     # from the command line, where other users of the machine could see it.
     write_token: str | None = None
@@ -45,6 +46,7 @@ class Settings:
             cors_origins=tuple(o for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o),
             store=env.get(PREFIX + "STORE") or None,
             sparql_endpoint=env.get(PREFIX + "SPARQL_ENDPOINT") or None,
+            also=tuple(path for path in env.get(PREFIX + "ALSO", "").split(os.pathsep) if path),
             write_token=env.get(PREFIX + "WRITE_TOKEN") or None,
             max_case_bytes=int(env.get(PREFIX + "MAX_CASE_BYTES", cls.max_case_bytes)),
             max_case_triples=int(env.get(PREFIX + "MAX_CASE_TRIPLES", cls.max_case_triples)),
@@ -62,6 +64,7 @@ class Settings:
             PREFIX + "CORS_ORIGINS": ",".join(self.cors_origins),
             PREFIX + "STORE": self.store or "",
             PREFIX + "SPARQL_ENDPOINT": self.sparql_endpoint or "",
+            PREFIX + "ALSO": os.pathsep.join(self.also),
             PREFIX + "MAX_CASE_BYTES": str(self.max_case_bytes),
             PREFIX + "MAX_CASE_TRIPLES": str(self.max_case_triples),
             PREFIX + "MAX_CASE_LIST_ITEMS": str(self.max_case_list_items),

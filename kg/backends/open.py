@@ -223,15 +223,21 @@ class RemoteBackend(Backend):
 
 def open_backend(store: str | Path | None = None, sparql_endpoint: str | None = None, writable: bool = False, *,
                  engine: str = "oxigraph", on_commit: Callable[[], None] = lambda: None,
-                 progress: Progress = quiet) -> Backend:
+                 progress: Progress = quiet, also: tuple[str, ...] = ()) -> Backend:
     """The graph where it lives: a remote store (`sparql_endpoint`; it wins over `store`), an on-disk `store`
-    (read-write with `writable`, calling `on_commit` after each write), else built in memory (`engine`: the
-    query engine, "oxigraph" or rdflib's own for comparison). Raises BackendError, StoreInUse, FileNotFoundError."""
+    (read-write with `writable`, calling `on_commit` after each write), else built in memory (`engine`: the query
+    engine, "oxigraph" or rdflib's own for comparison; `also`: extra graph files added in memory). Raises
+    BackendError, StoreInUse, FileNotFoundError."""
     if writable and (sparql_endpoint or not store):
         raise BackendError("writes need an on-disk store written by `salvage-kg build --store DIR`"
                            + (" (a remote store is loaded with `salvage-kg load`)" if sparql_endpoint else ""))
     if sparql_endpoint:
         return RemoteBackend(sparql_endpoint)
     if store:
-        return WritableDiskBackend(Path(store), on_commit) if writable else DiskBackend(Path(store))
-    return MemoryBackend(KnowledgeGraph.build(engine=engine, progress=progress))
+        return WritableDiskBackend(Path(store), on_commit, progress) if writable else DiskBackend(Path(store))
+    graph = KnowledgeGraph.build(engine=engine, progress=progress)
+    if also:  # `serve --also`: graphs beside ours, e.g. the W3C protocol suite's (TriG or N-Quads, never ours)
+        from kg.build.extra_graphs import add_extra_graphs
+
+        add_extra_graphs(graph.store, also)
+    return MemoryBackend(graph)

@@ -21,7 +21,8 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kg.backends.remote_terms import from_json
+from kg.backends.remote_boolean import NotABoolean, boolean_from_json, boolean_result
+from kg.backends.remote_terms import from_json, solutions_in, triples_in
 from kg.errors import SalvageKgError
 from kg.namespaces import GRAPH
 from kg.paths import QUERIES_DIR
@@ -161,7 +162,10 @@ class RemoteEngine:
         return columns, rows
 
     def ask(self, text: str, bindings: Mapping[str, Node] | None = None) -> bool:
-        return bool(self._post(text, bindings)["boolean"])
+        try:
+            return boolean_from_json(self._post(text, bindings))
+        except NotABoolean as exc:
+            raise RemoteStoreError(f"{self.query_url}: {exc}") from None
 
     def upload(self, store: ox.Store, progress: Progress) -> int:
         """Replace each named graph of the remote store with the built one (Graph Store Protocol PUT), then check
@@ -227,6 +231,7 @@ class RemoteQueries:
         )
 
         self._error, self._result = QueryError, QueryResult
+        self._solution_formats, self._graph_formats = SOLUTION_FORMATS, GRAPH_FORMATS
         self._formats = {"select": tuple(SOLUTION_FORMATS), "ask": tuple(BOOLEAN_FORMATS),
                          "construct": tuple(GRAPH_FORMATS), "describe": tuple(GRAPH_FORMATS)}
         self.query_url = query_url
@@ -236,7 +241,7 @@ class RemoteQueries:
         self.starting = 0  # no processes of our own to restart: the remote store runs the queries
         self.client = httpx.Client(timeout=timeout)
 
-    def _media_type(self, request) -> tuple[str, dict, bool]:
+    def _media_type(self, request) -> tuple[str, str, dict, bool]:
         from kg.negotiation import choose
 
         try:
@@ -252,7 +257,7 @@ class RemoteQueries:
                        "named-graph-uri": list(request.named_graphs)}
         else:
             dataset = {} if names_dataset else self.dataset()
-        return media_type, dataset, has_base
+        return form, media_type, dataset, has_base
 
     def run(self, request, cancelled=None):
         """Forward one query; `cancelled` (a threading.Event set when our client has gone) stops reading it."""
@@ -263,8 +268,12 @@ class RemoteQueries:
         except Unsafe as exc:
             raise self._error("service_disabled" if exc.kind == "service_disabled" else "syntax", str(exc)) \
                 from None
-        media_type, dataset, has_base = self._media_type(request)
+        form, media_type, dataset, has_base = self._media_type(request)
         asked = _STORE_MEDIA_TYPE.get(media_type, media_type)
+        if form == "select":  # solutions as SPARQL JSON, whatever the client gets: see solutions_in
+            asked = "application/sparql-results+json"
+        elif form in ("construct", "describe"):  # triples as N-Triples: see triples_in
+            asked = "application/n-triples"
         # Our endpoint's URL as the base: a relative IRI must not resolve against the store's internal URL. A
         # query with a BASE of its own keeps it alone (Virtuoso takes the first of two BASE declarations).
         query = request.query
@@ -293,7 +302,20 @@ class RemoteQueries:
         if answered != asked:
             raise self._error("store_failed", f"the remote store answered {answered or 'no media type'} where "
                                               f"{asked} was asked for")
-        return self._result(media_type, bytes(body))
+        if form == "ask":  # Virtuoso writes an ASK's answer as a table: the client gets the boolean it meant
+            try:
+                return self._result(media_type, boolean_result(asked, bytes(body)))
+            except NotABoolean as exc:
+                raise self._error("store_failed", str(exc)) from None
+        if form == "select":  # Virtuoso's durations (month or second counts) as the durations they stand for
+            try:
+                return self._result(media_type, solutions_in(bytes(body), self._solution_formats[media_type]))
+            except (ValueError, SyntaxError) as exc:
+                raise self._error("store_failed", f"the remote store's result could not be read: {exc}") from None
+        try:
+            return self._result(media_type, triples_in(bytes(body), self._graph_formats[media_type]))
+        except (ValueError, SyntaxError) as exc:
+            raise self._error("store_failed", f"the remote store's result could not be read: {exc}") from None
 
     def close(self) -> None:
         self.client.close()

@@ -7,8 +7,10 @@ Oxigraph gives. A duration with both months and days loses its days inside Virtu
 literal after upload and refuses such a store (RemoteEngine.check_literals), so what reads back is whole.
 """
 
+import json
 import re
 
+import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
@@ -61,3 +63,33 @@ def from_json(binding: dict) -> Node:
     if datatype == str(XSD.duration):
         value = duration_text(value)
     return Literal(value, datatype=URIRef(datatype) if datatype else None)
+
+
+
+_DURATION_IRI = str(XSD.duration)
+
+
+def solutions_in(body: bytes, results_format: ox.QueryResultsFormat) -> bytes:
+    """A store's SPARQL JSON SELECT result with every xsd:duration as the duration it stands for, written in the
+    client's format by pyoxigraph (Virtuoso's own TSV writes IRIs as quoted strings and drops datatypes)."""
+    results = json.loads(body)
+    for row in results.get("results", {}).get("bindings", []):
+        for cell in row.values():
+            if cell.get("datatype") == _DURATION_IRI:
+                cell["value"] = duration_text(cell["value"])
+    repaired = json.dumps(results).encode()
+    if results_format == ox.QueryResultsFormat.JSON:
+        return repaired
+    return ox.parse_query_results(repaired, format=ox.QueryResultsFormat.JSON).serialize(format=results_format)
+
+
+def triples_in(body: bytes, rdf_format: ox.RdfFormat) -> bytes:
+    """A store's N-Triples CONSTRUCT or DESCRIBE result with every xsd:duration as the duration it stands for,
+    written in the client's format (Virtuoso's N-Triples keep its month counts)."""
+    triples = []
+    for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+        term = quad.object
+        if isinstance(term, ox.Literal) and term.datatype.value == _DURATION_IRI:
+            term = ox.Literal(duration_text(term.value), datatype=term.datatype)
+        triples.append(ox.Triple(quad.subject, quad.predicate, term))
+    return ox.serialize(triples, format=rdf_format)

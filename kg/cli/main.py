@@ -15,6 +15,7 @@ from kg.backends.open import open_backend
 from kg.backends.remote import RemoteEngine
 from kg.build import export
 from kg.build import pipeline as build
+from kg.build.extra_graphs import add_extra_graphs
 from kg.cli import cases as cli_cases
 from kg.cli import courses as cli_courses
 from kg.cli import options as opts
@@ -101,6 +102,7 @@ def _write_auth(args):
 def cmd_load(args) -> int:
     auth = _write_auth(args)
     store = build.build_store(progress=progress)
+    add_extra_graphs(store, args.also)  # an ExtraGraphError is a usage error (kg/cli/exits.py)
     remote = RemoteEngine(args.sparql_endpoint, args.graph_store, auth=auth)
     count = remote.upload(store, progress)
     print(f"loaded {count} named graphs ({len(store)} quads) into {remote.graph_store_url}")
@@ -248,6 +250,9 @@ def parser() -> argparse.ArgumentParser:
                    "SALVAGE_KG_STORE_PASSWORD environment variable (default: none, no sign-in)")
     p.add_argument("--auth", choices=("basic", "digest"), default="basic",
                    help="how --user signs in (Virtuoso wants digest; default: basic)")
+    p.add_argument("--also", action="append", default=[], metavar="FILE",
+                   help="load the named graphs of this TriG or N-Quads file beside ours, e.g. a test suite's data "
+                   "(repeatable; default: none)")
     p.set_defaults(run=cmd_load)
 
     p = commands.add_parser("synth", help="write a synthetic cohort (marked synthetic; never evidence) as Turtle")

@@ -78,3 +78,13 @@ def test_a_parameter_bound_by_the_remote_engine_keeps_every_row_on_virtuoso(over
     """A VALUES block opening the WHERE lost every row on Virtuoso (search-statements for "MRD": 0 of 16)."""
     expected = graph.ask("search-statements", {"text": "MRD"}).rows
     assert len(expected) >= 16 and over_virtuoso.ask("search-statements", {"text": "MRD"}).rows == expected
+
+
+def test_the_account_behind_virtuosos_sparql_may_only_select(virtuoso_loaded):  # noqa: F811
+    """What `serve --sparql-endpoint` is given reads and cannot write, as the README's set-up leaves it: the
+    anonymous account (SPARQL) holds SPARQL_SELECT and not SPARQL_UPDATE."""
+    probe = "urn:salvage-kg:read-only-probe"
+    update = f'INSERT DATA {{ GRAPH <{probe}> {{ <urn:salvage-kg:s> <urn:salvage-kg:p> "written" }} }}'
+    answer = httpx.post(virtuoso_loaded.sparql_url, data={"query": update}, timeout=60)
+    assert answer.status_code != 200
+    assert virtuoso_loaded.select(f"SELECT ?o WHERE {{ GRAPH <{probe}> {{ ?s ?p ?o }} }}") == []
