@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from kg.backends.query_workers import QueryError
 from kg.backends.remote import RemoteStoreError
+from kg.clinical.patients import UnknownPatient
 from kg.knowledge_graph import UnknownQuestion
 from kg.questions.parameters import ParameterError
 
@@ -69,6 +70,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ParameterError)
     async def bad_parameter(request: Request, exc: ParameterError):
         return problem(request, 422, "invalid_parameter", str(exc))
+
+    @app.exception_handler(UnknownPatient)  # a ParameterError of the library; here a path, so a 404
+    async def unknown_patient(request: Request, exc: UnknownPatient):
+        return problem(request, 404, "unknown_patient", f"no patient {exc.patient_id!r}; GET /patients lists them")
 
     @app.exception_handler(UnknownQuestion)
     async def unknown_question(request: Request, exc: UnknownQuestion):

@@ -83,8 +83,8 @@ class CourseIndex:
             shown[name] = tuple(Occurrence(alphabet.describe(event, labels), sequence,
                                            sources.setdefault(source, source))
                                 for event, (sequence, source) in events)
-            evidence[name] = pathway.steps[0].source.evidence_level if pathway.steps else \
-                (pathway.states[0].source.evidence_level if pathway.states else "")
+            evidence[name] = pathway.steps[0].evidence_level if pathway.steps else \
+                (pathway.states[0].evidence_level if pathway.states else "")
         alphabet.costs()
         return cls(alphabet, labels, courses, shown, evidence)
 
