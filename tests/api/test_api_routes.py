@@ -144,7 +144,7 @@ def test_timeline_in_order_with_timing_precision_and_provenance(http):
     assert relapse["age"] == "P12Y"
     assert relapse["timing"] == ["P1Y after anti-CD19 CAR-T cells (ELIANA trial) (approximate)"]
     assert relapse["source"] == {"citation": relapse["source"]["citation"], "doi": "10.1002/pbc.28980",
-                                 "locator": "Letter, sentence 7"}
+                                 "locator": "Letter, sentence 7", "pmid": None}
     assert relapse["evidence_level"] == "C"
 
 
