@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from api.errors import ERROR_RESPONSES, Refused
 from api.paging import LIMIT, OFFSET, next_link
+from api.single_values import the_one
 from kg.negotiation import accepted, choose
 from kg.questions.catalogue import Question, catalogue
 from kg.questions.pages import DEFAULT_LIMIT, Page, PageError
@@ -79,12 +80,7 @@ def list_questions() -> list[QuestionInfo]:
 
 
 def given_parameters(request: Request) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for key, value in request.query_params.multi_items():
-        if key in params:
-            raise Refused(422, "invalid_parameter", f"parameter {key}: give it once")
-        params[key] = value
-    return params
+    return {key: the_one(key, request.query_params.getlist(key)) for key in request.query_params}
 
 
 def requested_page(params: dict[str, str]) -> Page:

@@ -9,7 +9,6 @@
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,20 +16,11 @@ from rdflib import Dataset, URIRef
 
 from kg.backends.engines import Engine, OxigraphEngine, RdflibEngine, oxigraph_dataset, rdflib_dataset, to_oxigraph
 from kg.build import pipeline as build
-from kg.paths import QUERIES_DIR
 from kg.progress import quiet
 from kg.questions.answers import Answer, disclaimer_for, to_python
-from kg.questions.catalogue import Question, catalogue, load_question
+from kg.questions.catalogue import Question, catalogue, internal
 from kg.questions.pages import Page
 from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
-
-_INTERNAL = QUERIES_DIR / "internal"
-
-
-@cache
-def _internal(name: str) -> Question:
-    """One of the project's own look-ups in queries/internal/, read once."""
-    return load_question(_INTERNAL / f"{name}.rq")
 
 
 class UnknownQuestion(KeyError):
@@ -77,7 +67,7 @@ class KnowledgeGraph:
         if range_iri not in self._choices:
             with self._choices_lock:
                 if range_iri not in self._choices:
-                    terms_in_range = _internal("terms-in-range")
+                    terms_in_range = internal("terms-in-range")
                     bindings = resolve(terms_in_range, {"range": range_iri}, self.choices)
                     _, rows = self.engine.select(terms_in_range.text, bindings)
                     self._choices[range_iri] = choices_from_rows(row[1:] for row in rows)
@@ -135,16 +125,16 @@ class KnowledgeGraph:
         return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers),
                       page=described, disclaimer=disclaimer_for(answers))
 
-    def ask_internal(self, name: str, page: Page | None = None) -> Answer:
+    def askinternal(self, name: str, page: Page | None = None) -> Answer:
         """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""
-        columns, rows, described = self._select(_internal(name).text, None, page)
+        columns, rows, described = self._select(internal(name).text, None, page)
         return Answer(question=name, parameters={}, columns=tuple(columns),
                       rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)} for row in rows),
                       page=described)
 
     def case_triples(self, graph_iri: str) -> list[ox.Triple]:
         """The statements of one case's named graph, as its curator wrote them."""
-        _, rows = self.engine.select(_internal("case-triples").text, {"graph": URIRef(graph_iri)})
+        _, rows = self.engine.select(internal("case-triples").text, {"graph": URIRef(graph_iri)})
         return [ox.Triple(*(to_oxigraph(term) for term in row[:3])) for row in rows]
 
     def rdflib_graph(self) -> Dataset:

@@ -54,6 +54,11 @@ PREFIXES = {
 }
 
 
+def prologue(*names: str) -> str:
+    """SPARQL PREFIX declarations for some of PREFIXES: prologue("rdf", "rdfs")."""
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
+
+
 def curie(iri) -> str:
     """Shortest readable name of an IRI: 'sk:Relapse', 'patient:pbc-2021/relapse-3'."""
     text = str(iri)
