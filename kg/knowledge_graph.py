@@ -125,7 +125,7 @@ class KnowledgeGraph:
         return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers),
                       page=described, disclaimer=disclaimer_for(answers))
 
-    def askinternal(self, name: str, page: Page | None = None) -> Answer:
+    def ask_internal(self, name: str, page: Page | None = None) -> Answer:
         """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""
         columns, rows, described = self._select(internal(name).text, None, page)
         return Answer(question=name, parameters={}, columns=tuple(columns),
