@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Request, Response
 from api.errors import ERROR_RESPONSES
 from api.paging import LIMIT, OFFSET, next_link
 from kg.clinical.patients import PatientSummary, Timeline, patient, patients, timeline
-from kg.clinical.sources import DOCUMENTED
 from kg.questions.pages import Page
 
 router = APIRouter(tags=["patients"])
@@ -17,8 +16,6 @@ router = APIRouter(tags=["patients"])
 @dataclass(frozen=True)
 class LinkedPatient(PatientSummary):
     """A patient's summary, with where its timeline is on this server."""
-
-    __pydantic_config__ = DOCUMENTED
 
     timeline: str
     """The path of the patient's timeline"""

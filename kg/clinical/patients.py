@@ -13,7 +13,7 @@ IRI, compact IRI), as every parameter of range sk:Patient is.
 
 from dataclasses import dataclass
 
-from kg.clinical.sources import DOCUMENTED, Source, source_of
+from kg.clinical.sources import Cited, Record, source_of
 from kg.knowledge_graph import KnowledgeGraph
 from kg.questions.answers import DISCLAIMER
 from kg.questions.pages import Page
@@ -29,10 +29,8 @@ class UnknownPatient(ParameterError):
 
 
 @dataclass(frozen=True)
-class PatientSummary:
+class PatientSummary(Cited):
     """One patient: diagnosis, findings at diagnosis, relapses, transplants and the last state the source reports."""
-
-    __pydantic_config__ = DOCUMENTED
 
     id: str
     """The patient's identifier (as in the case file's name)"""
@@ -44,15 +42,11 @@ class PatientSummary:
     relapses: int
     transplants: int
     last_known_state: str | None
-    source: Source
-    evidence_level: str | None
 
 
 @dataclass(frozen=True)
-class TimelineEvent:
+class TimelineEvent(Cited):
     """One event of a patient's timeline, with its timing as the source states it."""
-
-    __pydantic_config__ = DOCUMENTED
 
     sequence: int
     type: str
@@ -62,14 +56,10 @@ class TimelineEvent:
     """Intervals to earlier events, as stated (exact or approximate)"""
     statement: str
     """The passage of the source the event is taken from"""
-    source: Source
-    evidence_level: str | None
 
 
 @dataclass(frozen=True)
-class Timeline:
-    __pydantic_config__ = DOCUMENTED
-
+class Timeline(Record):
     patient: str
     events: tuple[TimelineEvent, ...]
     disclaimer: str = DISCLAIMER

@@ -4,7 +4,7 @@ are; the API's schema is read from them (field descriptions from the attribute d
 import json
 from dataclasses import asdict, dataclass
 
-from kg.clinical.sources import DOCUMENTED, Source
+from kg.clinical.sources import Cited, Record, Source
 from kg.questions.answers import DISCLAIMER
 
 # The answers' own disclaimer (kg.questions.answers), led by the words the page and the report put first.
@@ -12,9 +12,7 @@ SALVAGE_DISCLAIMER = f"Evidence, not advice. {DISCLAIMER} Options are ranked by 
 
 
 @dataclass(frozen=True)
-class Therapy:
-    __pydantic_config__ = DOCUMENTED
-
+class Therapy(Record):
     id: str
     """The therapy's IRI"""
     label: str
@@ -24,10 +22,8 @@ class Therapy:
 
 
 @dataclass(frozen=True)
-class CaseEvidence:
+class CaseEvidence(Cited):
     """One administration of the therapy to a published patient after a relapse that had lost the antigen."""
-
-    __pydantic_config__ = DOCUMENTED
 
     patient: str
     administration: str
@@ -35,15 +31,11 @@ class CaseEvidence:
     response: str
     """What followed ("complete remission: fourth complete remission"); 'response not reported' when the report is
     silent, which never counts as a failure"""
-    source: Source
-    evidence_level: str | None
 
 
 @dataclass(frozen=True)
-class Indirectness:
+class Indirectness(Record):
     """How a study's population differs from the question on one dimension, and whether that applies here."""
-
-    __pydantic_config__ = DOCUMENTED
 
     dimension: str
     """age group, prior CAR-T, antigen status required or disease setting"""
@@ -55,10 +47,8 @@ class Indirectness:
 
 
 @dataclass(frozen=True)
-class StudyEvidence:
+class StudyEvidence(Cited):
     """One published figure of one study arm, with what its denominator counts."""
-
-    __pydantic_config__ = DOCUMENTED
 
     study: str
     registry_id: str | None
@@ -82,8 +72,6 @@ class StudyEvidence:
     window: str | None
     statement: str | None
     indirectness: tuple[Indirectness, ...]
-    source: Source
-    evidence_level: str | None
 
     @property
     def applicable_notes(self) -> int:
@@ -91,24 +79,18 @@ class StudyEvidence:
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(Cited):
     """The antigen-expression finding a warning rests on."""
-
-    __pydantic_config__ = DOCUMENTED
 
     patient: str
     disease_state: str
     status: str
     statement: str | None
-    source: Source
-    evidence_level: str | None
 
 
 @dataclass(frozen=True)
-class Warning:
+class Warning(Record):
     """A therapy to avoid, use with caution, or test for first, with the reason and the findings behind it."""
-
-    __pydantic_config__ = DOCUMENTED
 
     therapy: Therapy
     antigen: str
@@ -120,9 +102,7 @@ class Warning:
 
 
 @dataclass(frozen=True)
-class Option:
-    __pydantic_config__ = DOCUMENTED
-
+class Option(Record):
     rank: int
     therapy: Therapy
     reason: str
@@ -140,9 +120,7 @@ class Option:
 
 
 @dataclass(frozen=True)
-class SalvageAnswer:
-    __pydantic_config__ = DOCUMENTED
-
+class SalvageAnswer(Record):
     query: dict
     """What was asked: lost_antigen, expressed, prior, age_group"""
     ranking: str

@@ -15,7 +15,7 @@ from kg.clinical.similar import align
 from kg.clinical.similar.course import parse_course
 from kg.clinical.similar.events import GAP, Event, therapy
 from kg.clinical.similar.index import CourseIndex, Occurrence, index_for
-from kg.clinical.sources import DOCUMENTED, Source
+from kg.clinical.sources import Record, Source
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
 from kg.questions.answers import DISCLAIMER
@@ -27,10 +27,8 @@ _TRANSPLANT = str(SK.HematopoieticStemCellTransplant)
 
 
 @dataclass(frozen=True)
-class AlignedStep:
+class AlignedStep(Record):
     """One step of an alignment: matched, differing, or in one course only."""
-
-    __pydantic_config__ = DOCUMENTED
 
     what: str
     """match, match where both state (an antigen status given on one side only), differs, only in the asked
@@ -42,17 +40,13 @@ class AlignedStep:
 
 
 @dataclass(frozen=True)
-class NextEvent:
-    __pydantic_config__ = DOCUMENTED
-
+class NextEvent(Record):
     event: str
     source: Source
 
 
 @dataclass(frozen=True)
-class Hit:
-    __pydantic_config__ = DOCUMENTED
-
+class Hit(Record):
     patient: str
     distance: float
     """alignment cost: 0 when every asked event is matched"""
@@ -68,9 +62,7 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class Similar:
-    __pydantic_config__ = DOCUMENTED
-
+class Similar(Record):
     asked: tuple[str, ...]
     searched: int
     hits: tuple[Hit, ...]
