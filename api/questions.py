@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from api.errors import ERROR_RESPONSES, Refused
 from api.paging import LIMIT, OFFSET, next_link
 from api.single_values import the_one
-from kg.negotiation import accepted, choose
+from kg.negotiation import negotiate
 from kg.questions.catalogue import Question, catalogue
 from kg.questions.pages import DEFAULT_LIMIT, Page, PageError
 from kg.questions.safe_output import neutralise_csv
@@ -98,7 +98,7 @@ def answer_response(request: Request, name: str):
     page = requested_page(params)
     answer = request.app.state.graph.ask(name, params, page=page)
     headers = next_link(request, answer.page["next_offset"])
-    if choose(accepted(request.headers.get("accept")), ("application/json", "text/csv")) == "text/csv":
+    if negotiate(request.headers.get("accept"), ("application/json", "text/csv")) == "text/csv":
         headers["X-Disclaimer"] = answer.disclaimer.encode("ascii", "replace").decode()
         return Response(neutralise_csv(answer.to_csv().encode("utf-8")), media_type="text/csv", headers=headers)
     return JSONResponse(answer.to_dict(), headers=headers)

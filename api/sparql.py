@@ -19,7 +19,7 @@ from api.errors import Problem, Refused
 from api.single_values import the_one
 from kg.backends.query_workers import BOOLEAN_FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, QueryRequest
 from kg.backends.sparql_guard import Unsafe, check
-from kg.negotiation import accepted, choose
+from kg.negotiation import accepted, choose, negotiate
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -42,7 +42,7 @@ FORMATS_NS = "http://www.w3.org/ns/formats/"
 
 
 def _service_description(request: Request, graph_names: list[str]) -> Response:
-    media_type = choose(accepted(request.headers.get("accept")), tuple(GRAPH_FORMATS))
+    media_type = negotiate(request.headers.get("accept"), tuple(GRAPH_FORMATS))
     if media_type is None:
         raise Refused(406, "not_acceptable", f"the service description is offered as {', '.join(GRAPH_FORMATS)}")
     service = ox.BlankNode()
