@@ -15,7 +15,7 @@ from importlib import metadata
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
-from kg.namespaces import BASE, PREFIXES, SK
+from kg.namespaces import BASE, SK, bind_prefixes
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DATASET = URIRef(BASE + "dataset")
@@ -80,8 +80,7 @@ def void_turtle(about: About, sparql_endpoint: str) -> str:
     void.add((DATASET, VOID.vocabulary, URIRef(str(SK))))
     void.add((DATASET, VOID.triples, Literal(about.counts["triples"], datatype=XSD.integer)))
     void.add((DATASET, VOID.entities, Literal(about.counts["statements"], datatype=XSD.integer)))
-    for prefix, namespace in PREFIXES.items():
-        void.bind(prefix, namespace, override=False)
+    bind_prefixes(void)
     for name in about.named_graphs:
         void.add((DATASET, VOID.subset, URIRef(name)))
         void.add((URIRef(name), RDF.type, VOID.Dataset))

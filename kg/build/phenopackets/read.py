@@ -25,7 +25,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg.knowledge_graph import KnowledgeGraph
-from kg.namespaces import AGENT, PATIENT, PROV, SK, SOURCE
+from kg.namespaces import AGENT, PATIENT, PROV, SK, SOURCE, bind_prefixes
 from kg.build.phenopackets.codes import Codes
 from kg.build.phenopackets.export import SYNTHETIC_MARK
 
@@ -259,8 +259,7 @@ def case_graph(packet: pp.Phenopacket, codes: Codes) -> Graph:
 
 def case_turtle(packet: pp.Phenopacket, codes: Codes) -> str:
     graph = case_graph(packet, codes)
-    for prefix, namespace in (("sk", SK), ("agent", AGENT), ("src", SOURCE), ("prov", PROV)):
-        graph.bind(prefix, namespace)
+    bind_prefixes(graph)
     return graph.serialize(format="turtle")
 
 
