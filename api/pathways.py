@@ -87,6 +87,8 @@ MODE = Query("all", description="all: every therapy given; changes: repeats of a
              "first: each therapy only where it is first given", examples=["changes"])
 MIN_COUNT = Query(1, ge=1, le=1_000_000, description="Hide pathways shared by fewer patients (small counts identify "
                   "patients; the bundled cases are published, hence the default of 1)", examples=[1])
+WIDTH = Query(None, ge=200, le=20_000, description="The room the diagram has, in pixels (a page's frame): its "
+              "columns narrow to fit, down to a readable width, beyond which it scrolls sideways", examples=[1200])
 MAX_LENGTH = Query(None, ge=1, le=MAX_LENGTH_LIMIT, description="Only the first N therapies of each pathway",
                    examples=[4])
 
@@ -172,9 +174,29 @@ def get_pathways(request: Request, mode: Mode = MODE, min_count: int = MIN_COUNT
 @router.get("/pathways/sankey", response_class=HTMLResponse, responses=BAD_OPTION,
             summary="The merged pathways as a Sankey diagram: a self-contained HTML page (inline SVG, no scripts)")
 def get_sankey(request: Request, mode: Mode = MODE, min_count: int = MIN_COUNT,
-               max_length: int | None = MAX_LENGTH) -> HTMLResponse:
+               max_length: int | None = MAX_LENGTH, width: int | None = WIDTH) -> HTMLResponse:
     merged = _cohort(request).transitions(Options(mode=mode, max_length=max_length, min_count=min_count))
-    return HTMLResponse(sankey_html(merged))
+    return HTMLResponse(sankey_html(merged, width=width))
+
+
+class Band(BaseModel):
+    source: str
+    target: str
+    patients: list[str]
+
+
+NODE = "a node of the diagram as /pathways names it: the step, a full stop and the therapy"
+
+
+@router.get("/pathways/band", response_model=Band, responses=BAD_OPTION,
+            summary="The patients of one band of the Sankey (from one node to the next), with the same options")
+def get_band(request: Request, source: str = Query(..., max_length=1000, description=NODE,
+                                                   examples=["1. blinatumomab"]),
+             target: str = Query(..., max_length=1000, description=NODE, examples=["2. tisagenlecleucel"]),
+             mode: Mode = MODE, min_count: int = MIN_COUNT, max_length: int | None = MAX_LENGTH) -> Band:
+    # Only a band that is drawn has patients: one hidden by min_count lists none, as it counts none.
+    options = Options(mode=mode, max_length=max_length, min_count=min_count)
+    return Band(source=source, target=target, patients=_cohort(request).band(source, target, options))
 
 
 SVG = {200: {"content": {"image/svg+xml": {}}, "description": "A swimmer plot of the patient's pathway (SVG)"}}

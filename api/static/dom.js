@@ -71,3 +71,22 @@ export function duration(text) {
     return parts.join(" ") || whole;
   });
 }
+
+/** The prefixes the SPARQL editor's starting query declares: identifiers in them are shown as prefixed names. */
+export const EDITOR_PREFIXES = ["sk", "rdfs"];
+
+// A prefixed name's local part as SPARQL 1.1 reads it without escapes (PN_LOCAL, ASCII only): no "/" inside.
+const PLAIN_LOCAL = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$/;
+
+/** An IRI as it pastes back into the editor: a prefixed name the editor declares, else the full <IRI>. */
+export function sparqlTerm(iri) {
+  const short = compact(iri);
+  const [prefix, local] = [short.slice(0, short.indexOf(":")), short.slice(short.indexOf(":") + 1)];
+  if (short !== iri && EDITOR_PREFIXES.includes(prefix) && PLAIN_LOCAL.test(local)) return short;
+  return `<${iri}>`;
+}
+
+/** Text as lower-case words: case, hyphens and punctuation aside ("CD19-negative" -> "cd19 negative"). */
+export function words(text) {
+  return String(text ?? "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+}

@@ -1,12 +1,17 @@
-// The SPARQL editor: YASGUI (vendored at install) with the graph's prefixes filled in, or a plain text box
+// The SPARQL editor: YASGUI (vendored at install) starting with a short example, or a plain text box
 // doing the same through the SPARQL 1.1 protocol when YASGUI is not there.
-import { config, failure, h } from "./dom.js";
+import { config, EDITOR_PREFIXES, failure, h } from "./dom.js";
 import { table } from "./table.js";
 
 const ENDPOINT = new URL("/sparql", window.location.href).href;
 
-const EXAMPLE = `# Antigen status of the blasts at each relapse (Ctrl+Enter runs the query)
-SELECT ?relapse ?antigen ?status WHERE {
+// Short, and what it says: one row per relapse and antigen (a finding at diagnosis is not a relapse). Only the
+// prefixes it uses are declared; the answers on the page write identifiers in those prefixes or as full <IRI>s,
+// so any of them pastes into it.
+const EXAMPLE = `# Each relapse with the stated status of each antigen (Ctrl+Enter runs the query)
+SELECT ?relapse ?relapse_label ?antigen ?status WHERE {
+  ?relapse a sk:Relapse ;
+           rdfs:label ?relapse_label .
   ?finding sk:findingAt ?relapse ;
            sk:antigen ?antigen ;
            sk:expressionStatus ?status .
@@ -15,9 +20,7 @@ ORDER BY ?relapse ?antigen
 `;
 
 export function startingQuery() {
-  const width = Math.max(...Object.keys(config.prefixes).map((prefix) => prefix.length));
-  const lines = Object.entries(config.prefixes)
-    .map(([prefix, namespace]) => `PREFIX ${`${prefix}:`.padEnd(width + 1)} <${namespace}>`);
+  const lines = EDITOR_PREFIXES.map((prefix) => `PREFIX ${`${prefix}:`.padEnd(6)}<${config.prefixes[prefix]}>`);
   return `${lines.join("\n")}\n\n${EXAMPLE}`;
 }
 

@@ -1,7 +1,11 @@
 // The question catalogue: a form per question built from its declared parameters, the answer as a table with
-// its sources, and the same answer as CSV.
-import { config, failure, getJSON, h, showList } from "./dom.js";
-import { table } from "./table.js";
+// its sources, and the same answer as CSV. Clinical questions come first; the readers behind the pathway
+// analytics (tagged internal) are listed apart. The page's address holds the question asked, its parameters, the
+// page of the answer and how its table is sorted, filtered and which columns it shows: reloading or sharing the
+// address shows the same answer.
+import { remember, viewFrom } from "./address.js";
+import { answerTable } from "./answer-table.js";
+import { config, failure, getJSON, h } from "./dom.js";
 
 const label = (name) => name.replaceAll("_", " ");
 
@@ -86,7 +90,15 @@ async function downloadCsv(url, name, status) {
 }
 
 
-function showAnswer(question, url, answer, output) {
+// The order a clinician reads them in; any question not named here follows, in name order.
+const CLINICAL_ORDER = ["salvage-options", "responses-to-therapy", "relapses-after-therapy",
+  "antigen-status-at-relapse", "antigen-escapes", "therapy-warnings", "study-results", "indirectness-notes",
+  "toxicities-by-therapy", "remission-durations", "transplant-details", "therapies-by-target", "search-statements",
+  "patients", "patient-timeline", "therapy-sequence"];
+const rank = (question) => (CLINICAL_ORDER.includes(question.name) ? CLINICAL_ORDER.indexOf(question.name)
+  : CLINICAL_ORDER.length);
+
+function showAnswer(question, url, answer, output, view) {
   const { offset, next_offset: next } = answer.page;
   const shown = answer.rows.length;
   const count = offset || next !== null
@@ -94,19 +106,23 @@ function showAnswer(question, url, answer, output) {
     : `${shown} row${shown === 1 ? "" : "s"}`;
   const more = next === null ? [] : [h("button", {
     type: "button", class: "secondary",
-    onclick: () => runQuestion(question, withParam(url, "offset", next), output),
+    onclick: () => runQuestion(question, withParam(url, "offset", next), output, view),
   }, "Next page")];
+  const caption = { id: question.name, text: `${question.title}: ${count}` };
   output.replaceChildren(
     h("p", { class: "status" }, count),
-    shown ? table(answer.columns, answer.rows, `${question.title}: ${count}`) : h("p", {}, "No rows."),
+    ...(more.length ? [h("p", { class: "hint" }, "Sorting and filtering apply to the rows shown.")] : []),
+    shown ? answerTable(answer, caption, view, (changed) => remember(question.name, url, changed))
+      : h("p", {}, "No rows."),
     ...more,
     h("p", { class: "disclaimer small" }, h("strong", {}, "Evidence, not advice. "), answer.disclaimer));
+  remember(question.name, url, view);
 }
 
-async function runQuestion(question, url, output) {
+async function runQuestion(question, url, output, view = viewFrom(new URLSearchParams())) {
   output.replaceChildren(h("p", { class: "status" }, "Running…"));
   try {
-    showAnswer(question, url, await getJSON(url), output);
+    showAnswer(question, url, await getJSON(url), output, view);
   } catch (error) {
     output.replaceChildren(failure(error));
   }
@@ -126,13 +142,52 @@ function questionCard(question) {
   csv.addEventListener("click", () => {
     if (form.reportValidity()) downloadCsv(urlFor(question, form), question.name, output);
   });
-  return h("details", { class: "question", id: `question-${question.name}` },
+  const card = h("details", { class: "question", id: `question-${question.name}` },
     h("summary", {}, h("span", { class: "question-title" }, question.title),
-      h("span", { class: "tags" }, question.tags.join(" · "))),
+      h("span", { class: "tags" }, question.tags.filter((tag) => tag !== "internal").join(" · "))),
     h("p", { class: "description" }, question.description),
     form, output);
+  card.ask = (address) => restore(question, form, output, address);
+  return card;
 }
 
-export function showQuestions(container) {
-  return showList(container, "/questions", questionCard);
+/** Ask again what the address says was asked: the form filled in as it was, the same page, the same view. */
+function restore(question, form, output, address) {
+  for (const param of question.parameters) {
+    const control = form.elements[param.name];
+    const value = address.get(param.name);
+    if (!control || value === null) continue;
+    // A name the picker does not list ("CAR-T", or a typo) is asked as given: the server matches labels, and
+    // answers a value it refuses with the nearest accepted names.
+    if (control.tagName === "SELECT" && ![...control.options].some((option) => option.value === value)) {
+      control.append(h("option", { value }, value));
+    }
+    control.value = value;
+  }
+  const offset = Number.parseInt(address.get("offset") || "0", 10);
+  const url = urlFor(question, form);
+  runQuestion(question, offset > 0 ? withParam(url, "offset", offset) : url, output, viewFrom(address));
+}
+
+export async function showQuestions(container) {
+  try {
+    const questions = (await getJSON("/questions")).sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+    const internal = questions.filter((question) => question.tags.includes("internal"));
+    const readers = h("details", { class: "internal-questions", id: "internal-questions" },
+      h("summary", {}, "Readers behind the pathway analytics (for developers)"),
+      h("p", {}, "The rows the Sankey and the swimmer plots are built from, one per step, state or interval."),
+      internal.map(questionCard));
+    container.replaceChildren(...questions.filter((question) => !internal.includes(question)).map(questionCard),
+      ...(internal.length ? [readers] : []));
+    const address = new URLSearchParams(location.search);
+    const asked = address.get("question") && document.getElementById(`question-${address.get("question")}`);
+    if (asked?.ask) {
+      if (readers.contains(asked)) readers.open = true;
+      asked.open = true;
+      asked.ask(address);
+      asked.scrollIntoView();
+    }
+  } catch (error) {
+    container.replaceChildren(failure(error));
+  }
 }

@@ -21,6 +21,8 @@ from kg.paths import QUERIES_DIR
 
 PARAM_TYPES = ("iri", "string", "integer", "decimal")
 RESERVED_NAMES = ("page", "limit", "offset")  # a page of the answer (kg.questions.pages), in Python and over HTTP
+# The web page's address holds a question's parameters beside these keys of its own (api/static/questions.js).
+PAGE_ADDRESS_NAMES = ("question", "sort", "filter", "columns", "editor")
 
 
 class QuestionFileError(ValueError):
@@ -103,6 +105,9 @@ def load_question(path: Path) -> Question:
     for name, spec in (header.get("params") or {}).items():
         if name in RESERVED_NAMES:
             raise QuestionFileError(f"{path.name}: {name!r} names the page of an answer; call the parameter otherwise")
+        if name in PAGE_ADDRESS_NAMES:
+            raise QuestionFileError(f"{path.name}: {name!r} is a key of the web page's address; call the parameter "
+                                    "otherwise")
         spec = spec or {}
         param_type = spec.get("type", "string")
         if param_type not in PARAM_TYPES:

@@ -32,7 +32,24 @@ def test_min_count_hides_rare_pathways_over_http(http):
     assert (body["nodes"], body["graph"]["hidden"]) == ([], 2)
 
 
-@pytest.mark.parametrize("path", ["/pathways", "/pathways/sankey"])
+def test_band_lists_the_patients_of_one_band(http):
+    link = http.get("/pathways").json()["links"][0]
+    band = http.get("/pathways/band", params={"source": link["source"], "target": link["target"]}).json()
+    assert len(band["patients"]) == link["count"] and band["patients"][0] in {"pbc-2021", "rascon-2022"}
+    hidden = http.get("/pathways/band", params={"source": link["source"], "target": link["target"], "min_count": 2})
+    assert hidden.json()["patients"] == []  # not drawn, so no one to list
+    missing = http.get("/pathways/band", params={"source": link["source"]})
+    assert missing.status_code == 422 and "target" in missing.json()["message"]
+
+
+def test_sankey_takes_the_width_of_its_frame(http):
+    narrow = http.get("/pathways/sankey", params={"width": 1240}).text
+    svg_width = float(re.search(r'<svg[^>]* width="([0-9.]+)"', narrow).group(1))
+    assert svg_width <= 1240 - 48  # inside the page's margins
+    assert http.get("/pathways/sankey", params={"width": 10}).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/pathways", "/pathways/sankey", "/pathways/band"])
 @pytest.mark.parametrize("params, fragment", [
     ({"mode": "last"}, "query.mode"),
     ({"min_count": 0}, "query.min_count"),
@@ -41,7 +58,8 @@ def test_min_count_hides_rare_pathways_over_http(http):
     ({"max_length": 51}, "query.max_length"),
 ])
 def test_bad_options_are_422_json(http, path, params, fragment):
-    response = http.get(path, params=params)
+    band = {"source": "1. blinatumomab", "target": "2. tisagenlecleucel"} if path.endswith("/band") else {}
+    response = http.get(path, params={**params, **band})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()

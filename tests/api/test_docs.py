@@ -58,8 +58,8 @@ def test_docs_pages_tell_the_browser_to_load_nothing_from_elsewhere(client, page
 
 def test_docs_render_in_a_browser_from_this_server_only(server):
     skip_without_browser()
+    from browser_helpers import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
-    from test_page import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -1,15 +1,14 @@
 """The ontology itself: every term labelled and defined in our own words; external codes only verified ones."""
 
 import csv
-from pathlib import Path
 
 import pytest
+from locations import SHARED
 from rdflib import OWL, RDF, RDFS, Graph, Namespace
 from rdflib.namespace import SKOS
 
 from kg.namespaces import SK
 from kg.paths import ONTOLOGY_FILE, VOCABULARY_FILE
-from locations import SHARED
 
 IDENTIFIERS = SHARED / "reference" / "identifiers.tsv"
 OBO = Namespace("http://purl.obolibrary.org/obo/")

@@ -4,13 +4,12 @@ indirectness rule says how far each study's population is from a patient."""
 
 import csv
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from case_helpers import copies_fingerprint, copies_source, fingerprint
+from locations import DATA, SHARED
 
 from kg.namespaces import RESULT, SK, STUDY, derived_graph
-from locations import DATA, SHARED
 
 DATA = DATA
 REFERENCE = SHARED / "reference" / "published-evidence.md"

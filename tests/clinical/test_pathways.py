@@ -17,7 +17,7 @@ import pytest
 
 from kg.clinical.pathways import Cohort, Options, cytoscape, node_link, write_graphml
 from kg.clinical.pathways.graphs import patient_graph
-from kg.clinical.pathways.sankey import sankey_html, sankey_svg
+from kg.clinical.pathways.sankey import MIN_COLUMN_WIDTH, sankey_html, sankey_svg
 from kg.clinical.pathways.swimmer import save_swimmer, swimmer_svg
 from kg.knowledge_graph import KnowledgeGraph
 from kg.questions.answers import to_python
@@ -401,6 +401,36 @@ def test_sankey_page_is_self_contained(cohort):
     assert page.startswith("<!doctype html>") and "<svg" in page
     assert not re.search(r"<script|<link|<img|<iframe|\bsrc=|href=|url\(|@import", page, re.IGNORECASE)
     assert "NOPHO ALL-2008 protocol → high-risk chemotherapy course" in page  # the table of frequent paths
+
+
+def test_sankey_band_patients_are_the_patients_the_band_counts(synthetic):
+    _, cohort = synthetic
+    options = Options(mode="changes", min_count=3, max_length=4)
+    merged = cohort.transitions(options)
+    assert merged.number_of_edges() > 3
+    for source, target, data in merged.edges(data=True):
+        patients = cohort.band(source, target, options)
+        assert len(patients) == data["count"] == len(set(patients)), (source, target)
+    # A band that is not drawn (min_count hides it) lists no one.
+    hidden = cohort.transitions(Options(mode="changes", min_count=1, max_length=4))
+    rare = [(s, t) for s, t, data in hidden.edges(data=True) if not merged.has_edge(s, t)]
+    assert rare and cohort.band(*rare[0], options) == []
+
+
+@pytest.mark.parametrize("room", [1192, 318, None])
+def test_sankey_fits_the_room_it_is_given_without_text_under_11px(synthetic, room):
+    """The Sankey was 1,814 px wide inside a 1,240 px frame, steps cut off (issue 17): its columns now narrow to the
+    room given, down to a readable width, and its words wrap rather than shrink."""
+    _, cohort = synthetic
+    merged = cohort.transitions(mode="changes", max_length=7)
+    root = _svg(sankey_svg(merged, width=room))
+    width = float(root.get("width"))
+    steps = max(data["step"] for _, data in merged.nodes(data=True))
+    assert width == float(root.get("viewBox").split()[2])  # drawn at its own size
+    if room and steps * MIN_COLUMN_WIDTH + 40 <= room:
+        assert width <= room
+    sizes = [float(text.get("font-size")) for text in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert min(sizes) >= 11
 
 
 def test_sankey_says_so_when_everything_is_hidden(cohort):

@@ -232,7 +232,7 @@ def test_cli_similar_with_an_unknown_therapy_exits_2(capsys):
 
 # --- on the page, in a browser ----------------------------------------------------------------------------------
 
-from test_page import browser, visit  # noqa: E402, F401  (the page tests' browser fixtures)
+from browser_helpers import browser, visit  # noqa: E402, F401  (the page tests' browser fixtures)
 
 
 def test_page_shows_patients_like_this_one_with_what_happened_next(visit):  # noqa: F811

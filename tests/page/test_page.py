@@ -8,28 +8,21 @@ $SALVAGE_KG_ARTEFACTS).
 """
 
 import json
-import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
+import browser_helpers
 import httpx
 import pytest
-from conftest import CHROMIUM, WRITE_TOKEN, build_store, missing_tool, skip_without_browser
+from browser_helpers import LAPTOP, PHONE, Visit, besides_pathways_being_read, run_question
 from locations import PROJECT
 
 from kg.namespaces import PREFIXES
 from kg.questions.answers import DISCLAIMER
-from kg.tools import synth
 
-ARTEFACTS = Path(os.environ.get("SALVAGE_KG_ARTEFACTS", PROJECT / "test-artifacts"))
-# Headless as root in a closed network: no sandbox (Playwright adds --no-sandbox), no GPU, and none of the
-# browser's own calls home, which would fail here and could show as errors.
-CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-default-apps"]
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 812}
-WAIT_MS = 20_000
+# The browser fixtures (tests/page/browser_helpers.py), shared with test_page_answers.py and others.
+browser, visit, yasgui = browser_helpers.browser, browser_helpers.visit, browser_helpers.yasgui
+cohort_server = browser_helpers.cohort_server
 
 
 # --- plain HTTP ---------------------------------------------------------------------------------------------------
@@ -97,84 +90,6 @@ def test_page_stays_out_of_the_api_description(http):
 
 
 # --- in a browser -------------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    skip_without_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def yasgui():
-    """The page's YASGUI editor is vendored from npm at install (hatch_build.py); without npm it is not there, the
-    page offers its plain editor instead, and a test of YASGUI would only wait for an editor that never comes."""
-    from api.page import yasgui_vendored
-
-    if not yasgui_vendored():
-        missing_tool("YASGUI was not vendored into api/static/vendor/ (npm was missing when the project was "
-                     "installed): apt-get install npm, then pip install -e . again")
-
-
-class Visit:
-    """A page opened in a fresh context, with every console error, page error and requested URL recorded."""
-
-    def __init__(self, browser, url: str, viewport: dict, **options):
-        self.context = browser.new_context(viewport=viewport, accept_downloads=True, **options)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(WAIT_MS)
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.goto(url)
-        self.page.wait_for_selector(".patient img")
-        self.page.wait_for_selector(".question")
-
-    def foreign_requests(self) -> list[str]:
-        local = {"http", "https"}
-        return [url for url in self.requests
-                if urlsplit(url).scheme in local and urlsplit(url).hostname != "127.0.0.1"
-                or urlsplit(url).scheme not in local | {"data", "blob"}]
-
-    def screenshot(self, name: str) -> Path:
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTEFACTS / f"{name}.png"
-        self.page.screenshot(path=path, full_page=True)
-        print(f"screenshot: {path}")
-        return path
-
-    def close(self):
-        self.context.close()
-
-
-@pytest.fixture
-def visit(browser, server):
-    opened = []
-
-    def open_(path: str = "/", viewport: dict = LAPTOP, **options) -> Visit:
-        opened.append(Visit(browser, server.url + path, viewport, **options))
-        return opened[-1]
-
-    yield open_
-    for page in opened:
-        page.close()
-
-
-def run_question(page, name: str):
-    """Open a question, run it from its form with the values it starts with; its answer rows."""
-    card = page.locator(f"#question-{name}")
-    card.locator("summary").click()
-    card.get_by_role("button", name="Run").click()
-    rows = card.locator(".answer tbody tr")
-    rows.first.wait_for()
-    return card, rows
-
 
 def test_page_loads_clean_and_local(visit):
     seen = visit()
@@ -252,14 +167,35 @@ def test_forms_are_labelled_and_keyboard_usable(visit):
     assert seen.errors == []
 
 
+def example_query(page) -> str:
+    return page.evaluate("import('/static/editor.js').then(module => module.startingQuery())")
+
+
+def test_sparql_example_is_short_and_returns_what_it_says(visit, http):
+    """The example sat below 18 PREFIX lines and said "each relapse" but returned diagnosis rows too (issue 17): it
+    declares only the prefixes it uses, and every row it returns is a relapse."""
+    query = example_query(visit("/?editor=plain").page)
+    declared = re.findall(r"^PREFIX (\w+):", query, re.M)
+    used = set(re.findall(r"\b(\w+):\w", query.split("SELECT", 1)[1]))
+    assert set(declared) == used and len(declared) < len(PREFIXES)
+    assert len(query.splitlines()) <= 15 and "each relapse" in query.lower()
+    rows = http.post("/sparql", data={"query": query},
+                     headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    assert rows
+    relapses = {row["relapse"]["value"] for row in rows}
+    values = " ".join(f"<{iri}>" for iri in relapses)
+    check = f"ASK {{ VALUES ?x {{ {values} }} FILTER NOT EXISTS {{ ?x a <{PREFIXES['sk']}Relapse> }} }}"
+    assert http.post("/sparql", data={"query": check},
+                     headers={"Accept": "application/sparql-results+json"}).json()["boolean"] is False
+
+
 def test_sparql_runs_in_yasgui_with_prefixes(yasgui, visit):
     seen = visit()
     page = seen.page
     editor = page.locator("#sparql .yasqe .CodeMirror")
     assert editor.count() == 1, "YASGUI is vendored (pip install -e . with npm) and loaded"
     query = page.evaluate("document.querySelector('#sparql .CodeMirror').CodeMirror.getValue()")
-    for prefix, namespace in PREFIXES.items():
-        assert f"<{namespace}>" in query and f"PREFIX {prefix}:" in query
+    assert query == example_query(page), "YASGUI starts with the page's example"
     # Highlighted: CodeMirror marks keywords in their own spans.
     assert page.locator("#sparql .CodeMirror .cm-keyword").count() > 0
     # From the keyboard: the labelled editor runs its query on Ctrl+Enter, and Tab leaves it (no trap).
@@ -311,18 +247,6 @@ def test_page_fits_the_screen(yasgui, visit, name, viewport):
 
 # --- pages of a long answer, on a server holding a synthetic cohort beside the bundled cases ------------------------
 
-@pytest.fixture(scope="module")
-def cohort_server(start_server, tmp_path_factory):
-    """A writable server given 40 synthetic patients as one case, so that pathway-steps runs past one page."""
-    store = build_store(tmp_path_factory.mktemp("cohort-page"))
-    live = start_server("--store", store, env={"SALVAGE_KG_WRITE_TOKEN": WRITE_TOKEN})
-    cohort = "".join(synth.cohort_turtle(patients=40, seed=5))
-    response = httpx.post(f"{live.url}/cases", content=cohort.encode(), timeout=120,
-                          headers={"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "text/turtle"})
-    assert response.status_code == 201, response.text
-    return live
-
-
 def test_a_long_answer_pages_forward_and_its_csv_holds_every_row(browser, cohort_server):
     whole = httpx.get(f"{cohort_server.url}/questions/pathway-steps", params={"limit": 10000}).json()["rows"]
     assert 100 < len(whole) < 200
@@ -345,7 +269,7 @@ def test_a_long_answer_pages_forward_and_its_csv_holds_every_row(browser, cohort
         csv = Path(download.value.path()).read_text(encoding="utf-8")
         assert len(csv.strip().splitlines()) == len(whole) + 1
         seen.screenshot("long-answer-second-page")
-        assert seen.errors == []
+        assert besides_pathways_being_read(seen.errors) == []
     finally:
         seen.close()
 
@@ -372,7 +296,7 @@ def test_a_cohort_is_shown_a_page_of_patients_at_a_time(browser, cohort_server):
         ids = [card.get_attribute("id").removeprefix("patient-") for card in cards.all()]
         assert ids == every
         seen.screenshot("patients-all-pages")
-        assert seen.errors == []
+        assert besides_pathways_being_read(seen.errors) == []
     finally:
         seen.close()
 

@@ -38,6 +38,20 @@ def test_every_question_declares_title_description_and_typed_parameters(name):
         assert f"?{param.variable}" in question.text
 
 
+@pytest.mark.parametrize("name", ["offset", "filter", "question"])
+def test_a_parameter_named_like_a_key_of_the_page_address_is_refused_at_load(tmp_path, name):
+    """The web page keeps a question's parameters in its address beside its own keys (question, sort, filter...):
+    a parameter of the same name would be taken for one of them."""
+    from kg.paths import QUERIES_DIR
+    from kg.questions.catalogue import QuestionFileError
+
+    text = (QUERIES_DIR / "search-statements.rq").read_text(encoding="utf-8")
+    (tmp_path / "search-statements.rq").write_text(
+        text.replace("#+   text:", f"#+   {name}:").replace("?_text", f"?_{name}"), encoding="utf-8")
+    with pytest.raises(QuestionFileError, match=f"'{name}'"):
+        catalogue(tmp_path)
+
+
 # --- the same .rq files, the same answers on both engines ------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(catalogue()))

@@ -58,6 +58,10 @@ class Cohort:
         """The merged transition graph; options as an Options or as keywords (mode=, max_length=, min_count=)."""
         return graphs.transition_graph(self, options or Options(**settings))
 
+    def band(self, source: str, target: str, options: Options | None = None, **settings) -> list[str]:
+        """The patients of one band of the Sankey: from node `source` to node `target` ("1. X" -> "2. Y")."""
+        return graphs.band_patients(self, options or Options(**settings), source, target)
+
     def frequent_paths(self, options: Options | None = None, top: int | None = 10, **settings) -> list[dict]:
         options = options or Options(**settings)
         cut = graphs.cut_pathways(self, options)

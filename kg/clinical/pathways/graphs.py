@@ -15,6 +15,7 @@ the state the next therapy was given in (`via` on each transition) and the sourc
 
 from collections import Counter
 from collections.abc import Iterable
+from itertools import pairwise
 
 import networkx as nx
 
@@ -83,16 +84,32 @@ def path_counts(cut: dict[str, tuple[Pathway, tuple[Step, ...]]]) -> Counter:
     return Counter(tuple(step.therapy for step in steps) for _, steps in cut.values())
 
 
+def shown_pathways(pathways: Iterable[Pathway], options: Options):
+    """The cut pathways, how many patients share each, and those drawn: shared by at least `min_count` patients."""
+    cut = cut_pathways(pathways, options)
+    counts = path_counts(cut)
+    shown = {patient: item for patient, item in cut.items()
+             if counts[tuple(step.therapy for step in item[1])] >= options.min_count}
+    return cut, counts, shown
+
+
+def band_patients(pathways: Iterable[Pathway], options: Options, source: str, target: str) -> list[str]:
+    """The patients a band of the merged graph counts: those drawn who went from node `source` to `target`
+    (node ids as transition_graph names them, "2. blinatumomab"); none for a band that is not drawn."""
+    _, _, shown = shown_pathways(pathways, options)
+    return sorted(patient for patient, (_, steps) in shown.items()
+                  if any(node_id(position, step.therapy) == source
+                         and node_id(position + 1, following.therapy) == target
+                         for position, (step, following) in enumerate(pairwise(steps), start=1)))
+
+
 def transition_graph(pathways: Iterable[Pathway], options: Options | None = None) -> nx.DiGraph:
     """Every patient's pathway merged: a node per therapy at each step, an edge per transition, with counts,
     percentages of the cohort, the outcomes of each step and the states between steps. Pathways shared by fewer
     than `options.min_count` patients are left out, and so are breakdown cells below it."""
     options = options or Options()
-    cut = cut_pathways(pathways, options)
-    counts = path_counts(cut)
+    cut, counts, shown = shown_pathways(pathways, options)
     total = len(cut)
-    shown = {patient: item for patient, item in cut.items()
-             if counts[tuple(step.therapy for step in item[1])] >= options.min_count}
     graph = nx.DiGraph(patients=total, shown=len(shown), hidden=total - len(shown), **options.as_dict())
 
     tallies: dict[str, dict] = {}

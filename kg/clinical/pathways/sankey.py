@@ -14,6 +14,7 @@ a tooltip with its counts, percentages and sources. Counts below the graph's `mi
 True
 """
 
+import textwrap
 from html import escape
 
 import networkx as nx
@@ -22,11 +23,15 @@ from kg.clinical.pathways.colours import state_colour, state_rank
 from kg.clinical.pathways.model import evidence_note
 
 NODE_WIDTH = 14
-COLUMN_WIDTH = 250
-NODE_GAP = 34          # room for a node's two-line label
+COLUMN_WIDTH = 250     # the widest a step's column gets
+MIN_COLUMN_WIDTH = 140  # and the narrowest: a narrower screen scrolls sideways rather than shrink the text
+NODE_GAP = 60          # room for a node's label: the therapy in up to three lines, then its count
 PLOT_HEIGHT = 560
 MAX_PIXELS_PER_PATIENT = 36
-MARGIN_LEFT, MARGIN_TOP = 24, 140
+MARGIN_LEFT = 24
+LEGEND_INDENT = 110  # the legend's entries start right of its heading
+# Average advance of a character, to wrap text into the room it has (DejaVu Sans, the widest of the fonts named).
+CHAR_PX = {12: 6.9, 13: 7.5, "bold12": 7.6}
 MODE_WORDS = {"all": "every therapy given", "changes": "repeats of a therapy in a row counted once",
               "first": "each therapy at its first use only"}
 FONT = "font-family: 'DejaVu Sans', Arial, Helvetica, sans-serif"
@@ -40,7 +45,7 @@ def _per(count: int, percent: float) -> str:
     return f"{count:,} ({percent:g}%)"
 
 
-def layout(graph: nx.DiGraph) -> tuple[dict[str, dict], float]:
+def layout(graph: nx.DiGraph, column_width: float = COLUMN_WIDTH, top: float = 150) -> tuple[dict[str, dict], float]:
     """Node boxes {node: {x, y, height}} and pixels per patient; columns top-aligned, ordered to limit crossings."""
     columns: dict[int, list[str]] = {}
     for node, data in graph.nodes(data=True):
@@ -59,10 +64,10 @@ def layout(graph: nx.DiGraph) -> tuple[dict[str, dict], float]:
             centre = sum(y * n for y, n in sources) / sum(n for _, n in sources) if sources else 0.0
             return centre, -graph.nodes[node]["count"], node
 
-        y = MARGIN_TOP
+        y = top
         for node in sorted(columns[step], key=weight):
             height = max(2.0, graph.nodes[node]["count"] * scale)
-            boxes[node] = {"x": MARGIN_LEFT + (step - 1) * COLUMN_WIDTH, "y": y, "height": height}
+            boxes[node] = {"x": MARGIN_LEFT + (step - 1) * column_width, "y": y, "height": height}
             y += height + NODE_GAP
     return boxes, scale
 
@@ -92,18 +97,43 @@ def _summary(meta: dict) -> list[str]:
             "the state the next therapy was given in. Hover for counts and sources."]
 
 
-def sankey_svg(graph: nx.DiGraph, title: str = "Treatment pathways") -> str:
-    """The merged pathway graph (kg.clinical.pathways.graphs.transition_graph) as a standalone SVG document."""
+def column_width(steps: int, room: float | None) -> float:
+    """How wide each step's column is: as wide as fits the room given (a page's width), within readable limits."""
+    if not room:
+        return COLUMN_WIDTH
+    return max(MIN_COLUMN_WIDTH, min(COLUMN_WIDTH, (room - MARGIN_LEFT - 16) / max(steps, 1)))
+
+
+def _wrap(text: str, room: float, char_px: float) -> list[str]:
+    # A word longer than the room stays whole (a name cut in two reads worse than one running a little over).
+    return textwrap.wrap(text, max(12, int(room / char_px)), break_on_hyphens=False, break_long_words=False) or [""]
+
+
+def sankey_svg(graph: nx.DiGraph, title: str = "Treatment pathways", width: float | None = None) -> str:
+    """The merged pathway graph (kg.clinical.pathways.graphs.transition_graph) as a standalone SVG document;
+    `width` is the room it has (a page's frame, in pixels): its columns narrow down to MIN_COLUMN_WIDTH to fit, and
+    its text wraps rather than shrinks (no text under 11 px at its own size)."""
     meta = graph.graph
-    boxes, scale = layout(graph)
     steps = max((data["step"] for _, data in graph.nodes(data=True)), default=0)
-    summary = _summary(meta)
-    width = max(MARGIN_LEFT + max(steps, 1) * COLUMN_WIDTH + 40, 2 * MARGIN_LEFT + 6.6 * max(map(len, summary)))
-    bottom = max((box["y"] + box["height"] for box in boxes.values()), default=MARGIN_TOP + 40)
+    column = column_width(steps, width)
+    room = width
+    width = MARGIN_LEFT + max(steps, 1) * column + 16
+    # Words wrap to the room given (a phone's frame), not to the columns, which may scroll past it.
+    text_width = min(width, room) if room else width
+    summary = [line for paragraph in _summary(meta)
+               for line in _wrap(paragraph, text_width - 2 * MARGIN_LEFT, CHAR_PX[12])]
+    header_y = 54 + 18 * len(summary) + 14
+    boxes, scale = layout(graph, column, top=header_y + 66)
+    bottom = max((box["y"] + box["height"] for box in boxes.values()), default=header_y + 80)
     used = sorted({category for _, data in graph.nodes(data=True) for category in data["outcomes"]}
                   | {category for *_, data in graph.edges(data=True) for category in data["via"]}, key=state_rank)
-    legend_rows = (len(used) + 3) // 4
-    height = bottom + 60 + legend_rows * 20 + 40
+    legend_column = 40 + CHAR_PX[12] * max((len(category) for category in used), default=10)
+    # Beside its heading where there is room, else under it (a phone).
+    legend_left = LEGEND_INDENT if text_width - MARGIN_LEFT - LEGEND_INDENT >= legend_column else 0
+    per_row = max(1, min(4, int((text_width - MARGIN_LEFT - legend_left) // legend_column)))
+    legend_rows = (len(used) + per_row - 1) // per_row + (0 if legend_left else 1)
+    note = _wrap(evidence_note(meta.get("evidence_levels", ())), text_width - 2 * MARGIN_LEFT, 6.4)
+    height = bottom + 60 + legend_rows * 20 + 24 + 16 * len(note)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
            f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{_attr(title)}" '
@@ -111,23 +141,24 @@ def sankey_svg(graph: nx.DiGraph, title: str = "Treatment pathways") -> str:
            f"<title>{escape(title)}</title>",
            '<style>text { fill: #212121; } .muted { fill: #616161; }</style>',
            f'<text x="{MARGIN_LEFT}" y="30" font-size="20" font-weight="bold">{escape(title)}</text>']
-    for line, y in zip(summary, (54, 74), strict=True):
-        out.append(f'<text x="{MARGIN_LEFT}" y="{y}" font-size="12" class="muted">{escape(line)}</text>')
+    for index, line in enumerate(summary):
+        out.append(f'<text x="{MARGIN_LEFT}" y="{54 + 18 * index}" font-size="12" class="muted">{escape(line)}</text>')
     for step in range(1, steps + 1):
-        out.append(f'<text x="{MARGIN_LEFT + (step - 1) * COLUMN_WIDTH}" y="{MARGIN_TOP - 40}" font-size="13" '
+        out.append(f'<text x="{MARGIN_LEFT + (step - 1) * column:.0f}" y="{header_y}" font-size="13" '
                    f'font-weight="bold">{_ordinal(step)} therapy</text>')
     if not boxes:
-        out.append(f'<text x="{MARGIN_LEFT}" y="{MARGIN_TOP + 20}" font-size="14">No pathway is shared by at least '
+        out.append(f'<text x="{MARGIN_LEFT}" y="{header_y + 20}" font-size="14">No pathway is shared by at least '
                    f"{meta.get('min_count', 1)} patients.</text>")
 
     out.append('<g fill-opacity="0.5">')
     out += _bands(graph, boxes, scale)
     out.append("</g>")
     for node, box in boxes.items():
-        out += _node(graph, node, box)
-    out += _legend(used, bottom + 40)
-    note = evidence_note(meta.get("evidence_levels", ()))
-    out.append(f'<text x="{MARGIN_LEFT}" y="{height - 16:.0f}" font-size="11" class="muted">{escape(note)}</text>')
+        out += _node(graph, node, box, column)
+    out += _legend(used, bottom + 40, per_row, legend_column, legend_left)
+    for index, line in enumerate(note):
+        y = height - 16 * (len(note) - index)
+        out.append(f'<text x="{MARGIN_LEFT}" y="{y:.0f}" font-size="11" class="muted">{escape(line)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -153,7 +184,9 @@ def _bands(graph: nx.DiGraph, boxes: dict, scale: float) -> list[str]:
                    f"{_per(data['count'], data['percent'])} of the cohort; {data['share']:g}% of those at step "
                    f"{graph.nodes[source]['step']}\n"
                    f"given in: {category} ({count:,})")
-            out.append(f'<path d="{_band(x0, y0, x1, y1, thickness)}" fill="{state_colour(category)}">'
+            # Which band it is, for a page that lists the band's patients on a click (/pathways/band).
+            out.append(f'<path class="band" data-source="{_attr(source)}" data-target="{_attr(target)}" '
+                       f'd="{_band(x0, y0, x1, y1, thickness)}" fill="{state_colour(category)}">'
                        f"<title>{escape(tip)}</title></path>")
             y0 += thickness
             y1 += thickness
@@ -161,7 +194,7 @@ def _bands(graph: nx.DiGraph, boxes: dict, scale: float) -> list[str]:
     return out
 
 
-def _node(graph: nx.DiGraph, node: str, box: dict) -> list[str]:
+def _node(graph: nx.DiGraph, node: str, box: dict, column: float) -> list[str]:
     data = graph.nodes[node]
     x, y = box["x"], box["y"]
     sources = "; ".join(f"{s['citation']} (evidence {s['evidence_level'] or 'mixed'}, {s['count']:,})"
@@ -178,8 +211,12 @@ def _node(graph: nx.DiGraph, node: str, box: dict) -> list[str]:
         segment_y += segment
     out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{NODE_WIDTH}" height="{box["height"]:.1f}" fill="none" '
                'stroke="#212121" stroke-width="0.8"/>')
-    # Labels sit in the gap above their node, drawn twice (white halo, then ink) to stay legible over bands.
-    out += _text(x, y - 19, _shorten(data["therapy"]), 'font-size="12" font-weight="bold"')
+    # Labels sit in the gap above their node, drawn twice (white halo, then ink) to stay legible over bands; a long
+    # therapy name takes three lines of its column, then is cut (the tooltip has it whole).
+    lines = _wrap(data["therapy"], column - 16, CHAR_PX["bold12"])
+    lines = lines[:2] + [_shorten(" ".join(lines[2:]), len(lines[2]))] if len(lines) > 3 else lines
+    for index, line in enumerate(lines):
+        out += _text(x, y - 19 - 13 * (len(lines) - 1 - index), line, 'font-size="12" font-weight="bold"')
     out += _text(x, y - 6, _per(data["count"], data["percent"]), 'font-size="11"', colour="#616161")
     out.append("</g>")
     return out
@@ -191,13 +228,13 @@ def _text(x: float, y: float, text: str, style: str, colour: str = "#212121") ->
     return [halo, f'<text x="{x:.1f}" y="{y:.1f}" {style} fill="{colour}">{escape(text)}</text>']
 
 
-def _legend(categories: list[str], top: float) -> list[str]:
+def _legend(categories: list[str], top: float, per_row: int, column_width: float, left: float) -> list[str]:
     out = [f'<text x="{MARGIN_LEFT}" y="{top:.0f}" font-size="12" font-weight="bold">Disease state</text>']
-    column_width = 40 + 7 * max((len(category) for category in categories), default=10)
+    first_row = top - 11 + (0 if left else 20)
     for index, category in enumerate(categories):
-        row, column = divmod(index, 4)
-        x = MARGIN_LEFT + 110 + column * column_width
-        y = top - 11 + row * 20
+        row, column = divmod(index, per_row)
+        x = round(MARGIN_LEFT + left + column * column_width)
+        y = first_row + row * 20
         out.append(f'<rect x="{x}" y="{y:.0f}" width="14" height="14" fill="{state_colour(category)}"/>')
         out.append(f'<text x="{x + 20}" y="{y + 11:.0f}" font-size="12">{escape(category)}</text>')
     return out
@@ -212,8 +249,12 @@ def _shorten(text: str, limit: int = 34) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def sankey_html(graph: nx.DiGraph, title: str = "Treatment pathways") -> str:
-    """A self-contained HTML page: the Sankey inline, then the most frequent pathways as a table."""
+BODY_MARGIN = 24
+
+
+def sankey_html(graph: nx.DiGraph, title: str = "Treatment pathways", width: float | None = None) -> str:
+    """A self-contained HTML page: the Sankey inline (fitted to `width` pixels where given), then the most frequent
+    pathways as a table."""
     rows = "\n".join(
         f"<tr><td>{' → '.join(escape(step) for step in path['path'])}</td><td>{path['count']:,}</td>"
         f"<td>{path['percent']:g}%</td></tr>"
@@ -225,7 +266,8 @@ def sankey_html(graph: nx.DiGraph, title: str = "Treatment pathways") -> str:
 <meta charset="utf-8">
 <title>{escape(title)}</title>
 <style>
-  body {{ {FONT}; margin: 24px; color: #212121; }}
+  body {{ {FONT}; margin: {BODY_MARGIN}px; color: #212121; }}
+  svg {{ display: block; }}
   .scroll {{ overflow-x: auto; }}
   table {{ border-collapse: collapse; margin-top: 16px; }}
   td, th {{ border-bottom: 1px solid #e0e0e0; padding: 4px 10px; text-align: left; font-size: 13px; }}
@@ -234,7 +276,7 @@ def sankey_html(graph: nx.DiGraph, title: str = "Treatment pathways") -> str:
 </head>
 <body>
 <div class="scroll">
-{sankey_svg(graph, title)}
+{sankey_svg(graph, title, width - 2 * BODY_MARGIN if width else None)}
 </div>
 <h2>Most frequent pathways</h2>
 <table>
