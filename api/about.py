@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from kg.about import About, describe, void_turtle
-from kg.negotiation import accepted, choose
+from kg.negotiation import negotiate
 
 router = APIRouter(tags=["service"])
 
@@ -34,7 +34,7 @@ def _void(request: Request, about: About) -> Response:
             responses={200: {"content": {_TURTLE: {}}, "description": "JSON, or VoID as Turtle"}})
 def about(request: Request):
     record = describe(request.app.state.graph)
-    if choose(accepted(request.headers.get("accept")), ("application/json", _TURTLE)) == _TURTLE:
+    if negotiate(request.headers.get("accept"), ("application/json", _TURTLE)) == _TURTLE:
         return _void(request, record)
     return AboutBody(title=record.title, version=record.version, built_at=record.built_at, counts=record.counts,
                      synthetic=record.synthetic, licence=record.licence, licence_url=record.licence_url,

@@ -21,7 +21,7 @@ from kg.backends.query_workers import GRAPH_FORMATS
 from kg.build.case_scope import Limits
 from kg.build.curation import CASE_ID, MEDIA_TYPES, case_ids, read_case
 from kg.namespaces import PREFIXES, case_graph
-from kg.negotiation import accepted, choose
+from kg.negotiation import negotiate
 from kg.questions.safe_output import well_formed_xml
 
 router = APIRouter(tags=["cases"])
@@ -83,7 +83,7 @@ async def list_cases(request: Request) -> list[CaseEntry]:
 def get_case(request: Request, case_id: str = CASE_PATH) -> Response:
     if case_id not in _case_ids(request):
         raise Refused("not_found", f"no case {case_id!r}; known: {', '.join(_case_ids(request))}")
-    media_type = choose(accepted(request.headers.get("accept")), tuple(GRAPH_FORMATS))
+    media_type = negotiate(request.headers.get("accept"), tuple(GRAPH_FORMATS))
     if media_type is None:
         raise Refused("not_acceptable", f"a case is offered as {', '.join(GRAPH_FORMATS)}")
     triples = request.app.state.graph.case_triples(str(case_graph(case_id)))

@@ -16,10 +16,9 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from kg.namespaces import PREFIXES, curie
+from kg.namespaces import PREFIXES
 from kg.questions.answers import DISCLAIMER
-from kg.questions.catalogue import catalogue
-from kg.questions.parameters import expand
+from kg.questions.parameters import pickers
 
 log = logging.getLogger("salvage_kg.api")
 
@@ -37,30 +36,6 @@ def yasgui_vendored() -> bool:
 # What the salvage form at the top of the page offers: antigens, therapies and age groups (/salvage-options).
 SALVAGE_RANGES = ("sk:Antigen", "sk:TherapyAgent", "sk:AgeGroup")
 
-# A range too large for a select box (a cohort's 100,000 patients) is left out of the page: its field is a text
-# box, and a name typed there is matched as any parameter value is.
-MAX_SELECT = 1000
-
-
-def range_choices(request: Request) -> dict[str, list[dict]]:
-    """Accepted values of every range a question parameter declares: {range: [{value, label, kind}]}.
-
-    The value is the compact IRI, which the parameter always accepts and, unlike a label, never names two things;
-    `kind` marks a class (a therapy modality, say), which selects all its members.
-    """
-    # Not cached here: the graph caches its choices itself and forgets them when it is written to.
-    graph = request.app.state.graph
-    declared = {param.range for question in catalogue().values() for param in question.params if param.range}
-    ranges = sorted(declared | set(SALVAGE_RANGES))
-    found = {name: graph.choices(expand(name)) for name in ranges}
-    return {
-        name: [{"value": curie(choice.iri), "label": choice.label, "kind": choice.is_class}
-               for choice in choices.listed]
-        for name, choices in found.items()
-        if len(choices) <= MAX_SELECT
-    }
-
-
 def _json_for_script(data) -> str:
     # Inside <script> only "</" could end the element early; \u003c keeps the JSON equal and inert.
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
@@ -72,7 +47,7 @@ def page(request: Request, editor: str | None = Query(None, pattern="^(plain|yas
     use_yasgui = yasgui_vendored() and editor != "plain"
     config = {
         "prefixes": PREFIXES,
-        "choices": range_choices(request),
+        "choices": pickers(request.app.state.graph, also=SALVAGE_RANGES),
         "editor": "yasgui" if use_yasgui else "plain",
         "yasguiMissing": not yasgui_vendored(),
     }

@@ -20,7 +20,7 @@ from kg.backends.query_workers import BUDGET
 from kg.clinical.pathways import Cohort, Options, node_link
 from kg.clinical.pathways.options import MAX_LENGTH_LIMIT
 from kg.clinical.pathways.sankey import sankey_html
-from kg.namespaces import SK
+from kg.clinical.patients import swimmer
 from kg.questions.answers import disclaimer_for_levels
 
 router = APIRouter(tags=["pathways"])
@@ -206,11 +206,4 @@ SVG = {200: {"content": {"image/svg+xml": {}}, "description": "A swimmer plot of
             summary="A patient's pathway as a swimmer plot: therapies in order, remissions, relapses with antigen "
             "status, MRD rises and transplants", tags=["patients"])
 def get_timeline_svg(request: Request, patient_id: str = PATIENT_ID) -> Response:
-    from kg.clinical.pathways.swimmer import swimmer_svg  # matplotlib loads on the first picture, not at start-up
-
-    graph = request.app.state.graph
-    known = [choice for choice in graph.choices(str(SK.Patient)) if patient_id.casefold() in choice.names]
-    if len(known) != 1:
-        raise Refused("unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
-    pathways = Cohort.read(graph, known[0].iri)
-    return Response(swimmer_svg(list(pathways)), media_type="image/svg+xml")
+    return Response(swimmer(request.app.state.graph, patient_id), media_type="image/svg+xml")

@@ -19,7 +19,7 @@ def rdf_media_type(request: Request) -> str | None:
     """The RDF format the client asked for; None for JSON. 406 if it accepts none of them."""
     media_type = choose(accepted(request.headers.get("accept")), OFFERED)
     if media_type is None:
-        raise Refused(406, "not_acceptable", f"patients are offered as {', '.join(OFFERED)}")
+        raise Refused("not_acceptable", f"patients are offered as {', '.join(OFFERED)}")
     return None if media_type == "application/json" else media_type
 
 

@@ -1,109 +1,57 @@
-"""/patients: who is in the graph, a summary of each, and each one's timeline with provenance."""
+"""/patients: who is in the graph, a summary of each, and each one's timeline with provenance (kg.clinical.patients
+over HTTP; the route only adds its links)."""
+
+from dataclasses import dataclass, fields
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel
 
-from api.errors import ERROR_RESPONSES, Refused
+from api.errors import ERROR_RESPONSES
 from api.paging import LIMIT, OFFSET, next_link
 from api.patient_rdf import RDF_RESPONSES, patient_iri, rdf_media_type, statements
-from api.salvage import Source
-from kg.namespaces import SK
-from kg.questions.answers import disclaimer_for
+from kg.clinical.patients import PatientSummary, Timeline, patient, patients, timeline
 from kg.questions.pages import Page
 
 router = APIRouter(tags=["patients"])
 
 
-class PatientSummary(BaseModel):
-    id: str
-    label: str
-    sex: str | None
-    disease: str | None
-    age_at_diagnosis: str | None
-    findings_at_diagnosis: list[str]
-    relapses: int
-    transplants: int
-    last_known_state: str | None
-    source: Source
-    evidence_level: str | None
+@dataclass(frozen=True)
+class LinkedPatient(PatientSummary):
+    """A patient's summary, with where its timeline is on this server."""
+
     timeline: str
+    """The path of the patient's timeline"""
 
-
-class Event(BaseModel):
-    sequence: int
-    type: str
-    label: str
-    age: str | None
-    timing: list[str]
-    statement: str
-    source: Source
-    evidence_level: str | None
-
-
-class Timeline(BaseModel):
-    patient: str
-    events: list[Event]
-    disclaimer: str
-
-
-def _summaries(request: Request, patient_iri: str) -> list[PatientSummary]:
-    return [
-        PatientSummary(
-            id=row["patient"], label=row["label"], sex=row["sex_label"], disease=row["disease_label"],
-            age_at_diagnosis=row["age_at_diagnosis"], findings_at_diagnosis=row["findings_at_diagnosis"],
-            relapses=row["relapses"], transplants=row["transplants"], last_known_state=row["last_state_label"],
-            source=Source(citation=row["citation"], doi=row["doi"]), evidence_level=row["evidence_level"],
-            timeline=f"/patients/{row['patient']}/timeline",
-        )
-        for row in request.app.state.graph.ask("patients", patient=patient_iri).rows
-    ]
-
-
-def _find(request: Request, patient_id: str) -> PatientSummary:
-    graph = request.app.state.graph
-    known = graph.choices(str(SK.Patient)).by_name.get(patient_id.casefold(), [])
-    if len(known) != 1:
-        raise Refused("unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
-    return _summaries(request, known[0].iri)[0]
+    @classmethod
+    def of(cls, summary: PatientSummary) -> "LinkedPatient":
+        return cls(**{field.name: getattr(summary, field.name) for field in fields(summary)},
+                   timeline=f"/patients/{summary.id}/timeline")
 
 
 PATIENT_ID = Path(description="Patient identifier", examples=["pbc-2021"], max_length=200)
 
 
-@router.get("/patients", response_model=list[PatientSummary], responses={**ERROR_RESPONSES, **RDF_RESPONSES},
+@router.get("/patients", response_model=list[LinkedPatient], responses={**ERROR_RESPONSES, **RDF_RESPONSES},
             summary="Every patient, summarised, a page at a time (the next page in the Link header)")
 def list_patients(request: Request, response: Response, limit: int = LIMIT,
-                  offset: int = OFFSET) -> list[PatientSummary]:
-    # A page of patients (a light sorted look-up), then each one's summary through the question's one-patient
-    # shape: at 10,000 patients ~0.1 s for a page of 100, where cutting a page of the cohort-wide question sorts
-    # every patient's summary first (~1.5 s; ~18 s at 100,000).
-    graph = request.app.state.graph
+                  offset: int = OFFSET) -> list[LinkedPatient]:
     rdf = rdf_media_type(request)
-    patients = graph.ask_internal("patient-page", page=Page(limit, offset))
-    response.headers.update(next_link(request, patients.page["next_offset"]))
-    if rdf:
-        return statements(request, rdf, [row["patient_iri"] for row in patients.rows], response.headers)
-    return [summary for row in patients.rows for summary in _summaries(request, row["patient_iri"])]
+    found = patients(request.app.state.graph, Page(limit, offset))
+    response.headers.update(next_link(request, found.next_offset))
+    if rdf:  # the page's patients as RDF: their statements, their events', timings and doses
+        return statements(request, rdf, [patient_iri(request, summary.id) for summary in found.patients],
+                          response.headers)
+    return [LinkedPatient.of(summary) for summary in found.patients]
 
 
-@router.get("/patients/{patient_id}", response_model=PatientSummary, responses={**ERROR_RESPONSES, **RDF_RESPONSES},
+@router.get("/patients/{patient_id}", response_model=LinkedPatient, responses={**ERROR_RESPONSES, **RDF_RESPONSES},
             summary="One patient: diagnosis, genetics, relapses, transplants, last known state")
-def get_patient(request: Request, patient_id: str = PATIENT_ID) -> PatientSummary:
+def get_patient(request: Request, patient_id: str = PATIENT_ID) -> LinkedPatient:
     rdf = rdf_media_type(request)
-    summary = _find(request, patient_id)
-    return statements(request, rdf, [patient_iri(request, summary.id)]) if rdf else summary
+    summary = patient(request.app.state.graph, patient_id)
+    return statements(request, rdf, [patient_iri(request, summary.id)]) if rdf else LinkedPatient.of(summary)
 
 
 @router.get("/patients/{patient_id}/timeline", response_model=Timeline, responses=ERROR_RESPONSES,
             summary="A patient's events in order, with timing, precision and provenance")
 def get_timeline(request: Request, patient_id: str = PATIENT_ID) -> Timeline:
-    summary = _find(request, patient_id)
-    rows = request.app.state.graph.ask("patient-timeline", patient=summary.id).rows
-    events = [
-        Event(sequence=row["sequence"], type=row["event_type_label"], label=row["label"], age=row["age"],
-              timing=row["timing"], statement=row["statement"],
-              source=Source(citation=row["citation"], doi=row["doi"], locator=row["source_locator"]),
-              evidence_level=row["evidence_level"])
-        for row in rows
-    ]
-    return Timeline(patient=summary.id, events=events, disclaimer=disclaimer_for(rows))
+    return timeline(request.app.state.graph, patient_id)

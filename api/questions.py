@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from api.errors import ERROR_RESPONSES, Refused
 from api.paging import LIMIT, OFFSET, next_link
-from kg.negotiation import accepted, choose
+from api.single_values import the_one
+from kg.negotiation import negotiate
 from kg.questions.catalogue import Question, catalogue
 from kg.questions.pages import DEFAULT_LIMIT, Page, PageError
 from kg.questions.safe_output import neutralise_csv
@@ -83,12 +84,7 @@ def list_questions() -> list[QuestionInfo]:
 
 
 def given_parameters(request: Request) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for key, value in request.query_params.multi_items():
-        if key in params:
-            raise Refused("invalid_parameter", f"parameter {key}: give it once")
-        params[key] = value
-    return params
+    return {key: the_one(key, request.query_params.getlist(key)) for key in request.query_params}
 
 
 def requested_media_type(request: Request, params: dict[str, str], suffix: str | None) -> str:
@@ -96,9 +92,9 @@ def requested_media_type(request: Request, params: dict[str, str], suffix: str |
     named = suffix or params.pop("format", None)
     if named is not None:
         if named not in MEDIA_TYPES:
-            raise Refused(422, "invalid_parameter", f"format: {', '.join(MEDIA_TYPES)}, not {named!r}")
+            raise Refused("invalid_parameter", f"format: {', '.join(MEDIA_TYPES)}, not {named!r}")
         return MEDIA_TYPES[named]
-    return choose(accepted(request.headers.get("accept")), tuple(MEDIA_TYPES.values())) or "application/json"
+    return negotiate(request.headers.get("accept"), tuple(MEDIA_TYPES.values())) or "application/json"
 
 
 def requested_page(params: dict[str, str]) -> Page:

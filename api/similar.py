@@ -15,51 +15,14 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import decode, read_body
 from api.errors import ERROR_RESPONSES, Problem, Refused
 from api.patients import PATIENT_ID
+from kg.build.phenopackets import Loss, PhenopacketError, phenopacket, to_json
 from kg.clinical.similar.course import MAX_TEXT
-from kg.clinical.similar.search import MAX_K, search
-from kg.namespaces import SK
+from kg.clinical.similar.search import MAX_K, Similar, search
 
 router = APIRouter(tags=["similar"])
 
 BODY_LIMIT = 16_384  # a course is at most MAX_TEXT characters; anything much larger is refused as it arrives
 EXAMPLE = "relapse CD19-negative; inotuzumab; CR"
-
-
-class Source(BaseModel):
-    citation: str
-    doi: str | None
-    locator: str
-    evidence_level: str
-
-
-class AlignedStep(BaseModel):
-    what: str = Field(description="match, match where both state (an antigen status given on one side only), "
-                      "differs, only in the asked course, only in this patient's course")
-    asked: str | None
-    patient_event: str | None
-    cost: float
-    source: Source | None
-
-
-class NextEvent(BaseModel):
-    event: str
-    source: Source
-
-
-class SimilarPatient(BaseModel):
-    patient: str
-    distance: float = Field(description="alignment cost: 0 when every asked event is matched")
-    evidence_level: str
-    alignment: list[AlignedStep]
-    events_before: int
-    next: list[NextEvent] = Field(description="what happened to this patient after the aligned part")
-
-
-class SimilarAnswer(BaseModel):
-    asked: list[str]
-    searched: int
-    hits: list[SimilarPatient]
-    disclaimer: str
 
 
 class CourseRequest(BaseModel):
@@ -70,31 +33,23 @@ class CourseRequest(BaseModel):
 K = Query(5, ge=1, le=MAX_K, description="How many patients", examples=[5])
 
 
-def _known(request: Request, patient_id: str) -> str:
-    known = request.app.state.graph.choices(str(SK.Patient)).by_name.get(patient_id.casefold(), [])
-    if len(known) != 1:
-        raise Refused("unknown_patient", f"no patient {patient_id!r}; GET /patients lists them")
-    return known[0].iri
-
-
-@router.get("/patients/{patient_id}/similar", response_model=SimilarAnswer, responses=ERROR_RESPONSES,
+@router.get("/patients/{patient_id}/similar", response_model=Similar, responses=ERROR_RESPONSES,
             summary="The patients whose courses are most like this one's: each with the alignment (which steps "
             "matched, which differ) and what happened next, with sources", tags=["patients"])
-def similar_to_patient(request: Request, patient_id: str = PATIENT_ID, k: int = K) -> SimilarAnswer:
-    iri = _known(request, patient_id)
-    return SimilarAnswer(**search(request.app.state.graph, patient=iri, k=k).as_dict())
+def similar_to_patient(request: Request, patient_id: str = PATIENT_ID, k: int = K) -> Similar:
+    return search(request.app.state.graph, patient=patient_id, k=k)
 
 
 BODY_REFUSALS = {400: {"model": Problem, "description": "The body is not UTF-8"},
                  413: {"model": Problem, "description": f"The body is larger than {BODY_LIMIT} bytes"}}
 
 
-@router.post("/similar", response_model=SimilarAnswer, responses={**ERROR_RESPONSES, **BODY_REFUSALS},
+@router.post("/similar", response_model=Similar, responses={**ERROR_RESPONSES, **BODY_REFUSALS},
              summary="The patients whose courses are most like a described course (relapses with antigen status, "
              "therapies, transplants, responses, in order)",
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": CourseRequest.model_json_schema(), "example": {"course": EXAMPLE, "k": 5}}}}})
-async def similar_to_course(request: Request) -> SimilarAnswer:
+async def similar_to_course(request: Request) -> Similar:
     text = decode(await read_body(request, BODY_LIMIT), "the request body")
     try:
         asked = CourseRequest.model_validate_json(text)
@@ -102,7 +57,7 @@ async def similar_to_course(request: Request) -> SimilarAnswer:
         reasons = "; ".join(f"{'.'.join(map(str, error['loc'])) or 'body'}: {error['msg']}" for error in exc.errors())
         raise Refused("invalid_parameter", reasons) from None
     found = await run_in_threadpool(search, request.app.state.graph, None, asked.course, asked.k)
-    return SimilarAnswer(**found.as_dict())
+    return found
 
 
 @router.get("/patients/{patient_id}/phenopacket", responses={
@@ -110,33 +65,20 @@ async def similar_to_course(request: Request) -> SimilarAnswer:
     **ERROR_RESPONSES}, summary="The patient as a GA4GH Phenopacket v2; what it cannot hold is at /phenopacket/losses",
     tags=["patients"])
 def get_phenopacket(request: Request, patient_id: str = PATIENT_ID) -> JSONResponse:
-    from kg.build.phenopackets import to_json
-
     packet, _ = _exported(request, patient_id)
     return JSONResponse(json.loads(to_json(packet)),
                         headers={"Link": f'</patients/{patient_id}/phenopacket/losses>; rel="describedby"'})
-
-
-class Loss(BaseModel):
-    fact: str
-    value: str
-    reason: str
-    field: str
 
 
 @router.get("/patients/{patient_id}/phenopacket/losses", response_model=list[Loss], responses=ERROR_RESPONSES,
             summary="What the patient's phenopacket could not hold honestly, and why", tags=["patients"])
 def get_phenopacket_losses(request: Request, patient_id: str = PATIENT_ID) -> list[Loss]:
     _, losses = _exported(request, patient_id)
-    return [Loss(fact=loss.fact, value=loss.value, reason=loss.reason, field=loss.field) for loss in losses]
+    return losses
 
 
 def _exported(request: Request, patient_id: str):
-    from kg.build.phenopackets import PhenopacketError, phenopackets
-
-    iri = _known(request, patient_id)
     try:
-        [(packet, losses)] = phenopackets(request.app.state.graph, iri).values()
+        return phenopacket(request.app.state.graph, patient_id)
     except PhenopacketError as exc:  # the export checks every packet it builds; a graph it cannot say is refused
         raise Refused("not_exportable", f"the patient's phenopacket does not meet the schema: {exc}") from None
-    return packet, losses

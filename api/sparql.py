@@ -16,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import decode, read_body
 from api.disconnects import while_connected
 from api.errors import Problem, Refused
+from api.single_values import the_one
 from kg.backends.query_workers import BOOLEAN_FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, QueryError, QueryRequest
 from kg.backends.sparql_guard import check
-from kg.negotiation import accepted, choose
+from kg.negotiation import accepted, choose, negotiate
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -35,7 +36,7 @@ FORMATS_NS = "http://www.w3.org/ns/formats/"
 
 
 def _service_description(request: Request, graph_names: list[str]) -> Response:
-    media_type = choose(accepted(request.headers.get("accept")), tuple(GRAPH_FORMATS))
+    media_type = negotiate(request.headers.get("accept"), tuple(GRAPH_FORMATS))
     if media_type is None:
         raise Refused("not_acceptable", f"the service description is offered as {', '.join(GRAPH_FORMATS)}")
     service = ox.BlankNode()
@@ -113,10 +114,9 @@ async def _answer(request: Request, job: QueryRequest):
         permits.release()
 
 
-def _one(values: list[str], name: str) -> str | None:
-    if len(values) > 1:
-        raise Refused("invalid_request", f"give '{name}' once, not {len(values)} times")
-    return values[0] if values else None
+def _the_query(values: list[str]) -> str | None:
+    # The SPARQL protocol calls a malformed request a 400, where our own routes answer 422.
+    return the_one("query", values, "invalid_request")
 
 
 # `format=csv` (or tsv) on a GET: a results link that a spreadsheet or pandas.read_csv(url) opens; they send no Accept.
@@ -187,7 +187,7 @@ async def sparql_get(
     if "update" in request.query_params:
         raise Refused("read_only", READ_ONLY)
     values = request.query_params.getlist("query")
-    return await _run(request, _one(values, "query") if values else query, default_graph_uri, named_graph_uri,
+    return await _run(request, _the_query(values) if values else query, default_graph_uri, named_graph_uri,
                       format if format in FILE_FORMATS else None)
 
 
@@ -228,7 +228,7 @@ async def sparql_post(request: Request) -> Response:
         fields = _form(body)
         if "update" in fields:
             raise Refused("read_only", READ_ONLY)
-        query = _one(fields.get("query", []), "query")
+        query = _the_query(fields.get("query", []))
         if query is None:
             raise Refused("invalid_request", "the form has no 'query' field")
         return await _run(request, query, fields.get("default-graph-uri", []), fields.get("named-graph-uri", []))

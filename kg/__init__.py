@@ -6,13 +6,15 @@ For a notebook:
 >>> graph = kg.load_graph()          # rdflib Dataset: ontology + cases + derived facts
 >>> rows = kg.ask("salvage-options", lost_antigen="CD19")   # DataFrame with pandas, else an Answer
 >>> answer = kg.salvage_options(lost="CD19", expressed="CD22", prior=["CAR-T"], age_group="child")  # ranked
+>>> events = kg.timeline(kg.default_graph(), "pbc-2021").events  # a patient's timeline, as GET /patients/.../timeline
 """
 
 from functools import cache
 
 from kg.build.pipeline import CaseFileError
 from kg.build.validate import ValidationError, Violation
-from kg.clinical import SalvageAnswer, salvage_options
+from kg.clinical import SalvageAnswer, Source, salvage_options
+from kg.clinical.patients import UnknownPatient, patient, patients, timeline
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
 from kg.questions.answers import DISCLAIMER, Answer
 from kg.questions.catalogue import Question, catalogue
@@ -29,6 +31,8 @@ __all__ = [
     "ParameterError",
     "Question",
     "SalvageAnswer",
+    "Source",
+    "UnknownPatient",
     "UnknownQuestion",
     "ValidationError",
     "Violation",
@@ -36,8 +40,11 @@ __all__ = [
     "catalogue",
     "default_graph",
     "load_graph",
+    "patient",
+    "patients",
     "salvage_options",
     "similar_courses",
+    "timeline",
 ]
 
 

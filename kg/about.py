@@ -15,7 +15,7 @@ from importlib import metadata
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
-from kg.namespaces import BASE, PREFIXES, SK
+from kg.namespaces import BASE, SK, bind_prefixes
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DATASET = URIRef(BASE + "dataset")
@@ -87,8 +87,7 @@ def void_turtle(about: About, sparql_endpoint: str) -> str:
         void.add((DATASET, VOID.classPartition, partition))
         void.add((partition, VOID["class"], cls))
         void.add((partition, VOID.entities, Literal(about.counts[count], datatype=XSD.integer)))
-    for prefix, namespace in PREFIXES.items():
-        void.bind(prefix, namespace, override=False)
+    bind_prefixes(void)
     for name in about.named_graphs:
         void.add((DATASET, VOID.subset, URIRef(name)))
         void.add((URIRef(name), RDF.type, VOID.Dataset))

@@ -9,7 +9,6 @@
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,20 +17,11 @@ from rdflib import Dataset, URIRef
 from kg.backends.engines import Engine, OxigraphEngine, RdflibEngine, notebook_dataset, rdflib_dataset, to_oxigraph
 from kg.build import pipeline as build
 from kg.errors import SalvageKgError
-from kg.paths import QUERIES_DIR
 from kg.progress import quiet
 from kg.questions.answers import Answer, disclaimer_for, to_python
-from kg.questions.catalogue import Question, catalogue, load_question
+from kg.questions.catalogue import Question, catalogue, internal
 from kg.questions.pages import Page
 from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
-
-_INTERNAL = QUERIES_DIR / "internal"
-
-
-@cache
-def _internal(name: str) -> Question:
-    """One of the project's own look-ups in queries/internal/, read once."""
-    return load_question(_INTERNAL / f"{name}.rq")
 
 
 class UnknownQuestion(SalvageKgError, KeyError):
@@ -80,7 +70,7 @@ class KnowledgeGraph:
         if range_iri not in self._choices:
             with self._choices_lock:
                 if range_iri not in self._choices:
-                    terms_in_range = _internal("terms-in-range")
+                    terms_in_range = internal("terms-in-range")
                     bindings = resolve(terms_in_range, {"range": range_iri}, self.choices)
                     _, rows = self.engine.select(terms_in_range.text, bindings)
                     self._choices[range_iri] = choices_from_rows(row[1:] for row in rows)
@@ -140,7 +130,7 @@ class KnowledgeGraph:
 
     def ask_internal(self, name: str, page: Page | None = None) -> Answer:
         """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""
-        columns, rows, described = self._select(_internal(name).text, None, page)
+        columns, rows, described = self._select(internal(name).text, None, page)
         return Answer(question=name, parameters={}, columns=tuple(columns),
                       rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)} for row in rows),
                       page=described)
@@ -151,7 +141,7 @@ class KnowledgeGraph:
         terms are read as they come: turning each into an rdflib term and a Python value, as `ask_internal` does,
         took most of the time of such a read (tens of seconds at 10,000 patients), and no row is kept longer than
         the caller keeps it. Over a remote store, through the engine."""
-        text = _internal(name).text
+        text = internal(name).text
         if self.store is None:
             _, rows = self.engine.select(text)
             return (tuple(None if term is None else str(term) for term in row) for row in rows)
@@ -167,7 +157,7 @@ class KnowledgeGraph:
         return self._triples("patient-statements", {"patient": URIRef(patient_iri)})
 
     def _triples(self, name: str, bindings) -> list[ox.Triple]:
-        _, rows = self.engine.select(_internal(name).text, bindings)
+        _, rows = self.engine.select(internal(name).text, bindings)
         return [ox.Triple(*(to_oxigraph(term) for term in row[:3])) for row in rows]
 
     def rdflib_graph(self) -> Dataset:

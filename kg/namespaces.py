@@ -54,6 +54,18 @@ PREFIXES = {
 }
 
 
+def bind_prefixes(graph) -> None:
+    """Every prefix of PREFIXES on an rdflib graph, where it has none of its own: Turtle written from it names
+    only the ones it uses."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=False)
+
+
+def prologue(*names: str) -> str:
+    """SPARQL PREFIX declarations for some of PREFIXES: prologue("rdf", "rdfs")."""
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
+
+
 def curie(iri) -> str:
     """Shortest readable name of an IRI: 'sk:Relapse', 'patient:pbc-2021/relapse-3'."""
     text = str(iri)

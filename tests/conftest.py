@@ -3,7 +3,6 @@
 import inspect
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from case_helpers import iri, one, short
 from kg.backends.engines import RdflibEngine, rdflib_dataset
 from kg.knowledge_graph import KnowledgeGraph
 from kg.questions.answers import to_python
+from kg.tools.ports import free_port
 
 PREFIXES = """
 PREFIX sk:    <https://w3id.org/salvage-kg/ontology#>
@@ -150,12 +150,6 @@ def pytest_collection_modifyitems(items):
 
 # --- a live server ------------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # The console script installed beside this Python: what a user runs.
 EXE = shutil.which("salvage-kg", path=str(Path(sys.executable).parent)) or "salvage-kg"
 
@@ -166,7 +160,7 @@ class LiveServer:
     QUERY_TIMEOUT = 2.0
 
     def __init__(self, *extra: str, env: dict[str, str] | None = None):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # A file, not a pipe: a pipe nobody reads fills up and the server blocks writing its access log.
         self.log_path = Path(tempfile.mkstemp(prefix="salvage-kg-server-", suffix=".log")[1])

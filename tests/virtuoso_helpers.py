@@ -8,7 +8,6 @@ read-only, for `salvage-kg serve`.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import missing_tool
+
+from kg.tools.ports import free_port
 
 EXE = shutil.which("salvage-kg", path=str(Path(sys.executable).parent)) or "salvage-kg"
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -60,12 +61,6 @@ _ACCOUNTS = """\
 DB.DBA.USER_CREATE ('{user}', '{password}');
 GRANT SPARQL_UPDATE TO "{user}";
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

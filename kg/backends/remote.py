@@ -25,8 +25,8 @@ from kg.backends.remote_boolean import NotABoolean, boolean_from_json, boolean_r
 from kg.backends.remote_terms import from_json, solutions_in, triples_in
 from kg.errors import SalvageKgError
 from kg.namespaces import GRAPH
-from kg.paths import QUERIES_DIR
 from kg.progress import Progress
+from kg.questions.catalogue import internal
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _SAFE_IRI = re.compile(r'^[^\s<>"{}|^`\\]*$')
@@ -68,10 +68,6 @@ def with_values(text: str, bindings: Mapping[str, Node] | None) -> str:
     # BIND at the very start of a group extends the empty solution: the same single row a one-row VALUES is.
     binds = " ".join(f"BIND({_written(term)} AS ?{name})" for name, term in bindings.items())
     return f"{text[:insert_at]}\n  {binds}{text[insert_at:]}"
-
-
-def _internal_text(name: str) -> str:
-    return (QUERIES_DIR / "internal" / f"{name}.rq").read_text(encoding="utf-8")
 
 
 def _answered(url: str, send) -> httpx.Response:
@@ -123,7 +119,7 @@ class RemoteEngine:
     def graphs(self) -> list[str]:
         """Our named graphs in the store, looked up once they exist (those under the project's graph namespace)."""
         if not self._graphs:
-            body = self._post(_internal_text("store-graphs"), {"_namespace": Literal(str(GRAPH))}, dataset={})
+            body = self._post(internal("store-graphs").text, {"_namespace": Literal(str(GRAPH))}, dataset={})
             self._graphs = [row["graph"]["value"] for row in body["results"]["bindings"]]
         return self._graphs
 
@@ -187,7 +183,7 @@ class RemoteEngine:
         """Raise RemoteStoreError (store_altered) unless the store answers every typed literal the built graph has."""
         from kg.backends.engines import OxigraphEngine
 
-        text = _internal_text("typed-literals")
+        text = internal("typed-literals").text
         sent = {row[0] for row in OxigraphEngine(store).select(text)[1]}
         kept = {row[0] for row in self.select(text)[1]}
         lost, changed = sorted(sent - kept), sorted(kept - sent)

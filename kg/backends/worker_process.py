@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.errors import SalvageKgError
+from kg.negotiation import choose
 from kg.questions.safe_output import neutralise_csv, well_formed_xml
 
 # Media types per result kind; the first is the default when the client accepts anything.
@@ -123,18 +124,6 @@ class _Capped:
         pass
 
 
-def _choose(accept: tuple[str, ...], formats: dict) -> str | None:
-    for media_type in accept:
-        if media_type in formats:
-            return media_type
-        if media_type in ("*/*", "application/*", "text/*"):
-            family = media_type.split("/")[0]
-            for offered in formats:
-                if family == "*" or offered.startswith(family + "/"):
-                    return offered
-    return None
-
-
 def _execute(store: ox.Store, request: QueryRequest) -> QueryResult:
     options = {}
     if request.default_graphs:
@@ -163,7 +152,7 @@ def _execute(store: ox.Store, request: QueryRequest) -> QueryResult:
         formats = SOLUTION_FORMATS
     else:
         formats = GRAPH_FORMATS
-    media_type = _choose(request.accept, formats)
+    media_type = choose(request.accept, tuple(formats))
     if media_type is None:
         raise QueryError("not_acceptable", "no acceptable result format for this query", tuple(formats))
     sink = _Capped(request.max_bytes)

@@ -19,11 +19,7 @@ from kg.errors import SalvageKgError
 from kg.namespaces import ONTOLOGY_GRAPH, STUDIES_GRAPH, VOCABULARY_GRAPH, case_graph
 from kg.paths import ONTOLOGY_FILE, QUERIES_DIR, VOCABULARY_FILE, case_files, study_files
 from kg.progress import Progress, heartbeat, quiet
-
-
-@cache
-def _all_triples_query() -> str:
-    return (QUERIES_DIR / "internal" / "all-triples.rq").read_text(encoding="utf-8")
+from kg.questions.catalogue import internal
 
 
 class CaseFileError(SalvageKgError, ValueError):
@@ -48,7 +44,7 @@ def _load(store: ox.Store, path: Path, graph) -> None:
 
 def union_triples(store: ox.Store) -> Iterable[ox.Triple]:
     """Every distinct triple of every graph: the merged graph that is validated and exported."""
-    return store.query(_all_triples_query(), use_default_graph_as_union=True)
+    return store.query(internal("all-triples").text, use_default_graph_as_union=True)
 
 
 def union_graph(store: ox.Store) -> Graph:

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import RULE, SK, derived_graph
 from kg.paths import RULES_DIR
-from kg.questions.catalogue import read_header
+from kg.questions.catalogue import read_header, read_query
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -36,7 +36,7 @@ class Rule:
 def rules(directory: Path = RULES_DIR) -> tuple[Rule, ...]:
     found = []
     for path in sorted(directory.glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
+        text = read_query(path)
         header = read_header(text)
         found.append(Rule(path.stem, str(header["summary"]), " ".join(str(header["description"]).split()), text, path))
     return tuple(found)

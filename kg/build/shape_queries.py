@@ -19,7 +19,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
 from kg.errors import SalvageKgError
-from kg.namespaces import curie
+from kg.namespaces import curie, prologue
 from kg.progress import Progress
 
 SUPPORTED = {
@@ -27,8 +27,7 @@ SUPPORTED = {
     SH.minExclusive, SH.maxExclusive, SH.pattern, SH["or"],
 }
 _INSTANCE = "rdf:type/rdfs:subClassOf*"
-_PROLOGUE = ("PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
-             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+_PROLOGUE = prologue("rdf", "rdfs")
 _COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
 
 

@@ -52,10 +52,10 @@ def cmd_similar(args) -> int:
         print(f"\n{rank}. {hit.patient} (distance {hit.distance:.2f}; evidence {hit.evidence_level})")
         for step in hit.alignment:
             print(f"   {step.what:<30} {step.asked or '-':<35} {step.patient_event or '-'}")
-        after = "; ".join(item["event"] for item in hit.next) or "nothing further reported"
+        after = "; ".join(item.event for item in hit.next) or "nothing further reported"
         print(f"   then: {after}")
-        cited = {step.source["citation"] for step in hit.alignment if step.source}
-        for citation in sorted(cited | {item["source"]["citation"] for item in hit.next}):
+        cited = {step.source.citation for step in hit.alignment if step.source}
+        for citation in sorted(cited | {item.source.citation for item in hit.next}):
             print(f"   source: {citation}")
     print(f"\n{found.disclaimer}", file=sys.stderr)
     return 0

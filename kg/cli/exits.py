@@ -12,7 +12,8 @@ FAILED = 1
 
 EXIT = {
     # what was typed: a parameter, a question's name, an option, a phenopacket given to import
-    "usage": USAGE, "invalid_parameter": USAGE, "unknown_question": USAGE, "invalid_phenopacket": USAGE,
+    "usage": USAGE, "invalid_parameter": USAGE, "unknown_question": USAGE, "unknown_patient": USAGE,
+    "invalid_phenopacket": USAGE,
     # a case refused by the graph's checks (add-case), or the graph itself (build, validate)
     "syntax": FAILED, "invalid": FAILED, "too_large": FAILED, "conflict": FAILED, "not_found": FAILED,
     "rejected": FAILED, "cancelled": FAILED, "nonconforming": FAILED, "not_exportable": FAILED,

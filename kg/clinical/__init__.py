@@ -9,12 +9,12 @@ from kg.clinical.salvage_model import (
     Indirectness,
     Option,
     SalvageAnswer,
-    Source,
     StudyEvidence,
     Therapy,
     Warning,
 )
 from kg.clinical.salvage_options import RANKING, salvage_options
+from kg.clinical.sources import Source
 
 __all__ = [
     "RANKING",

@@ -1,9 +1,10 @@
 """What a salvage-options answer holds: frozen records that the notebook, the CLI and the HTTP API hand on as they
-are (the API documents the same shape with pydantic models in api/salvage.py)."""
+are; the API's schema is read from them (field descriptions from the attribute docstrings, kg.clinical.sources)."""
 
 import json
 from dataclasses import asdict, dataclass
 
+from kg.clinical.sources import Cited, Record, Source
 from kg.questions.answers import DISCLAIMER
 
 # The answers' own disclaimer (kg.questions.answers), led by the words the page and the report put first.
@@ -11,45 +12,42 @@ SALVAGE_DISCLAIMER = f"Evidence, not advice. {DISCLAIMER} Options are ranked by 
 
 
 @dataclass(frozen=True)
-class Source:
-    citation: str | None
-    doi: str | None
-    locator: str | None = None
-    pmid: str | None = None  # where a study report has no DOI in the graph
-
-
-@dataclass(frozen=True)
-class Therapy:
+class Therapy(Record):
     id: str
+    """The therapy's IRI"""
     label: str
     modality: str
     targets: tuple[str, ...]
+    """Antigens it is aimed at"""
 
 
 @dataclass(frozen=True)
-class CaseEvidence:
+class CaseEvidence(Cited):
     """One administration of the therapy to a published patient after a relapse that had lost the antigen."""
 
     patient: str
     administration: str
     setting: str | None
-    response: str  # "complete remission: fourth complete remission", or "response not reported"
-    source: Source
-    evidence_level: str | None
+    response: str
+    """What followed ("complete remission: fourth complete remission"); 'response not reported' when the report is
+    silent, which never counts as a failure"""
 
 
 @dataclass(frozen=True)
-class Indirectness:
+class Indirectness(Record):
     """How a study's population differs from the question on one dimension, and whether that applies here."""
 
     dimension: str
+    """age group, prior CAR-T, antigen status required or disease setting"""
     study_value: str | None
+    """The study population's value on that dimension"""
     note: str
     applies: bool
+    """Whether it sets the study apart from this question"""
 
 
 @dataclass(frozen=True)
-class StudyEvidence:
+class StudyEvidence(Cited):
     """One published figure of one study arm, with what its denominator counts."""
 
     study: str
@@ -61,18 +59,19 @@ class StudyEvidence:
     setting: str | None
     therapy: str
     outcome: str | None
-    figure: str  # the figure in words: "CR/CRi: 61 of 75 infused (81%; 95% CI 71-89%)"
+    figure: str
+    """The figure in words, with numerator, denominator and what it counts (CR/CRi: 61 of 75 infused (81%; 95% CI
+    71-89%))"""
     numerator: int | None
     denominator: int | None
     denominator_basis: str | None
+    """Which patients the denominator counts"""
     rate_percent: float | None
     ci_lower_percent: float | None
     ci_upper_percent: float | None
     window: str | None
     statement: str | None
     indirectness: tuple[Indirectness, ...]
-    source: Source
-    evidence_level: str | None
 
     @property
     def applicable_notes(self) -> int:
@@ -80,46 +79,55 @@ class StudyEvidence:
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(Cited):
     """The antigen-expression finding a warning rests on."""
 
     patient: str
     disease_state: str
     status: str
     statement: str | None
-    source: Source
-    evidence_level: str | None
 
 
 @dataclass(frozen=True)
-class Warning:
+class Warning(Record):
     """A therapy to avoid, use with caution, or test for first, with the reason and the findings behind it."""
 
     therapy: Therapy
     antigen: str
-    level: str  # "avoid", "caution" or "test first"
+    level: str
+    """avoid, caution or test first"""
     reason: str
     findings: tuple[Finding, ...]
+    """The antigen-expression findings the rule aimed-at-lost-antigen rests on"""
 
 
 @dataclass(frozen=True)
-class Option:
+class Option(Record):
     rank: int
     therapy: Therapy
     reason: str
-    why: tuple[str, ...]  # why it is an option at all
-    best_design: str  # the design of its strongest evidence
+    """Why it is an option and why it has this rank"""
+    why: tuple[str, ...]
+    """Why it is an option at all"""
+    best_design: str
+    """The design of its strongest evidence: randomised trial, non-randomised study, case report or target link
+    only"""
     already_given: bool
-    evidence: tuple[CaseEvidence, ...]  # case evidence (level C)
-    study_results: tuple[StudyEvidence, ...]  # trial evidence (level B)
+    evidence: tuple[CaseEvidence, ...]
+    """Case evidence (CIViC level C)"""
+    study_results: tuple[StudyEvidence, ...]
+    """Trial evidence (CIViC level B)"""
 
 
 @dataclass(frozen=True)
-class SalvageAnswer:
+class SalvageAnswer(Record):
     query: dict
+    """What was asked: lost_antigen, expressed, prior, age_group"""
     ranking: str
+    """The ranking rule, in words"""
     options: tuple[Option, ...]
     avoid: tuple[Warning, ...]
+    """Therapies to avoid, use with caution, or test for first"""
     disclaimer: str = SALVAGE_DISCLAIMER
 
     def to_dict(self) -> dict:

@@ -32,12 +32,12 @@ from kg.clinical.salvage_model import (
     Finding,
     Option,
     SalvageAnswer,
-    Source,
     StudyEvidence,
     Therapy,
     Warning,
 )
 from kg.clinical.salvage_reading import NOT_REPORTED, Asked, Found, ask_the_question, study_evidence
+from kg.clinical.sources import source_of
 from kg.knowledge_graph import KnowledgeGraph
 
 RANKING = ("Ranked by the design of the evidence first (randomised trial > non-randomised study > case report > "
@@ -167,7 +167,7 @@ def _warnings(asked: Asked, found: Found, options: tuple[Option, ...]) -> list[W
     for row in found.warning_rows:
         findings[row["therapy"]].append(Finding(
             patient=row["patient"], disease_state=row["state_label"], status=row["status_label"],
-            statement=row["finding_statement"], source=Source(row["citation"], row["doi"], row["source_locator"]),
+            statement=row["finding_statement"], source=source_of(row),
             evidence_level=row["evidence_level"]))
     warnings = []
     for therapy in found.aimed_at_lost:

@@ -4,7 +4,8 @@ and each therapy's study results with the indirectness notes that apply to the q
 
 from dataclasses import dataclass, field
 
-from kg.clinical.salvage_model import CaseEvidence, Indirectness, Source, StudyEvidence, Therapy
+from kg.clinical.salvage_model import CaseEvidence, Indirectness, StudyEvidence, Therapy
+from kg.clinical.sources import source_of
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
 from kg.questions.parameters import MAX_TEXT_LENGTH, Choice, ParameterError, expand
@@ -88,7 +89,7 @@ def _case(row: dict) -> CaseEvidence:
         response = f"{response}: {row['resulting_state_label']}"
     return CaseEvidence(patient=row["patient"], administration=row["administration_label"],
                         setting=row.get("setting_label"), response=response,
-                        source=Source(row.get("citation"), row.get("doi"), row.get("source_locator")),
+                        source=source_of(row),
                         evidence_level=row.get("evidence_level"))
 
 
@@ -193,6 +194,6 @@ def study_evidence(found: Found, asked: Asked, therapy_iri: str) -> tuple[StudyE
             denominator_basis=row.get("denominator_basis_label"), rate_percent=row.get("rate_percent"),
             ci_lower_percent=row.get("ci_lower_percent"), ci_upper_percent=row.get("ci_upper_percent"),
             window=row.get("window"), statement=row.get("statement"), indirectness=notes,
-            source=Source(row.get("citation"), row.get("doi"), row.get("source_locator"), row.get("pmid")),
+            source=source_of(row),
             evidence_level=row.get("evidence_level")))
     return tuple(results)

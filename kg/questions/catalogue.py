@@ -84,8 +84,19 @@ def read_header(text: str) -> dict:
     return yaml.safe_load("\n".join(lines)) or {}
 
 
+def read_query(path: Path) -> str:
+    """The text of a .rq file: every file in queries/ is UTF-8."""
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def internal(name: str) -> "Question":
+    """One of the project's own look-ups in queries/internal/ (not in the public catalogue), read once."""
+    return load_question(QUERIES_DIR / "internal" / f"{name}.rq")
+
+
 def load_question(path: Path) -> Question:
-    text = path.read_text(encoding="utf-8")
+    text = read_query(path)
     try:
         header = read_header(text)
     except yaml.YAMLError as exc:
@@ -144,7 +155,7 @@ def _columns(text: str, path: Path) -> list[str]:
 def load_variant(path: Path, question: Question) -> str:
     """The text of a question's one-patient shape, once its header declares what it is and its columns are the
     question's own (same names, same order)."""
-    text = path.read_text(encoding="utf-8")
+    text = read_query(path)
     where = f"for-one-patient/{path.name}"
     try:
         header = read_header(text)

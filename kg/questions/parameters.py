@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from kg.errors import SalvageKgError
 from kg.namespaces import PREFIXES, curie
-from kg.questions.catalogue import Param, Question
+from kg.questions.catalogue import Param, Question, catalogue
 
 MAX_TEXT_LENGTH = 200
 
@@ -83,6 +83,23 @@ def expand(name: str) -> str:
     if prefix in PREFIXES and not local.startswith("//"):
         return PREFIXES[prefix] + local
     return name
+
+
+# A range too large for a select box (a cohort's 100,000 patients) gets no picker: its field is a text box, and a
+# name typed there is matched as any parameter value is.
+MAX_PICKER = 1000
+
+
+def pickers(graph, also: tuple[str, ...] = (), at_most: int = MAX_PICKER) -> dict[str, list[dict]]:
+    """What a form offers for each range a question parameter declares (and the ranges `also` names), as
+    {range: [{value, label, kind}]}, for ranges of at most `at_most` members. The value is the compact IRI, which a
+    parameter always accepts and, unlike a label, never names two things; `kind` marks a class (a therapy
+    modality, say), which selects all its members. `graph` is a KnowledgeGraph (its cached choices)."""
+    declared = {param.range for question in catalogue().values() for param in question.params if param.range}
+    found = {name: graph.choices(expand(name)) for name in sorted(declared | set(also))}
+    return {name: [{"value": curie(choice.iri), "label": choice.label, "kind": choice.is_class}
+                   for choice in choices.listed]
+            for name, choices in found.items() if len(choices) <= at_most}
 
 
 def choices_from_rows(rows) -> Choices:

@@ -17,7 +17,6 @@ import json
 import multiprocessing
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,14 +27,10 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
+from kg.tools.ports import free_port
+
 _CONTEXT = multiprocessing.get_context("spawn")
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -147,7 +142,7 @@ class _Servers:
         self.start()
 
     def start(self) -> None:
-        api_port, oxigraph_port = _free_port(), _free_port()
+        api_port, oxigraph_port = free_port(), free_port()
         self.processes = [
             subprocess.Popen([str(BIN / "salvage-kg"), "serve", "--store", str(self.on_disk), "--port",
                               str(api_port)], stdout=self.log, stderr=subprocess.STDOUT),

@@ -22,13 +22,15 @@ from rdflib import URIRef
 
 from kg.backends.remote import with_values
 from kg.paths import QUERIES_DIR
+from kg.questions.catalogue import read_query
+from kg.tools.ports import free_port
 
 BIN = Path(sys.executable).parent
 
 
 def _query(name: str, patient: str | None = None) -> str:
     """A load-test query from queries/load/, its patient bound as an RDF term by a VALUES block."""
-    text = (QUERIES_DIR / "load" / f"{name}.rq").read_text(encoding="utf-8")
+    text = read_query(QUERIES_DIR / "load" / f"{name}.rq")
     return with_values(text, {"patient": URIRef(patient)} if patient else None)
 
 
@@ -154,19 +156,13 @@ def run_wrk(base_url: str, mix: list[dict], users: int, duration: float, seed: i
     }
 
 
-def _free_port() -> int:
-    from kg.tools.bench import _free_port as free  # the benchmark's helper: one place for it
-
-    return free()
-
-
 def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1, workers: int = 2,
         query_workers: int = 2, cache: Path = Path("build/load"), progress=print) -> dict:
     from kg.tools.bench import _wait_http
 
     load_before = os.getloadavg()[0]  # other work on a shared machine shows here
     store = cached_store(patients, seed, cache, progress)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = Path(tempfile.mkstemp(prefix="salvage-kg-load-server-", suffix=".log")[1])
     command = [str(BIN / "salvage-kg"), "serve", "--port", str(port), "--workers", str(workers),

@@ -144,7 +144,7 @@ def test_timeline_in_order_with_timing_precision_and_provenance(http):
     assert relapse["age"] == "P12Y"
     assert relapse["timing"] == ["P1Y after anti-CD19 CAR-T cells (ELIANA trial) (approximate)"]
     assert relapse["source"] == {"citation": relapse["source"]["citation"], "doi": "10.1002/pbc.28980",
-                                 "locator": "Letter, sentence 7"}
+                                 "locator": "Letter, sentence 7", "pmid": None}
     assert relapse["evidence_level"] == "C"
 
 
@@ -165,16 +165,12 @@ def test_openapi_documents_an_example_for_every_parameter(http):
     assert "/questions/salvage-options" in spec["paths"]
 
 
-def test_the_page_offers_a_select_box_only_for_ranges_small_enough(graph, monkeypatch):
-    from types import SimpleNamespace
+def test_the_page_offers_a_select_box_only_for_ranges_small_enough(graph):
+    from kg.questions.parameters import pickers
 
-    from api import page
-
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(graph=graph)))
-    every = page.range_choices(request)
+    every = pickers(graph)
     assert len(every["sk:Patient"]) == 2
-    monkeypatch.setattr(page, "MAX_SELECT", 2)
-    small = page.range_choices(request)
+    small = pickers(graph, at_most=2)
     assert "sk:Patient" in small
     assert all(len(choices) <= 2 for choices in small.values())
     assert set(every) - set(small) == {name for name, choices in every.items() if len(choices) > 2} != set()

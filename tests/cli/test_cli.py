@@ -19,6 +19,7 @@ import rdflib
 
 from kg.cli.main import parser
 from kg.paths import case_files
+from kg.tools.ports import free_port
 
 EXE = shutil.which("salvage-kg", path=str(Path(sys.executable).parent)) or "salvage-kg"
 
@@ -117,12 +118,6 @@ def one_error_line(done) -> str:
     assert len(errors) == 1, done.stderr[-3000:]
     assert done.stderr.rstrip().splitlines()[-1] == errors[0]
     return errors[0]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

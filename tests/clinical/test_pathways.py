@@ -96,7 +96,7 @@ def test_pbc_pathway_follows_the_letter_step_by_step(cohort):
 def test_every_step_keeps_its_source_and_evidence_level(cohort):
     for pathway in cohort:
         for step in pathway.steps:
-            assert step.source.locator and step.source.evidence_level == "C"
+            assert step.source.locator and step.evidence_level == "C"
             assert step.source.citation.startswith(RASCON_CITATION) or step.source.doi == PBC_DOI
     rascon = cohort["rascon-2022"].steps
     assert (rascon[4].source.locator, rascon[4].response_locator) == ("Case description, sentence 13",

@@ -87,9 +87,9 @@ def test_each_hit_shows_its_alignment_and_what_happened_next_with_sources(graph)
     # CD22+ is stated only in the report: no disagreement, but not the same either.
     assert [step.what for step in first.alignment] == ["match where both state", "match", "match"]
     assert first.alignment[1].patient_event == "inotuzumab ozogamicin"
-    assert first.alignment[1].source["doi"] == "10.1002/pbc.28980"
-    assert [item["event"] for item in first.next] == ["inotuzumab ozogamicin", "haploidentical allogeneic HSCT"]
-    assert all(item["source"]["locator"] for item in first.next)
+    assert first.alignment[1].source.doi == "10.1002/pbc.28980"
+    assert [item.event for item in first.next] == ["inotuzumab ozogamicin", "haploidentical allogeneic HSCT"]
+    assert all(item.source.locator for item in first.next)
     second = found.hits[1]
     assert second.patient == "rascon-2022"
     assert ("differs", "inotuzumab ozogamicin", "tisagenlecleucel") in \

@@ -6,7 +6,6 @@ new virtual environment of its own (removed afterwards) and used from outside, a
 Slow (about a minute): deselect with -m 'not slow'.
 """
 
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,13 +16,9 @@ import httpx
 import pytest
 from locations import PROJECT
 
+from kg.tools.ports import free_port
+
 CHECKOUT = PROJECT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ format cannot hold (export), and a phenopacket as a case graph our shapes check 
     read      a phenopacket as a case graph (Turtle), "not reported" where it is silent
 """
 
-from kg.build.phenopackets.export import Loss, export_all, phenopackets, to_json
+from kg.build.phenopackets.export import Loss, export_all, phenopacket, phenopackets, to_json
 from kg.build.phenopackets.validate import PhenopacketError, check
 
-__all__ = ["Loss", "PhenopacketError", "check", "export_all", "phenopackets", "to_json"]
+__all__ = ["Loss", "PhenopacketError", "check", "export_all", "phenopacket", "phenopackets", "to_json"]

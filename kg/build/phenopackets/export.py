@@ -264,6 +264,14 @@ def phenopackets(graph: KnowledgeGraph, patient: str | None = None,
     return found
 
 
+def phenopacket(graph: KnowledgeGraph, patient_id: str, created: datetime | None = None) -> tuple[pp.Phenopacket, list[Loss]]:
+    """One patient's phenopacket and its losses, the patient found by any of its names (UnknownPatient if none)."""
+    from kg.clinical.patients import find_patient  # the clinical layer reads through the build's graph
+
+    [(packet, losses)] = phenopackets(graph, find_patient(graph, patient_id).iri, created).values()
+    return packet, losses
+
+
 def to_json(packet: pp.Phenopacket) -> str:
     return MessageToJson(packet, indent=2)
 

@@ -26,7 +26,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg.errors import SalvageKgError
 from kg.knowledge_graph import KnowledgeGraph
-from kg.namespaces import AGENT, PATIENT, PROV, SK, SOURCE
+from kg.namespaces import AGENT, PATIENT, PROV, SK, SOURCE, bind_prefixes
 from kg.build.phenopackets.codes import Codes
 from kg.build.phenopackets.export import SYNTHETIC_MARK
 
@@ -262,8 +262,7 @@ def case_graph(packet: pp.Phenopacket, codes: Codes) -> Graph:
 
 def case_turtle(packet: pp.Phenopacket, codes: Codes) -> str:
     graph = case_graph(packet, codes)
-    for prefix, namespace in (("sk", SK), ("agent", AGENT), ("src", SOURCE), ("prov", PROV)):
-        graph.bind(prefix, namespace)
+    bind_prefixes(graph)
     return graph.serialize(format="turtle")
 
 

@@ -13,7 +13,7 @@ hierarchy is followed); states by their kind or category ("relapse", "relapse, C
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from kg.clinical.pathways.graphs import masked
 from kg.clinical.pathways.model import NOT_REPORTED, REMISSION, Pathway, State, Step
@@ -97,7 +97,7 @@ def _after_therapy(pathways: list[Pathway], label: str, iri: str, options: Optio
             following[after] += 1
             evidence.append({"patient": pathway.patient, "therapy": step.label, "outcome": step.outcome_short,
                              "then": [state.short for state in step.then], "next": after,
-                             "source": step.source.as_dict()})
+                             "source": asdict(step.source), "evidence_level": step.evidence_level})
     return Followed(label, "therapy", len(evidence), masked(outcomes, options.min_count),
                     masked(following, options.min_count), tuple(evidence))
 
@@ -116,7 +116,8 @@ def _after_state(pathways: list[Pathway], name: str, options: Options) -> Follow
             evidence.append({"patient": pathway.patient, "state": state.short,
                              "next": step.label if step else NOTHING_FURTHER,
                              "outcome": step.outcome_short if step else NOT_REPORTED,
-                             "source": state.source.as_dict()})
+                             "source": asdict(state.source),
+                             "evidence_level": state.evidence_level})
     return Followed(name, "state", len(evidence), masked(outcomes, options.min_count),
                     masked(following, options.min_count), tuple(evidence))
 

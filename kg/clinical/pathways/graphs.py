@@ -50,7 +50,7 @@ def _step_attributes(step: Step, order: int) -> dict:
         "antigens": state.antigen_summary if state and state.antigens else None,
         "time_to_state": step.time_to_state, "then": [later.short for later in step.then],
         "citation": step.source.citation, "doi": step.source.doi, "locator": step.source.locator,
-        "evidence_level": step.source.evidence_level, "response_locator": step.response_locator,
+        "evidence_level": step.evidence_level, "response_locator": step.response_locator,
     }
 
 
@@ -123,7 +123,7 @@ def transition_graph(pathways: Iterable[Pathway], options: Options | None = None
                                transplant=step.transplant, count=0)
             graph.nodes[node]["count"] += 1
             tally["outcomes"][step.outcome] += 1
-            tally["sources"][(step.source.citation, step.source.evidence_level)] += 1
+            tally["sources"][(step.source.citation, step.evidence_level)] += 1
             if previous_node is not None:
                 if not graph.has_edge(previous_node, node):
                     graph.add_edge(previous_node, node, count=0, via=Counter())
@@ -147,7 +147,7 @@ def transition_graph(pathways: Iterable[Pathway], options: Options | None = None
         data["share"] = percent(data["count"], graph.nodes[source]["count"])
         data["via"] = masked(data["via"], options.min_count)
     graph.graph["paths"] = frequent_paths_of(counts, total, options.min_count)
-    graph.graph["evidence_levels"] = sorted({step.source.evidence_level for _, steps in shown.values()
+    graph.graph["evidence_levels"] = sorted({step.evidence_level for _, steps in shown.values()
                                              for step in steps})
     return graph
 

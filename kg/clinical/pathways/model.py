@@ -4,7 +4,7 @@ Values only; reading them from the graph is kg.clinical.pathways.read. Every sta
 count drawn from them can be traced back to the passages it rests on.
 
 >>> cr = State(iri="x", patient="p", sequence=3, kind="complete remission", label="third complete remission",
-...            ordinal=3, mrd="MRD-negative", source=Source("A case report", None, "sentence 5", "C"))
+...            ordinal=3, mrd="MRD-negative", source=Source("A case report", None, "sentence 5"), evidence_level="C")
 >>> cr.short, cr.category
 ('CR3 MRD-negative', 'complete remission, MRD-negative')
 """
@@ -12,6 +12,7 @@ count drawn from them can be traced back to the passages it rests on.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from kg.clinical.sources import Source
 from kg.questions.answers import DISCLAIMER
 
 NOT_REPORTED = "not reported"
@@ -35,18 +36,6 @@ _RESPONSE_ONLY = {
 FAILURE_KINDS = (RELAPSE, REFRACTORY, MRD_RISE)
 
 _SIGNS = {"negative": "−", "positive": "+"}
-
-
-@dataclass(frozen=True)
-class Source:
-    citation: str
-    doi: str | None
-    locator: str
-    evidence_level: str
-
-    def as_dict(self) -> dict:
-        return {"citation": self.citation, "doi": self.doi, "locator": self.locator,
-                "evidence_level": self.evidence_level}
 
 
 @dataclass(frozen=True)
@@ -75,6 +64,7 @@ class State:
     kind: str
     label: str
     source: Source
+    evidence_level: str | None  # beside the source: how the evidence was gathered ("C", "synthetic")
     ordinal: int | None = None
     mrd: str | None = None
     duration: str | None = None
@@ -146,6 +136,7 @@ class Step:
     agents: tuple[str, ...]
     kinds: frozenset[str]
     source: Source
+    evidence_level: str | None
     modality: str | None = None
     line: int | None = None
     setting: str | None = None

@@ -10,7 +10,8 @@ pathway-timings: the SPARQL lives in queries/, this module only puts the rows in
 from collections import defaultdict
 from dataclasses import replace
 
-from kg.clinical.pathways.model import NOT_REPORTED, Pathway, Source, State, Step, Timing
+from kg.clinical.pathways.model import NOT_REPORTED, Pathway, State, Step, Timing
+from kg.clinical.sources import source_of
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
 
@@ -47,11 +48,6 @@ def _then(pathway: Pathway, step: Step, before: int | None) -> tuple[State, ...]
                  if step.state is None or state.iri != step.state.iri)
 
 
-def _source(row: dict) -> Source:
-    return Source(citation=row["citation"], doi=row.get("doi"), locator=row["source_locator"],
-                  evidence_level=row["evidence_level"])
-
-
 def _timings(rows) -> dict[str, tuple[Timing, ...]]:
     found: dict[str, list[Timing]] = defaultdict(list)
     for row in rows:
@@ -65,7 +61,8 @@ def _state(row: dict, timings: dict[str, tuple[Timing, ...]]) -> State:
     antigens = tuple(tuple(text.split(" ", 1)) for text in row["antigens"])
     return State(
         iri=row["event"], patient=row["patient"], sequence=row["sequence"], kind=row["kind_label"],
-        label=row["label"], source=_source(row), ordinal=row["ordinal"], mrd=row["mrd_status_label"],
+        label=row["label"], source=source_of(row), evidence_level=row["evidence_level"],
+        ordinal=row["ordinal"], mrd=row["mrd_status_label"],
         duration=row["duration"], age=row["age"], antigens=antigens,
         sites=tuple(row["sites"]), timings=timings.get(row["event"], ()),
     )
@@ -78,7 +75,8 @@ def _step(row: dict, states: dict[str, State], timings: dict[str, tuple[Timing, 
     kinds = frozenset(row["kinds"])
     return Step(
         iri=row["administration"], patient=row["patient"], sequence=row["sequence"],
-        label=row["administration_label"], therapy=therapy, agents=agents, kinds=kinds, source=_source(row),
+        label=row["administration_label"], therapy=therapy, agents=agents, kinds=kinds, source=source_of(row),
+        evidence_level=row["evidence_level"],
         modality=", ".join(row["modalities"]) or None, line=row["line_number"], setting=row["setting_label"],
         courses=row["course_count"], course_number=row["course_number"], transplant=_TRANSPLANT in kinds,
         response=row["response_label"] or NOT_REPORTED, response_locator=row["response_locator"],

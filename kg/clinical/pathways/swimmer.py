@@ -152,7 +152,7 @@ def swimmer_figure(pathways: Iterable[Pathway], *, max_lanes: int = MAX_LANES, m
     axes.set_ylim(-len(lanes) + 0.3, 0.62)
     caption = ["Events in the order the source gives them: not a time scale (the sources state only some "
                "intervals, written under the events; '+11 mo' is the time after the therapy whose bar the event "
-               "sits on).", note, evidence_note(step.source.evidence_level for _, pathway in lanes
+               "sits on).", note, evidence_note(step.evidence_level for _, pathway in lanes
                                                  for step in pathway.steps)]
     axes.set_xlabel("\n".join(textwrap.fill(line, min(int(width * 11), CAPTION_CHARS)) for line in caption if line),
                     fontsize=SMALLEST_TEXT + 1, loc="left", color="#424242")
@@ -171,7 +171,7 @@ def swimmer_figure(pathways: Iterable[Pathway], *, max_lanes: int = MAX_LANES, m
 def _lane_label(label: str, pathway: Pathway, detailed: bool) -> str:
     if not detailed:
         return label
-    levels = sorted({step.source.evidence_level for step in pathway.steps})
+    levels = sorted({step.evidence_level for step in pathway.steps})
     return f"{label}\nevidence: {', '.join(levels)}"
 
 

@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kg.clinical.pathways.model import Source
 from kg.clinical.similar.events import Alphabet, Event
 from kg.clinical.similar.read import read_courses
+from kg.clinical.sources import Source
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
 

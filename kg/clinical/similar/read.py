@@ -18,9 +18,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
-from kg.clinical.pathways.model import MRD_RISE, REFRACTORY, RELAPSE, REMISSION, Pathway, Source
+from kg.clinical.pathways.model import MRD_RISE, REFRACTORY, RELAPSE, REMISSION, Pathway
 from kg.clinical.pathways.read import read_pathways
 from kg.clinical.similar.events import ANTIGENS, Event, relapse, state, therapy
+from kg.clinical.sources import Source
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
 
@@ -78,7 +79,7 @@ def from_pathways(pathways: dict[str, Pathway]) -> Courses:
                 found.append((step.sequence, therapy(agent, _TRANSPLANT in step.kinds), step.source))
         found.sort(key=lambda item: item[0])  # stable: a disease event before a therapy at the same place
         timelines[name] = tuple((event, sequence, source) for sequence, event, source in found)
-        first = pathway.steps[0].source if pathway.steps else pathway.states[0].source
+        first = pathway.steps[0] if pathway.steps else pathway.states[0]
         evidence[name] = first.evidence_level
     return Courses(timelines, evidence, dict(sorted(kinds.items())), dict(sorted(labels.items())))
 
@@ -87,13 +88,13 @@ def _from_store(graph: KnowledgeGraph) -> Courses:
     sources = _sources(graph)
     # One object per distinct source and event, shared by every course that has it (100,000 synthetic patients
     # share one source): less memory, and no object built per row.
-    shared: dict[tuple[str, str, str], Source] = {}
+    shared: dict[tuple[str, str], Source] = {}
 
-    def source_of(iri: str, locator: str, level: str) -> Source:
-        found = shared.get((iri, locator, level))
+    def source_of(iri: str, locator: str, level: str) -> tuple[Source, str]:
+        found = shared.get((iri, locator))
         if found is None:
-            found = shared[iri, locator, level] = Source(*sources[iri], locator, level)
-        return found
+            found = shared[iri, locator] = Source(*sources[iri], locator)
+        return found, level  # the evidence level stands beside the source (kg.clinical.sources)
 
     labels: dict[str, set[str]] = defaultdict(set)
     kinds: dict[str, set[str]] = defaultdict(set)
@@ -124,11 +125,11 @@ def _from_store(graph: KnowledgeGraph) -> Courses:
     for patient in sorted(set(states) | set(steps)):
         seen = sorted(states[patient].items())
         given = sorted(steps[patient].values(), key=lambda item: item[0])
-        evidence[patient] = (given[0] if given else min(seen, key=lambda item: item[1][0])[1])[2].evidence_level
-        found = [(sequence, event, source) for _, (sequence, event, source) in seen if event is not None]
+        evidence[patient] = (given[0] if given else min(seen, key=lambda item: item[1][0])[1])[2][1]
+        found = [(sequence, event, source) for _, (sequence, event, (source, _)) in seen if event is not None]
         found.sort(key=lambda item: item[0])
         found += [(sequence, therapies[agent], source)
-                  for sequence, agents, source in given for agent in sorted(agents) if agent != _NOT_REPORTED]
+                  for sequence, agents, (source, _) in given for agent in sorted(agents) if agent != _NOT_REPORTED]
         found.sort(key=lambda item: item[0])  # stable: a disease event before a therapy at the same place
         timelines[patient] = tuple((event, sequence, source) for sequence, event, source in found)
     named = sorted({agent for patient in steps.values() for _, agents, _ in patient.values() for agent in agents}

@@ -5,14 +5,17 @@
 ['pbc-2021', 'rascon-2022']
 """
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from kg.clinical.patients import find_patient
 from kg.clinical.similar import align
 from kg.clinical.similar.course import parse_course
 from kg.clinical.similar.events import GAP, Event, therapy
 from kg.clinical.similar.index import CourseIndex, Occurrence, index_for
+from kg.clinical.sources import Record, Source
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
 from kg.questions.answers import DISCLAIMER, disclaimer_for_levels
@@ -24,41 +27,50 @@ _TRANSPLANT = str(SK.HematopoieticStemCellTransplant)
 
 
 @dataclass(frozen=True)
-class Step:
+class AlignedStep(Record):
     """One step of an alignment: matched, differing, or in one course only."""
 
     what: str
+    """match, match where both state (an antigen status given on one side only), differs, only in the asked
+    course, only in this patient's course"""
     asked: str | None
     patient_event: str | None
     cost: float
-    source: dict | None
+    source: Source | None
 
 
 @dataclass(frozen=True)
-class Hit:
+class NextEvent(Record):
+    event: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Hit(Record):
     patient: str
     distance: float
+    """alignment cost: 0 when every asked event is matched"""
     evidence_level: str
-    alignment: tuple[Step, ...]
-    before: int  # events of this patient before the aligned part
-    next: tuple[dict, ...]  # what happened to this patient after the aligned part, each with its source
+    alignment: tuple[AlignedStep, ...]
+    events_before: int
+    """Events of this patient before the aligned part"""
+    next: tuple[NextEvent, ...]
+    """what happened to this patient after the aligned part"""
 
     def as_dict(self) -> dict:
-        return {"patient": self.patient, "distance": round(self.distance, 3), "evidence_level": self.evidence_level,
-                "alignment": [step.__dict__ for step in self.alignment], "events_before": self.before,
-                "next": list(self.next)}
+        return json.loads(json.dumps(asdict(self)))
 
 
 @dataclass(frozen=True)
-class Similar:
+class Similar(Record):
     asked: tuple[str, ...]
-    hits: tuple[Hit, ...]
     searched: int
+    hits: tuple[Hit, ...]
     disclaimer: str = DISCLAIMER
 
     def as_dict(self) -> dict:
-        return {"asked": list(self.asked), "searched": self.searched, "hits": [hit.as_dict() for hit in self.hits],
-                "disclaimer": self.disclaimer}
+        """Plain JSON-ready values: the shape `salvage-kg courses --format json` and /similar give."""
+        return json.loads(json.dumps(asdict(self)))
 
 
 def similar_courses(graph: KnowledgeGraph, patient: str | None = None, course: str | list[Event] | None = None,
@@ -87,14 +99,14 @@ def search(graph: KnowledgeGraph, patient: str | None = None, course: str | list
         raise ParameterError("patient", f"{patient!r} has no course to compare (no therapy or disease event)")
     found = nearest(index, np.array(codes, dtype=np.int16), k, exclude)
     hits = tuple(_hit(index, codes, asked, name, distance) for name, distance in found)
-    return Similar(asked, hits, len(index) - (1 if exclude else 0),
+    return Similar(asked, len(index) - (1 if exclude else 0), hits,
                    disclaimer_for_levels(hit.evidence_level for hit in hits))
 
 
 def _patient_name(graph: KnowledgeGraph, patient: str, index: CourseIndex) -> str:
     if patient in index.courses:
         return patient
-    choice = graph.lookup("sk:Patient", patient, "patient")
+    choice = find_patient(graph, patient)
     name = next((name for name in choice.names if name in index.courses), None)
     if name is None:
         raise ParameterError("patient", f"{patient!r} has no course in the graph")
@@ -137,11 +149,11 @@ def _hit(index: CourseIndex, query: list[int], asked: tuple[str, ...], name: str
     steps, end = align.traceback(query, course, index.alphabet.costs(), GAP)
     events = index.alphabet.events
     alignment = tuple(
-        Step(SILENT_ON_ONE_SIDE if what == "differs" and index.alphabet.agree_where_stated(
+        AlignedStep(SILENT_ON_ONE_SIDE if what == "differs" and index.alphabet.agree_where_stated(
                  events[query[i]], events[course[j]]) else what,
              asked[i] if i is not None else None, shown[j].text if j is not None else None,
-             round(cost, 3), shown[j].source.as_dict() if j is not None else None)
+             round(cost, 3), shown[j].source if j is not None else None)
         for what, i, j, cost in steps)
     first = next((j for _, _, j, _ in steps if j is not None), end)
-    following = tuple({"event": occurrence.text, "source": occurrence.source.as_dict()} for occurrence in shown[end:])
-    return Hit(name, distance, index.evidence[name], alignment, first, following)
+    following = tuple(NextEvent(occurrence.text, occurrence.source) for occurrence in shown[end:])
+    return Hit(name, round(distance, 3), index.evidence[name], alignment, first, following)
