@@ -40,8 +40,6 @@ from kg.backends.query_workers import PooledEngine, QueryWorkers
 from kg.backends.remote import RemoteEngine, RemoteQueries
 from kg.build.curation import Curator
 from kg.knowledge_graph import KnowledgeGraph
-from kg.questions.catalogue import catalogue
-from kg.questions.parameters import expand
 
 log = logging.getLogger("salvage_kg.api")
 
@@ -77,10 +75,8 @@ def _describe(state) -> None:
     else:
         state.graph_names = [row["graph"] for row in graph.ask_internal("named-graphs").rows]
     state.quads = len(graph.store) if graph.store is not None else None
-    # Each parameter range's accepted names are looked up now (seconds at 10,000 patients), rather than by the
-    # first clients, all at the same time.
-    for range_name in sorted({p.range for q in catalogue().values() for p in q.params if p.range}):
-        graph.choices(expand(range_name))
+    # A parameter range's accepted names are looked up on first use (KnowledgeGraph.choices), not here: at size,
+    # all of them took minutes before the server answered.
 
 
 @asynccontextmanager
