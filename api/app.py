@@ -9,6 +9,7 @@
 import logging
 import os
 import tempfile
+import threading
 from collections import Counter
 from contextlib import asynccontextmanager
 
@@ -40,6 +41,8 @@ from kg.backends.query_workers import PooledEngine, QueryWorkers
 from kg.backends.remote import RemoteEngine, RemoteQueries
 from kg.build.curation import Curator
 from kg.knowledge_graph import KnowledgeGraph
+from kg.questions.catalogue import catalogue
+from kg.questions.parameters import expand
 
 log = logging.getLogger("salvage_kg.api")
 
@@ -75,8 +78,17 @@ def _describe(state) -> None:
     else:
         state.graph_names = [row["graph"] for row in graph.ask_internal("named-graphs").rows]
     state.quads = len(graph.store) if graph.store is not None else None
-    # A parameter range's accepted names are looked up on first use (KnowledgeGraph.choices), not here: at size,
-    # all of them took minutes before the server answered.
+    # Each parameter range's accepted names are looked up in the background, not before the server answers: at
+    # 10,000 patients on disk that took minutes. A client asking first shares the look-up under way.
+    threading.Thread(target=_look_up_ranges, args=(graph,), daemon=True, name="salvage-kg-ranges").start()
+
+
+def _look_up_ranges(graph: KnowledgeGraph) -> None:
+    for range_name in sorted({p.range for q in catalogue().values() for p in q.params if p.range}):
+        try:
+            graph.choices(expand(range_name))
+        except Exception as exc:  # noqa: BLE001 - in the background; the first client's own look-up tries again
+            log.warning("looking up %s in the background failed: %s", range_name, exc)
 
 
 @asynccontextmanager
