@@ -7,6 +7,7 @@
 """
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
@@ -33,6 +34,7 @@ from api.settings import Settings
 from api.single_values import refuse_repeats
 from kg.about import version
 from kg.backends.open import WorkerLimits, open_backend
+from kg.knowledge_graph import KnowledgeGraph
 from kg.questions.catalogue import catalogue
 from kg.questions.parameters import expand
 
@@ -65,11 +67,18 @@ def _describe(state) -> None:
     """What /health, the service description and parameter checks need to know; refreshed after each write."""
     state.graph_names = state.backend.graph_names()
     state.quads = state.backend.quads()
-    # Each parameter range's accepted names are looked up now (seconds at 10,000 patients), rather than by the
-    # first clients, all at the same time.
-    for range_name in sorted({p.range for q in catalogue().values() for p in q.params if p.range}):
-        state.graph.choices(expand(range_name))
     state.version = caching.stamp(state)  # in every ETag: a write changes them all
+    # Each parameter range's accepted names are looked up in the background, not before the server answers: at
+    # 10,000 patients on disk that took minutes. A client asking first shares the look-up under way.
+    threading.Thread(target=_look_up_ranges, args=(state.graph,), daemon=True, name="salvage-kg-ranges").start()
+
+
+def _look_up_ranges(graph: KnowledgeGraph) -> None:
+    for range_name in sorted({p.range for q in catalogue().values() for p in q.params if p.range}):
+        try:
+            graph.choices(expand(range_name))
+        except Exception as exc:  # noqa: BLE001 - in the background; the first client's own look-up tries again
+            log.warning("looking up %s in the background failed: %s", range_name, exc)
 
 
 @asynccontextmanager

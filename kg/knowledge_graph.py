@@ -20,6 +20,7 @@ from kg.errors import SalvageKgError
 from kg.progress import quiet
 from kg.questions.answers import Answer, disclaimer_for, to_python
 from kg.questions.catalogue import Question, catalogue, internal
+from kg.questions.inline import inline
 from kg.questions.pages import Page
 from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
 
@@ -41,9 +42,14 @@ class KnowledgeGraph:
         self.store = store  # None when the graph lives in a remote SPARQL store (kg.backends.open)
         self.engine = engine or OxigraphEngine(store)
         self._choices: dict[str, Choices] = {}
-        self._choices_lock = threading.RLock()  # one thread looks a range up; the others wait for its answer
+        self._choices_lock = threading.RLock()
+        self._range_locks: dict[str, threading.Lock] = {}  # one a range: one thread looks it up, the others wait
         self._summaries: dict[str, object] = {}  # whole-graph summaries (the about record), until the next write
         self.built_at = datetime.now(UTC)  # when this process built or opened the graph
+        # Parameters matched to graph terms are written into the query text (kg.questions.inline), which Oxigraph
+        # plans as constants; False passes them as bound terms only (the bench measures both). None: on Oxigraph
+        # only (rdflib's engine, the reference, cannot evaluate a constant in GROUP BY or a projection).
+        self.write_terms: bool | None = None
 
     @classmethod
     def build(cls, cases: list[Path] | None = None, *, engine: str = "oxigraph", progress=quiet):
@@ -66,15 +72,22 @@ class KnowledgeGraph:
         return questions[name]
 
     def choices(self, range_iri: str) -> Choices:
-        """Accepted values for parameters of a range, from the graph; cached until the graph changes."""
-        if range_iri not in self._choices:
+        """Accepted values for parameters of a range, from the graph, looked up on first use and cached until the
+        graph changes. Concurrent first callers of a range share one look-up; other ranges do not wait for it
+        (the patients of a large cohort take seconds)."""
+        found = self._choices.get(range_iri)
+        if found is None:
             with self._choices_lock:
-                if range_iri not in self._choices:
+                lock = self._range_locks.setdefault(range_iri, threading.Lock())
+            with lock:
+                found = self._choices.get(range_iri)
+                if found is None:
                     terms_in_range = internal("terms-in-range")
                     bindings = resolve(terms_in_range, {"range": range_iri}, self.choices)
-                    _, rows = self.engine.select(terms_in_range.text, bindings)
-                    self._choices[range_iri] = choices_from_rows(row[1:] for row in rows)
-        return self._choices[range_iri]
+                    # The range is a class named in our own question files, written in as a constant.
+                    _, rows = self.engine.select(*self._inline(terms_in_range.text, bindings, {"_range_iri"}))
+                    found = self._choices[range_iri] = choices_from_rows(row[1:] for row in rows)
+        return found
 
     def lookup(self, range_name: str, value: str, param: str) -> Choice:
         """The term a person means by `value` among members of a range ('sk:Antigen', 'CD22')."""
@@ -111,7 +124,7 @@ class KnowledgeGraph:
         question = self.question(name)
         given = {**(params or {}), **kwargs}
         bindings = resolve(question, given, self.choices)
-        columns, rows, described = self._select(question.text_for(bindings), bindings, page)
+        columns, rows, described = self._select(*self.query_for(question, bindings), page)
         shown = [column for column in columns if not column.startswith("_")]
         answers = []
         for row in rows:
@@ -127,6 +140,16 @@ class KnowledgeGraph:
         used = {param.name: str(bindings[param.variable]) for param in question.params if param.variable in bindings}
         return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers),
                       page=described, disclaimer=disclaimer_for(answers))
+
+    def query_for(self, question: Question, bindings) -> tuple[str, dict]:
+        """The text a question runs with these bindings, and the bindings still to be passed to the engine: the
+        terms matched in the graph (parameters with a range) written in, when `write_terms`."""
+        matched = {param.variable for param in question.params if param.type == "iri" and param.range}
+        return self._inline(question.text_for(bindings), bindings, matched)
+
+    def _inline(self, text: str, bindings, names) -> tuple[str, dict]:
+        write = self.engine.name == "oxigraph" if self.write_terms is None else self.write_terms
+        return inline(text, bindings, names) if write else (text, dict(bindings))
 
     def ask_internal(self, name: str, page: Page | None = None) -> Answer:
         """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""

@@ -1,7 +1,8 @@
 """Query engines behind one small interface: Oxigraph (the default, fast) and rdflib's own (the reference).
 
 Both run the same standard SPARQL 1.1 text over the union of all named graphs; parameters are bound as RDF terms
-(pyoxigraph `substitutions`, rdflib `initBindings`), never pasted into the text. pyoxigraph only substitutes
+(pyoxigraph `substitutions`, rdflib `initBindings`), never pasted into the text (KnowledgeGraph writes graph terms
+in, in canonical form, before a query reaches Oxigraph: kg.questions.inline). pyoxigraph only substitutes
 variables that the query projects, so every question projects its parameter variables.
 
 >>> from kg.build.pipeline import build_store

@@ -3,7 +3,8 @@
 The header follows grlc's decorator convention (`#+ key: value` lines holding YAML) so that the same folder can
 serve grlc users; parameters are declared under `params` and appear in the query as BASIL-style variables
 (`?_name_iri` for an IRI, `?_name` for a string, `?_name_integer` for a whole number). Values are always bound as
-RDF terms by the engine, never pasted into the text.
+RDF terms, never pasted into the text as typed: a value matched to a term the graph holds may be written in as that
+term, in canonical N-Triples form (kg.questions.inline), which Oxigraph plans as a constant.
 
 >>> from kg.questions.catalogue import catalogue
 >>> catalogue()["salvage-options"].params[0].name

@@ -103,12 +103,13 @@ def pickers(graph, also: tuple[str, ...] = (), at_most: int = MAX_PICKER) -> dic
 
 
 def choices_from_rows(rows) -> Choices:
-    """Group (term, name, is_class, is_label) rows of queries/internal/terms-in-range.rq into choices; a choice is
-    shown by its rdfs:label, the name answers use ("inotuzumab ozogamicin", not the brand "Besponsa")."""
+    """Group (term, name, is_class, is_label) rows of queries/internal/terms-in-range.rq, in any order, into choices;
+    a choice is shown by its rdfs:label (the first by name), the name answers use ("inotuzumab ozogamicin", not
+    the brand "Besponsa")."""
     names: dict[str, list[str]] = {}
     labels: dict[str, str] = {}
     classes = set()
-    for term, name, is_class, is_label in rows:
+    for term, name, is_class, is_label in sorted(rows, key=lambda row: (str(row[0]), str(row[1]))):
         names.setdefault(str(term), []).append(str(name))
         if _true(is_class):
             classes.add(str(term))
