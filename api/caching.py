@@ -24,7 +24,7 @@ def stamp(state) -> str | None:
     replaced case may leave the counts as they were). Read-only servers started from one store agree on it.
     None for a remote store (serve --sparql-endpoint), which `salvage-kg load` may change without our knowing:
     its answers carry no ETag rather than one that could vouch for a stale answer."""
-    if state.graph.store is None:
+    if state.quads is None:  # the backend cannot count a remote store's quads (kg.backends.open)
         return None
     written = state.graph.built_at.isoformat() if state.curator is not None else ""
     text = "\n".join([version(), str(state.quads), *state.graph_names, written])

@@ -14,7 +14,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
-from kg.backends.engines import Engine, OxigraphEngine, RdflibEngine, notebook_dataset, rdflib_dataset, to_oxigraph
+from kg.backends.engines import (
+    Engine,
+    OxigraphEngine,
+    RdflibEngine,
+    notebook_dataset,
+    plain_texts,
+    rdflib_dataset,
+    to_oxigraph,
+)
 from kg.build import pipeline as build
 from kg.errors import SalvageKgError
 from kg.progress import quiet
@@ -160,16 +168,8 @@ class KnowledgeGraph:
 
     def internal_texts(self, name: str) -> Iterator[tuple[str | None, ...]]:
         """One of the project's own parameterless look-ups, each term as its text (an IRI, a literal's lexical
-        form; None when unbound), row by row, for reading a whole cohort at once. On a local store pyoxigraph's
-        terms are read as they come: turning each into an rdflib term and a Python value, as `ask_internal` does,
-        took most of the time of such a read (tens of seconds at 10,000 patients), and no row is kept longer than
-        the caller keeps it. Over a remote store, through the engine."""
-        text = internal(name).text
-        if self.store is None:
-            _, rows = self.engine.select(text)
-            return (tuple(None if term is None else str(term) for term in row) for row in rows)
-        solutions = self.store.query(text, use_default_graph_as_union=True)
-        return (tuple(None if term is None else term.value for term in solution) for solution in solutions)
+        form; None when unbound), row by row, for reading a whole cohort at once (kg.backends.engines.plain_texts)."""
+        return plain_texts(self.store, self.engine, internal(name).text)
 
     def case_triples(self, graph_iri: str) -> list[ox.Triple]:
         """The statements of one case's named graph, as its curator wrote them."""

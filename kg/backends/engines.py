@@ -140,6 +140,18 @@ def oxigraph_dataset(store: ox.Store, copy: bool = True) -> Dataset:
     return Dataset(store=OxigraphStore(store=store), default_union=True)
 
 
+def plain_texts(store: ox.Store | None, engine: Engine, text: str):
+    """A look-up's rows with each term as its text (an IRI, a literal's lexical form; None when unbound), for reading
+    a whole cohort at once. On a local store pyoxigraph's terms are read as they come: turning each into an rdflib
+    term and a Python value took most of the time of such a read (tens of seconds at 10,000 patients). Elsewhere
+    (a remote store, rdflib's engine), through the engine."""
+    if store is None:
+        _, rows = engine.select(text)
+        return (tuple(None if term is None else str(term) for term in row) for row in rows)
+    solutions = store.query(text, use_default_graph_as_union=True)
+    return (tuple(None if term is None else term.value for term in solution) for solution in solutions)
+
+
 def notebook_dataset(store: ox.Store | None, engine: Engine) -> Dataset:
     """The notebook's copy of a graph (oxigraph_dataset); a graph in a remote store has no copy here to give, and
     says so with the way to query it instead."""

@@ -8,12 +8,16 @@ RemoteEngine.ask, get the boolean the store meant.
 import json
 from xml.etree import ElementTree
 
+from kg.errors import SalvageKgError
+
 RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
 _VIRTUOSO_COLUMN = "__ASK_RETVAL"
 
 
-class NotABoolean(ValueError):
+class NotABoolean(SalvageKgError, ValueError):
     """The store's answer to an ASK is neither a boolean result nor Virtuoso's one-column table."""
+
+    kinds = ("store_altered",)  # the store answered, but not in a form SPARQL allows: a gateway's failure
 
 
 def boolean_from_json(body: dict) -> bool:

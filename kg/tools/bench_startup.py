@@ -14,8 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from kg.tools.bench import BIN, _free_port
+from kg.tools.bench import BIN
 from kg.tools.loadtest import cached_store
+from kg.tools.ports import free_port
 
 
 def _first_answer(url: str, deadline_s: float = 900) -> httpx.Response:
@@ -36,7 +37,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("build/load"))
     args = parser.parse_args(argv)
     store = cached_store(args.patients, args.seed, args.cache, lambda message: print(message, file=sys.stderr))
-    port = _free_port()
+    port = free_port()
     started = time.perf_counter()
     server = subprocess.Popen([str(BIN / "salvage-kg"), "serve", "--store", str(store), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -13,7 +13,6 @@ import atexit
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,13 +21,9 @@ from collections.abc import Mapping
 
 import httpx
 
+from kg.tools.ports import free_port
+
 _started: list["LocalServer"] = []
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _die_with_parent() -> None:
@@ -42,7 +37,7 @@ class LocalServer:
     left behind, however the kernel ends), read back only to say why the server did not start."""
 
     def __init__(self, *extra: str):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - open for the server's whole life
         self.process = subprocess.Popen(
