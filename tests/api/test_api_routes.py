@@ -151,7 +151,7 @@ def test_timeline_in_order_with_timing_precision_and_provenance(http):
 def test_unknown_patient_is_404(http):
     for path in ("/patients/nobody", "/patients/nobody/timeline"):
         response = http.get(path)
-        assert response.status_code == 404 and "no patient 'nobody'" in response.json()["message"]
+        assert response.status_code == 404 and "'nobody' is not a known sk:Patient" in response.json()["message"]
 
 
 def test_openapi_documents_an_example_for_every_parameter(http):
