@@ -107,3 +107,13 @@ def provenance_problems(facts, nodes: list[str], source: str) -> list[str]:
         if fact["sk:evidenceLevel"] != {"sk:EvidenceLevelC"}:
             problems.append(f"{node}: evidence level {fact['sk:evidenceLevel']}")
     return problems
+
+
+def responses(select, therapy: str, patient: str) -> list[dict]:
+    """The responses to one of a patient's therapies (p:name), each with its category and the state it led to."""
+    rows = select(f"""
+        SELECT ?response ?state ?category WHERE {{
+          ?response a sk:Response ; sk:toTherapy <{iri(therapy, patient)}> ; sk:responseCategory ?category .
+          OPTIONAL {{ ?response sk:resultingState ?state }}
+        }}""")
+    return [{key: short(value, patient) for key, value in row.items()} for row in rows]

@@ -2,7 +2,7 @@
 of its facts share."""
 
 from case_helpers import iri as _iri
-from case_helpers import one
+from case_helpers import one, responses
 from case_helpers import short as _short
 from locations import SHARED
 
@@ -49,7 +49,6 @@ SENTENCES = {
 }
 
 
-
 def short(value):
     return _short(value, PATIENT)
 
@@ -59,12 +58,7 @@ def iri(name: str) -> str:
 
 
 def response_to(select, therapy: str) -> list[dict]:
-    rows = select(f"""
-        SELECT ?response ?state ?category WHERE {{
-          ?response a sk:Response ; sk:toTherapy <{iri(therapy)}> ; sk:responseCategory ?category .
-          OPTIONAL {{ ?response sk:resultingState ?state }}
-        }}""")
-    return [{key: short(value) for key, value in row.items()} for row in rows]
+    return responses(select, therapy, PATIENT)
 
 
 def antigen_status(select, event: str, antigen: str) -> list[str]:

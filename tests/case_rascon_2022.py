@@ -1,6 +1,7 @@
 """The Acta Medica Lituanica 2022 case report as the tests quote it, and the look-ups the tests of its facts share."""
 
 from case_helpers import iri as _iri
+from case_helpers import responses
 from case_helpers import short as _short
 from locations import SHARED
 
@@ -47,7 +48,6 @@ SENTENCES = {
 }
 
 
-
 def short(value):
     return _short(value, PATIENT)
 
@@ -57,12 +57,7 @@ def iri(name: str) -> str:
 
 
 def response_to(select, therapy: str) -> list[dict]:
-    rows = select(f"""
-        SELECT ?response ?state ?category WHERE {{
-          ?response a sk:Response ; sk:toTherapy <{iri(therapy)}> ; sk:responseCategory ?category .
-          OPTIONAL {{ ?response sk:resultingState ?state }}
-        }}""")
-    return [{key: short(value) for key, value in row.items()} for row in rows]
+    return responses(select, therapy, PATIENT)
 
 
 def findings_at(select, event: str, finding_type: str) -> list[str]:

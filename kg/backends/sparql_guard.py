@@ -42,7 +42,7 @@ _OPEN, _CLOSE = {"(", "{", "["}, {")", "}", "]"}
 _CODEPOINT = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
 
 
-def _as_the_grammar_reads_it(text: str) -> str:
+def as_the_grammar_reads_it(text: str) -> str:
     # A '#' comment ends at a carriage return for the engine but only at a line feed for the grammar: a SERVICE
     # after "# x\r" was live to Oxigraph and hidden from this check. Same length, so no token moves.
     text = text.replace("\r", "\n")
@@ -64,13 +64,13 @@ class Unsafe(SalvageKgError, ValueError):
         super().__init__(message, kind)
 
 
-def _parser() -> Parser:
+def parser() -> Parser:
     if not hasattr(_parsers, "parser"):
         _parsers.parser = Parser(_LANGUAGE)
     return _parsers.parser
 
 
-def _nodes(root):
+def nodes(root):
     """Every node of the tree in document order (a cursor walk: no recursion, however deep the tree)."""
     cursor = root.walk()
     while True:
@@ -90,7 +90,7 @@ def _where(node) -> str:
 
 
 def _first_error(root):
-    for node in _nodes(root):
+    for node in nodes(root):
         if node.is_error or node.is_missing:
             return node
     return root
@@ -99,8 +99,8 @@ def _first_error(root):
 def check(text: str) -> None:
     """Refuse (raise Unsafe) an update, SERVICE anywhere, a query the parser does not accept, or one too deep or
     too long a chain for the engine. Call it with text already bounded in length."""
-    text = _as_the_grammar_reads_it(text)
-    tree = _parser().parse(text.encode("utf-8"))
+    text = as_the_grammar_reads_it(text)
+    tree = parser().parse(text.encode("utf-8"))
     root = tree.root_node
     top = {child.type for child in root.children}
     if top & _UPDATES:
@@ -113,7 +113,7 @@ def check(text: str) -> None:
     if len(top & _QUERY_FORMS) != 1 or not top <= _QUERY_FORMS | _HEAD:
         raise Unsafe("syntax", "not a SPARQL 1.1 query: send one SELECT, CONSTRUCT, DESCRIBE or ASK")
     depth = deepest = operations = 0
-    for node in _nodes(root):
+    for node in nodes(root):
         kind = node.type
         if kind == "service_graph_pattern":
             raise Unsafe("service_disabled", "SERVICE (federated query) is disabled: this server makes no "

@@ -28,7 +28,7 @@ from functools import lru_cache
 from rdflib import URIRef
 from rdflib.term import Node
 
-from kg.backends.sparql_guard import _as_the_grammar_reads_it, _nodes, _parser
+from kg.backends.sparql_guard import as_the_grammar_reads_it, nodes, parser
 
 _IRIREF = re.compile(r'^[^\x00-\x20<>"{}|^`\\]+$')  # SPARQL's IRIREF, without the brackets
 _PROJECTION, _DROPPED, _CONDITION, _TERM = "projection", "dropped", "condition", "term"
@@ -80,12 +80,12 @@ def _place(node, name: str) -> str | None:
 @lru_cache(maxsize=512)
 def _occurrences(text: str, names: frozenset[str]) -> tuple[tuple[int, int, str, str], ...] | None:
     """(start byte, end byte, variable, place) of every occurrence of the variables, or None: leave it alone."""
-    tree = _parser().parse(_as_the_grammar_reads_it(text).encode("utf-8"))
+    tree = parser().parse(as_the_grammar_reads_it(text).encode("utf-8"))
     root = tree.root_node
     if root.has_error:
         return None
     found = []
-    for node in _nodes(root):
+    for node in nodes(root):
         if node.type == "select_clause" and any(not child.is_named and child.text == b"*" for child in node.children):
             return None  # SELECT *: a variable written as a constant would drop out of the answer
         if node.type != "var" or node.text.decode()[1:] not in names:
