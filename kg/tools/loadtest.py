@@ -23,15 +23,19 @@ from rdflib import URIRef
 from kg.backends.remote import with_values
 from kg.paths import QUERIES_DIR
 from kg.questions.catalogue import read_query
+from kg.questions.parameters import expand
 from kg.tools.ports import free_port
 
 BIN = Path(sys.executable).parent
 
 
-def _query(name: str, patient: str | None = None) -> str:
-    """A load-test query from queries/load/, its patient bound as an RDF term by a VALUES block."""
+def _query(name: str, patient: str | None = None, range_iri: str | None = None) -> str:
+    """A load-test query from queries/load/, its patient or range bound as an RDF term by a VALUES block."""
     text = read_query(QUERIES_DIR / "load" / f"{name}.rq")
-    return with_values(text, {"patient": URIRef(patient)} if patient else None)
+    bound = {"patient": URIRef(patient)} if patient else {}
+    if range_iri:
+        bound["range"] = URIRef(range_iri)
+    return with_values(text, bound or None)
 
 
 def cached_store(patients: int, seed: int, cache: Path, progress) -> Path | None:
@@ -63,28 +67,43 @@ def _get(path: str, params: dict | None = None, accept: str = "application/json"
     return {"method": "GET", "path": target, "accept": accept}
 
 
-def request_mix(base_url: str, seed: int, samples: int = 200) -> list[dict]:
-    """Requests the clients choose from, parameters drawn from what the server itself lists.
+def _csv_column(client: httpx.Client, query: str) -> list[str]:
+    rows = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"}).raise_for_status()
+    return [row.strip('"') for row in rows.text.splitlines()[1:]]
 
-    Only requests whose cost does not grow with the cohort: at 10,000 patients most per-patient named questions
-    take 0.2-8 s (Oxigraph evaluates their OPTIONAL blocks over the whole cohort), and cohort-wide ones return
-    megabytes; those are timed one by one by `salvage-kg bench`, not under load."""
-    rng = random.Random(seed)
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        rows = client.get("/sparql", params={"query": _query("patients")},
-                          headers={"Accept": "text/csv"}).raise_for_status().text.splitlines()[1:]
-        therapies = client.get("/sparql", params={"query": _query("therapy-labels")},
-                               headers={"Accept": "text/csv"}).raise_for_status().text.splitlines()[1:]
-    patients = rng.sample(rows, min(samples, len(rows)))
+
+def _named_questions(client: httpx.Client, patients: list[str], rng: random.Random) -> list[dict]:
+    """Every named question's first page, each parameter varied over values the served graph accepts: the
+    patients drawn, the labels of each range's members, and the example where a parameter has no range."""
     mix = []
+    for question in client.get("/questions").raise_for_status().json():
+        values = {}
+        for param in question["parameters"]:
+            if param["name"] == "patient":
+                values["patient"] = [patient.rsplit("/", 1)[-1] for patient in patients]
+            elif param["accepts"]:
+                labels = _csv_column(client, _query("range-labels", range_iri=expand(param["accepts"])))
+                values[param["name"]] = rng.sample(labels, min(8, len(labels))) or [param["example"]]
+            elif param["required"]:
+                values[param["name"]] = [param["example"]]
+        for _ in range(max(len(v) for v in values.values()) if values else 1):
+            mix.append(_get(question["path"], {name: rng.choice(options) for name, options in values.items()}))
+    return mix
+
+
+def request_mix(base_url: str, seed: int, samples: int = 200) -> list[dict]:
+    """Requests the clients choose from, parameters drawn from what the server itself lists: every named
+    question (its first page, as the API serves it), per-patient SPARQL look-ups and a few cheap routes."""
+    rng = random.Random(seed)
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        rows = _csv_column(client, _query("patients"))
+        patients = rng.sample(rows, min(samples, len(rows)))
+        mix = _named_questions(client, patients, rng)
     for patient in patients:
         mix += [
-            _get("/questions/pathway-timings", {"patient": patient.rsplit("/", 1)[-1]}),
             _get("/sparql", {"query": _query("patient-events", patient)}, "application/sparql-results+json"),
             _get("/sparql", {"query": _query("describe-patient", patient)}, "text/turtle"),
         ]
-    for therapy in therapies:
-        mix.append(_get("/questions/toxicities-by-therapy", {"therapy": therapy.strip('"')}))
     mix += [
         _get("/questions"),
         _get("/sparql", {"query": _query("cd19-findings")}, "application/sparql-results+json"),
@@ -191,6 +210,8 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
         "machine": {"cpus": os.cpu_count(), "load_average_before": round(load_before, 2)},
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
         "distinct_requests": len(mix),
+        "named_questions": sorted({r["path"].split("?")[0].removeprefix("/questions/") for r in mix
+                                   if r["path"].startswith("/questions/")}),
         **figures,
     }
     out.write_text(json.dumps(result, indent=2))

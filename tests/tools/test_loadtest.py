@@ -10,6 +10,8 @@ import subprocess
 
 from conftest import EXE, missing_tool
 
+from kg.questions.catalogue import catalogue
+
 
 def test_loadtest_reports_throughput_latency_and_errors(tmp_path):
     if shutil.which("wrk") is None:
@@ -22,4 +24,5 @@ def test_loadtest_reports_throughput_latency_and_errors(tmp_path):
     assert result["errors"] == 0 and result["requests"] > 10
     assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
     assert result["requests_per_s"] > 0
+    assert result["named_questions"] == sorted(catalogue())  # every named question is in the mix
     assert "requests/s" in done.stdout and "p99" in done.stdout
