@@ -172,8 +172,9 @@ def cmd_bench(args) -> int:
     except ValueError:
         print("error: --patients takes sizes like 1000,10000", file=sys.stderr)
         return 2
-    bench.run(sizes, _output(args.out), seed=args.seed, repeat=args.repeat, rdflib_limit=args.rdflib_limit,
-              question_limit=args.question_limit)
+    rdflib_limit = 0 if args.no_rdflib else args.rdflib_limit
+    bench.run(sizes, _output(args.out), seed=args.seed, repeat=args.repeat, rdflib_limit=rdflib_limit,
+              question_limit=args.question_limit, before=args.before)
     print(args.out)
     return 0
 
@@ -286,6 +287,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=opts.positive, default=20, help="timed runs per question and path (default 20)")
     p.add_argument("--rdflib-limit", type=opts.seconds, default=10.0, metavar="SECONDS",
                    help="stop rdflib's engine on a question after this long (default 10)")
+    p.add_argument("--no-rdflib", action="store_true",
+                   help="leave rdflib's engine out (at 100,000 patients it cannot load within 8 GB)")
+    p.add_argument("--before", type=Path, default=None, metavar="DIR",
+                   help="also time each question's first page as the .rq files in DIR ask it, on the same engine "
+                        "and data (e.g. tests/questions/baseline, the questions before #20)")
     p.add_argument("--question-limit", type=opts.seconds, default=60.0, metavar="SECONDS",
                    help="a question slower than this on its first run is timed once; over HTTP it is abandoned "
                         "and recorded as '> limit' (default 60)")

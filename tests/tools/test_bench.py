@@ -5,21 +5,23 @@ import json
 import subprocess
 
 from conftest import EXE
+from locations import PROJECT
 
 from kg.questions.catalogue import catalogue
 
 
 def test_bench_writes_every_question_on_every_path(tmp_path):
     out = tmp_path / "bench.json"
+    before = PROJECT / "tests" / "questions" / "baseline"
     done = subprocess.run([EXE, "bench", "--patients", "20", "--repeat", "2", "--rdflib-limit", "20",
-                           "--out", str(out)], capture_output=True, text=True, timeout=600)
+                           "--before", str(before), "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     [run] = json.loads(out.read_text())["runs"]
     assert run["patients"] == 20 and run["triples"] > 4000
     assert run["load_s"] > 0 and run["validate_s"] > 0 and run["peak_rss_mb"] > 50
     assert set(run["questions"]) == set(catalogue())
     for name, timings in run["questions"].items():
-        for path in ("engine", "http", "oxigraph_server", "rdflib"):
+        for path in ("engine", "before", "http", "oxigraph_server", "rdflib"):
             if path == "rdflib" and timings["rdflib_ms"] == "> 20 s":
                 continue  # rdflib's engine may pass its limit (search-statements' class closure takes ~20 s here)
             assert isinstance(timings[f"{path}_ms"], float) and timings[f"{path}_ms"] > 0, (name, path)
@@ -30,6 +32,6 @@ def test_bench_writes_every_question_on_every_path(tmp_path):
     assert notebook["load_graph_ms"][0] > 0 and notebook["engine_ms"][0] > 0
     assert "notebook kg.load_graph().query" in done.stdout
     # The table on stdout: one line per question, with the ratio of our HTTP API to Oxigraph server.
-    assert "http/ox" in done.stdout
+    assert "http/ox" in done.stdout and "bef/eng" in done.stdout
     assert all(name in done.stdout for name in catalogue())
     assert "engine:" in done.stderr and "http:" in done.stderr  # progress, question by question
