@@ -16,6 +16,7 @@ it (kg.questions.patient_pages). The key is opaque to the client: it is handed b
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 
 from kg.errors import SalvageKgError
@@ -23,6 +24,7 @@ from kg.errors import SalvageKgError
 DEFAULT_LIMIT = 100  # rows per page over HTTP when none is asked for (grlc's page size)
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000  # past any cohort; beyond 64 bits the engine's own parser would fail
+_KEY_TEXT = re.compile(r"^[A-Za-z0-9_-]+$")  # URL-safe base64, no padding
 MAX_KEY = 2_000  # characters of an `after` key: a patient's identifier and a count, well under this
 
 
@@ -56,6 +58,8 @@ class Key:
         problem = "after must be the `next` key a page of this answer gave"
         if not isinstance(text, str) or not 0 < len(text) <= MAX_KEY:
             raise PageError(f"{problem}; got a value of length {len(text) if isinstance(text, str) else 0}")
+        if not _KEY_TEXT.match(text):  # the decoder would skip other characters: a key is exactly what was given
+            raise PageError(f"{problem}; {text[:40]!r} is not one")
         try:
             data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("utf-8"))
         except (binascii.Error, UnicodeDecodeError, ValueError):
