@@ -6,6 +6,9 @@ serve grlc users; parameters are declared under `params` and appear in the query
 RDF terms, never pasted into the text as typed: a value matched to a term the graph holds may be written in as that
 term, in canonical N-Triples form (kg.questions.inline), which Oxigraph plans as a constant.
 
+A question ordered by patient may say `#+ keyed-by: patient`: it is then paged by key, a few patients at a time,
+not by OFFSET (kg.questions.patient_pages, which checks on the parsed query that it may be).
+
 >>> from kg.questions.catalogue import catalogue
 >>> catalogue()["salvage-options"].params[0].name
 'lost_antigen'
