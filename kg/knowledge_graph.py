@@ -54,6 +54,7 @@ class KnowledgeGraph:
         self._choices_lock = threading.RLock()
         self._range_locks: dict[str, threading.Lock] = {}  # one a range: one thread looks it up, the others wait
         self._summaries: dict[str, object] = {}  # whole-graph summaries (the about record), until the next write
+        self._rates: dict[tuple, float] = {}  # rows a patient, per keyed question and parameters (patient_pages)
         self.built_at = datetime.now(UTC)  # when this process built or opened the graph
         # Parameters matched to graph terms are written into the query text (kg.questions.inline), which Oxigraph
         # plans as constants; False passes them as bound terms only (the bench measures both). None: on Oxigraph
@@ -169,8 +170,14 @@ class KnowledgeGraph:
             query = text if iris is None else with_patients(text, iris)
             return self.engine.select(f"{query.rstrip()}\nLIMIT {int(limit)}", rest)
 
-        columns, rows, next_key, fetched = page_by_patient(roster, page, run)
-        return columns, rows, page.described(fetched, next_key)
+        # The rows a patient an earlier page of the same question saw size the first chunk: one query a page.
+        seen = (question.name, tuple(sorted((name, str(value)) for name, value in bindings.items())))
+        found = page_by_patient(roster, page, run, self._rates.get(seen))
+        if roster is not None and found.rate is not None:
+            if len(self._rates) > 1_000:  # one entry per question and parameters: bounded all the same
+                self._rates.clear()
+            self._rates[seen] = found.rate
+        return found.columns, found.rows, page.described(found.fetched, found.next)
 
     def query_for(self, question: Question, bindings) -> tuple[str, dict]:
         """The text a question runs with these bindings, and the bindings still to be passed to the engine: the

@@ -17,6 +17,7 @@ The patients come from the graph (`Roster`, read once per state of the graph), n
 the key only says where to start among them (kg.questions.pages.Key).
 """
 
+import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -157,29 +158,57 @@ class Roster:
 Run = Callable[[Sequence[str] | None, int], tuple[list[str], list[tuple]]]
 
 
-def page_by_patient(roster: Roster | None, page: Page, run: Run) -> tuple[list[str], list[tuple], Key | None, int]:
-    """The page's columns and rows, the key of the next page (None on the last), and how many rows were fetched.
+def chunk_size(rows_wanted: int, rate: float | None) -> int:
+    """Patients to ask for `rows_wanted` rows at `rate` rows a patient (half as many more: some have fewer), or one a
+    row while no rate is known (every patient has a row or more in most answers)."""
+    guess = math.ceil(rows_wanted / rate * 1.5) if rate else rows_wanted
+    return max(FIRST_CHUNK, min(guess, MAX_CHUNK))
 
-    With a roster, chunks of patients after the key are asked for, the chunk doubling while rows are missing,
-    until the page is full and one row more says whether another follows. Without one (the question's `patient`
-    is bound, so it holds one patient's rows) the question is asked as it is. Either way the rows of the key's
-    patient already given are skipped: they come first, since rows are ordered by patient."""
+
+@dataclass(frozen=True)
+class PatientPage:
+    columns: list[str]
+    rows: list[tuple]  # the page's rows, at most its limit
+    next: Key | None  # the key of the next page; None on the last
+    fetched: int  # rows fetched: one more than the limit says another page follows
+    rate: float | None  # rows a patient, as this page saw them: the next page's first chunk is sized by it
+
+
+def page_by_patient(roster: Roster | None, page: Page, run: Run, rate: float | None = None) -> PatientPage:
+    """A page by key. With a roster, chunks of the patients after the key are asked for, sized by `rate` (rows a
+    patient, as an earlier page saw them) and at least doubling while rows are missing, until the page is full and
+    one row more says whether another follows. Without one (the question's `patient` is bound, so it holds one
+    patient's rows) the question is asked as it is. Either way the rows of the key's patient already given are
+    skipped: they come first, since rows are ordered by patient."""
     key, wanted = page.after, page.limit + 1
     skip = key.given if key and key.given else 0
-    columns, rows = [], []
+    columns, rows, seen_rows, seen_patients = [], [], 0, 0
     if roster is None:
         columns, fetched = run(None, skip + wanted)
         rows = _after(columns, fetched, key, skip)
     else:
-        start, size = roster.start(key), max(FIRST_CHUNK, min(wanted, MAX_CHUNK))
+        start, size = roster.start(key), chunk_size(skip + wanted, rate)
         while start < len(roster) and len(rows) < wanted:
             chunk = roster.iris[start : start + size]
-            columns, fetched = run([iri for iris in chunk for iri in iris], skip + wanted - len(rows))
+            limit = skip + wanted - len(rows)
+            columns, fetched = run([iri for iris in chunk for iri in iris], limit)
+            if fetched and len(fetched) >= limit:  # cut by the LIMIT: the patients its rows reached
+                spanned = bisect_right(roster.ids, str(fetched[-1][columns.index(PATIENT)])) - start
+            else:
+                spanned = len(chunk)
+            seen_rows, seen_patients = seen_rows + len(fetched), seen_patients + spanned
             rows += _after(columns, fetched, key, skip)
-            start, size, skip = start + len(chunk), min(size * 2, MAX_CHUNK), 0
+            start, skip = start + len(chunk), 0
+            size = min(max(size * 2, chunk_size(wanted - len(rows), seen_rows / seen_patients)), MAX_CHUNK)
     if not columns:  # no patient after the key: the question's columns, from an answer for nobody
         columns, _ = run([], 1)
-    return columns, rows[: page.limit], _next_key(columns, rows, page.limit, key), len(rows)
+    return PatientPage(
+        columns,
+        rows[: page.limit],
+        _next_key(columns, rows, page.limit, key),
+        len(rows),
+        seen_rows / seen_patients if seen_patients else rate,
+    )
 
 
 def _after(columns, rows, key: Key | None, skip: int) -> list[tuple]:
