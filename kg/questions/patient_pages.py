@@ -11,7 +11,9 @@ A question says so in its header (`#+ keyed-by: patient`); `keyed_problem` check
 restriction cannot change its rows: the ORDER BY starts with ?patient, which it projects; ?_patient_iri is bound
 by a required pattern of the outermost WHERE (never only in an OPTIONAL, a UNION or a subquery, where a VALUES
 block in front would join rows it does not restrict); a GROUP BY groups by the patient (an aggregate never spans
-patients); no LIMIT or OFFSET of its own.
+patients); no LIMIT or OFFSET of its own. What the grammar cannot check, the tests walk
+(tests/questions/test_pages_by_key.py): `?patient` is the identifier the roster holds, and the rest of the ORDER BY
+orders one patient's rows fully, so that a patient whose rows run over a page is continued where it ended.
 
 The patients come from the graph (`Roster`, read once per state of the graph), never from what a client sent:
 the key only says where to start among them (kg.questions.pages.Key).
