@@ -244,7 +244,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=opts.positive, metavar="ROWS",
                    help=f"one page of this many rows (default: the whole answer; {DEFAULT_LIMIT} with --after)")
     p.add_argument("--after", metavar="KEY", help="the page after this key: the `next page: --after KEY` the page "
-                   "before printed (questions ordered by patient)")
+                   "before printed (questions ordered by patient; default: the first page)")
     p.add_argument("--store", metavar="DIR", help="ask a store written by `build --store` (default: build the "
                    "graph in memory)")
     p.add_argument("--sparql-endpoint", metavar="URL", help="ask a remote SPARQL 1.1 store loaded with `load` "
