@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from api.errors import ERROR_RESPONSES, Refused
-from api.paging import LIMIT, OFFSET, next_link
+from api.paging import AFTER, LIMIT, OFFSET, next_link
 from api.single_values import the_one
 from kg.negotiation import negotiate
 from kg.questions.catalogue import Question, catalogue
@@ -41,9 +41,11 @@ class QuestionInfo(BaseModel):
 
 
 class PageInfo(BaseModel):
-    offset: int
+    offset: int | None  # null on a page asked for by key
     limit: int
-    next_offset: int | None  # where the next page starts; null on the last page
+    next_offset: int | None  # where the next page starts; null on the last page and after a key
+    after: str | None = None  # the key this page was asked for after
+    next: str | None = None  # answers ordered by patient: the key of the next page (`after=`); null on the last
 
 
 class QuestionAnswer(BaseModel):
@@ -59,7 +61,7 @@ class QuestionAnswer(BaseModel):
 # `format=csv` makes the answer a plain link a spreadsheet or pandas.read_csv(url) opens (they send no Accept).
 FORMAT = Query(None, pattern="^(json|csv)$", description="csv: the rows as a CSV file (as Accept: text/csv does); "
                "default: JSON, or what the Accept header asks for", examples=["csv"])
-PAGE_PARAMETERS = {"limit": LIMIT, "offset": OFFSET, "format": FORMAT}
+PAGE_PARAMETERS = {"limit": LIMIT, "offset": OFFSET, "after": AFTER, "format": FORMAT}
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv"}
 
 
@@ -100,7 +102,8 @@ def requested_media_type(request: Request, params: dict[str, str], suffix: str |
 def requested_page(params: dict[str, str]) -> Page:
     """The page asked for, taken out of the question's parameters."""
     try:
-        return Page(int(params.pop("limit", DEFAULT_LIMIT)), int(params.pop("offset", 0)))
+        limit, offset = int(params.pop("limit", DEFAULT_LIMIT)), int(params.pop("offset", 0))
+        return Page(limit, offset, params.pop("after", None))
     except (ValueError, PageError) as exc:
         message = str(exc) if isinstance(exc, PageError) else "limit and offset must be whole numbers"
         raise Refused("invalid_parameter", message) from None
@@ -112,7 +115,7 @@ def answer_response(request: Request, name: str, suffix: str | None = None):
     media_type = requested_media_type(request, params, suffix)
     page = requested_page(params)
     answer = request.app.state.graph.ask(name, params, page=page)
-    headers = next_link(request, answer.page["next_offset"])
+    headers = next_link(request, answer.page["next_offset"], answer.page["next"])
     if media_type == "text/csv":
         headers["X-Disclaimer"] = answer.disclaimer.encode("ascii", "replace").decode()
         headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
@@ -134,7 +137,9 @@ def _route_for(question: Question, suffix: str | None = None):
                           examples=[param.example], max_length=1000),
         ))
     for name, query in PAGE_PARAMETERS.items():
-        annotation = str | None if name == "format" else int
+        if name == "after" and not question.keyed_by:
+            continue  # only an answer ordered by patient is paged by key
+        annotation = str | None if name in ("format", "after") else int
         parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
                                             default=query))
     run.__signature__ = inspect.Signature(parameters)

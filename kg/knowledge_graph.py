@@ -29,8 +29,9 @@ from kg.progress import quiet
 from kg.questions.answers import Answer, disclaimer_for, to_python
 from kg.questions.catalogue import Question, catalogue, internal
 from kg.questions.inline import inline
-from kg.questions.pages import Page
+from kg.questions.pages import Page, PageError
 from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
+from kg.questions.patient_pages import PATIENT_IRI, Roster, page_by_patient, with_patients
 
 
 class UnknownQuestion(SalvageKgError, KeyError):
@@ -53,6 +54,7 @@ class KnowledgeGraph:
         self._choices_lock = threading.RLock()
         self._range_locks: dict[str, threading.Lock] = {}  # one a range: one thread looks it up, the others wait
         self._summaries: dict[str, object] = {}  # whole-graph summaries (the about record), until the next write
+        self._rates: dict[tuple, float] = {}  # rows a patient, per keyed question and parameters (patient_pages)
         self.built_at = datetime.now(UTC)  # when this process built or opened the graph
         # Parameters matched to graph terms are written into the query text (kg.questions.inline), which Oxigraph
         # plans as constants; False passes them as bound terms only (the bench measures both). None: on Oxigraph
@@ -132,7 +134,12 @@ class KnowledgeGraph:
         question = self.question(name)
         given = {**(params or {}), **kwargs}
         bindings = resolve(question, given, self.choices)
-        columns, rows, described = self._select(*self.query_for(question, bindings), page)
+        if page is not None and page.after is not None and not question.keyed_by:
+            raise PageError(f"after: {name} is not ordered by patient; page it with offset")
+        if page is not None and question.keyed_by and not page.offset:
+            columns, rows, described = self._page_by_patient(question, bindings, page)
+        else:
+            columns, rows, described = self._select(*self.query_for(question, bindings), page)
         shown = [column for column in columns if not column.startswith("_")]
         answers = []
         for row in rows:
@@ -148,6 +155,29 @@ class KnowledgeGraph:
         used = {param.name: str(bindings[param.variable]) for param in question.params if param.variable in bindings}
         return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers),
                       page=described, disclaimer=disclaimer_for(answers))
+
+    def roster(self) -> Roster:
+        """Every patient's identifier and IRI in identifier order, read once per state of the graph."""
+        return self.summary("patient-roster", lambda: Roster(self.internal_texts("patient-ids")))
+
+    def _page_by_patient(self, question: Question, bindings, page: Page):
+        """A page of a question keyed by patient, by key (kg.questions.patient_pages): chunks of the patients after
+        the key, or the one patient the question is asked of."""
+        text, rest = self.query_for(question, bindings)
+        roster = None if PATIENT_IRI in bindings else self.roster()
+
+        def run(iris, limit: int):
+            query = text if iris is None else with_patients(text, iris)
+            return self.engine.select(f"{query.rstrip()}\nLIMIT {int(limit)}", rest)
+
+        # The rows a patient an earlier page of the same question saw size the first chunk: one query a page.
+        seen = (question.name, tuple(sorted((name, str(value)) for name, value in bindings.items())))
+        found = page_by_patient(roster, page, run, self._rates.get(seen))
+        if roster is not None and found.rate is not None:
+            if len(self._rates) > 1_000:  # one entry per question and parameters: bounded all the same
+                self._rates.clear()
+            self._rates[seen] = found.rate
+        return found.columns, found.rows, page.described(found.fetched, found.next)
 
     def query_for(self, question: Question, bindings) -> tuple[str, dict]:
         """The text a question runs with these bindings, and the bindings still to be passed to the engine: the

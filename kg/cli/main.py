@@ -25,6 +25,7 @@ from kg.errors import SalvageKgError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.paths import case_files
 from kg.questions.catalogue import catalogue
+from kg.questions.pages import DEFAULT_LIMIT, Page
 from kg.questions.parameters import ParameterError
 from kg.tools import synth
 
@@ -109,16 +110,35 @@ def cmd_load(args) -> int:
     return 0
 
 
+def _page(args) -> Page | None:
+    """One page when --limit or --after is given; else the whole answer, as before."""
+    if args.limit is None and args.after is None:
+        return None
+    return Page(args.limit or DEFAULT_LIMIT, after=args.after)  # a bad key: PageError, a usage error
+
+
+def _next_page(name: str, page: dict) -> str:
+    if page["next"]:
+        return f"next page: --after {page['next']}"
+    if page["next_offset"] is not None:
+        return (f"more rows follow; {name} is not ordered by patient and has no --after key: ask without --limit "
+                "for the whole answer, or page it with offset over HTTP")
+    return "last page"
+
+
 def cmd_ask(args) -> int:
+    page = _page(args)
     with open_backend(args.store, args.sparql_endpoint, engine=args.engine) as backend:
-        answer = backend.graph.ask(args.name, _pairs(args.params))
+        answer = backend.graph.ask(args.name, _pairs(args.params), page=page)
     if args.format == "json":
-        print(answer.to_json())
+        print(answer.to_json())  # the page, its `next` key included, is in the JSON
     elif args.format == "csv":
         sys.stdout.write(answer.to_csv())
         print(answer.disclaimer, file=sys.stderr)
     else:
         print(answer.to_table())
+    if page is not None and args.format != "json":
+        print(_next_page(args.name, answer.page), file=sys.stderr)  # stderr: stdout stays a table or a CSV file
     return 0
 
 
@@ -222,6 +242,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="how to print the answer")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
                    help="query engine (rdflib's own is slower; for comparison)")
+    p.add_argument("--limit", type=opts.positive, metavar="ROWS",
+                   help=f"one page of this many rows (default: the whole answer; {DEFAULT_LIMIT} with --after)")
+    p.add_argument("--after", metavar="KEY", help="the page after this key: the `next page: --after KEY` the page "
+                   "before printed (questions ordered by patient; default: the first page)")
     p.add_argument("--store", metavar="DIR", help="ask a store written by `build --store` (default: build the "
                    "graph in memory)")
     p.add_argument("--sparql-endpoint", metavar="URL", help="ask a remote SPARQL 1.1 store loaded with `load` "

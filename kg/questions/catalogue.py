@@ -6,6 +6,9 @@ serve grlc users; parameters are declared under `params` and appear in the query
 RDF terms, never pasted into the text as typed: a value matched to a term the graph holds may be written in as that
 term, in canonical N-Triples form (kg.questions.inline), which Oxigraph plans as a constant.
 
+A question ordered by patient may say `#+ keyed-by: patient`: it is then paged by key, a few patients at a time,
+not by OFFSET (kg.questions.patient_pages, which checks on the parsed query that it may be).
+
 >>> from kg.questions.catalogue import catalogue
 >>> catalogue()["salvage-options"].params[0].name
 'lost_antigen'
@@ -20,9 +23,11 @@ import yaml
 
 from kg.errors import SalvageKgError
 from kg.paths import QUERIES_DIR
+from kg.questions.patient_pages import keyed_problem
 
 PARAM_TYPES = ("iri", "string", "integer", "decimal")
-RESERVED_NAMES = ("page", "limit", "offset")  # a page of the answer (kg.questions.pages), in Python and over HTTP
+# A page of the answer (kg.questions.pages), in Python and over HTTP.
+RESERVED_NAMES = ("page", "limit", "offset", "after")
 # The web page's address holds a question's parameters beside these keys of its own (api/static/questions.js).
 PAGE_ADDRESS_NAMES = ("question", "sort", "filter", "columns", "editor")
 
@@ -61,6 +66,7 @@ class Question:
     params: tuple[Param, ...] = ()
     lists: tuple[str, ...] = field(default=())  # columns holding "a|b" lists, returned sorted as Python lists
     one_patient_text: str | None = None  # queries/for-one-patient/NAME.rq: the shape used when `patient` is bound
+    keyed_by: str | None = None  # `#+ keyed-by: patient`: pages by key, not OFFSET (kg.questions.patient_pages)
 
     def text_for(self, bindings) -> str:
         """The query to run: the one-patient shape when the question has one and a patient is bound."""
@@ -128,6 +134,11 @@ def load_question(path: Path) -> Question:
         if f"?{param.variable}" not in text:
             raise QuestionFileError(f"{path.name}: parameter {name} is declared but ?{param.variable} is not used")
         params.append(param)
+    keyed_by = header.get("keyed-by")
+    if keyed_by is not None:
+        problem = keyed_problem(text, str(keyed_by))
+        if problem:
+            raise QuestionFileError(f"{path.name}: declares keyed-by: {keyed_by}, but {problem}")
     return Question(
         name=path.stem,
         title=str(header["summary"]).strip(),
@@ -137,6 +148,7 @@ def load_question(path: Path) -> Question:
         tags=tuple(header.get("tags") or ()),
         params=tuple(params),
         lists=tuple(header.get("lists") or ()),
+        keyed_by=None if keyed_by is None else str(keyed_by),
     )
 
 

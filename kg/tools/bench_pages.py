@@ -1,0 +1,127 @@
+"""Pages by key against pages by OFFSET, in one run: for each question keyed by patient, its first page and a later
+one (after the Nth patient), asked both ways, interleaved round by round on the same in-memory store, so that
+their ratio holds on a noisy shared machine. Medians in milliseconds; each pair's rows are checked equal.
+
+    python -m kg.tools.bench_pages --cohort /tmp/cohort-10000.ttl [--rounds 3] [--limit 100] [--later 5000]
+
+The OFFSET page is the question's query with `LIMIT n+1 OFFSET k` appended, as every page was asked before #20
+(kg.questions.pages.Page.applied_to); the key page is `KnowledgeGraph.ask(..., page=Page(limit, after=KEY))`.
+Not part of the test suite's pass/fail.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from kg.build.pipeline import build_store
+from kg.knowledge_graph import KnowledgeGraph
+from kg.paths import case_files
+from kg.questions.answers import to_python
+from kg.questions.catalogue import catalogue
+from kg.questions.pages import Key, Page
+
+ROUND_BUDGET_S = 60.0  # a question slower than this per round gets fewer rounds (still at least 3 when asked)
+
+
+def _by_offset(graph: KnowledgeGraph, name: str, limit: int, offset: int) -> list[tuple]:
+    question = catalogue()[name]
+    text, bindings = graph.query_for(question, {})
+    columns, rows = graph.engine.select(Page(limit, offset).applied_to(text), bindings)
+    shown = [index for index, column in enumerate(columns) if not column.startswith("_")]
+    return [tuple(_value(columns[index], row[index], question.lists) for index in shown) for row in rows[:limit]]
+
+
+def _value(column: str, term, lists: tuple[str, ...]):
+    value = to_python(term)  # as KnowledgeGraph.ask gives it, "a|b" lists included
+    return sorted(part for part in (value or "").split("|") if part) if column in lists else value
+
+
+def _by_key(graph: KnowledgeGraph, name: str, limit: int, after: str | None) -> list[tuple]:
+    return [tuple(row.values()) for row in graph.ask(name, page=Page(limit, after=after)).rows]
+
+
+def _timed(run, *args) -> tuple[float, list]:
+    started = time.perf_counter()
+    rows = run(*args)
+    return (time.perf_counter() - started) * 1000, rows
+
+
+def measure(graph: KnowledgeGraph, rounds: int, limit: int, later: int, progress=print) -> dict[str, dict]:
+    roster_ms, roster = _timed(graph.roster)
+    progress(f"patient roster: {len(roster)} patients read in {roster_ms:.0f} ms (once per state of the graph)")
+    after_id = roster.ids[min(later, len(roster) - 1)]
+    found = {"_roster": {"patients": len(roster), "read_ms": round(roster_ms, 1)}}
+    for name, question in catalogue().items():
+        if not question.keyed_by:
+            continue
+        started = time.perf_counter()
+        whole = graph.ask(name).rows  # where the later page starts, as an offset: after every row of the Nth patient
+        whole_ms = (time.perf_counter() - started) * 1000
+        offset = sum(1 for row in whole if row["patient"] <= after_id)
+        cases = {"first": (0, None), "later": (offset, Key(after_id).written())}
+        times = {(case, way): [] for case in cases for way in ("offset", "key")}
+        started = time.perf_counter()
+        for index in range(rounds):
+            for case, (at, key) in cases.items():
+                order = ("offset", "key") if index % 2 else ("key", "offset")
+                rows = {}
+                for way in order:
+                    ms, rows[way] = (
+                        _timed(_by_offset, graph, name, limit, at)
+                        if way == "offset"
+                        else _timed(_by_key, graph, name, limit, key)
+                    )
+                    times[case, way].append(ms)
+                if rows["offset"] != rows["key"]:
+                    raise AssertionError(f"{name} {case} page: the rows by key differ from the rows by OFFSET")
+            if index >= 2 and time.perf_counter() - started > ROUND_BUDGET_S:
+                break
+        medians = {f"{case}_{way}_ms": round(statistics.median(values), 1) for (case, way), values in times.items()}
+        found[name] = {
+            "rows": len(whole),
+            "whole_ms": round(whole_ms, 1),
+            "later_offset": offset,
+            "rounds": len(times["first", "key"]),
+            **medians,
+        }
+        progress(f"{name}: {table_row(name, found[name])}")
+    return found
+
+
+def table_row(name: str, row: dict) -> str:
+    first = row["first_offset_ms"] / row["first_key_ms"]
+    later = row["later_offset_ms"] / row["later_key_ms"]
+    return (
+        f"{name:26s} {row['rows']:>7} {row['first_offset_ms']:>10.1f} {row['first_key_ms']:>8.1f} {first:>6.2f}x"
+        f" {row['later_offset_ms']:>10.1f} {row['later_key_ms']:>8.1f} {later:>6.2f}x {row['rounds']:>3}"
+    )
+
+
+def table(found: dict[str, dict]) -> str:
+    heading = (
+        f"{'question':26s} {'rows':>7} {'1st OFFSET':>10} {'1st key':>8} {'ratio':>7} {'later OFFS':>10} "
+        f"{'later key':>8} {'ratio':>7} {'n':>3}"
+    )
+    return "\n".join([heading] + [table_row(name, row) for name, row in found.items() if not name.startswith("_")])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cohort", type=Path, required=True, help="a synthetic cohort's Turtle (kg.tools.synth)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--later", type=int, default=5000, help="the later page starts after this patient")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    graph = KnowledgeGraph(build_store(case_files() + [args.cohort], check=False))
+    print(f"built in memory (no validation) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    found = measure(graph, args.rounds, args.limit, args.later, progress=lambda line: print(line, file=sys.stderr))
+    print(f"pages of {args.limit} rows; later page after patient #{args.later}; medians (ms) of n interleaved rounds")
+    print(table(found))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+"""Pages by key (#20): an answer ordered by patient is paged `after=KEY`, a few patients at a time, never by OFFSET.
+
+Walking the pages from key to key must give back the whole answer, row for row and in order, whatever the page's
+size: a patient whose rows run over several pages included (the key then says how many of theirs were given)."""
+
+import re
+
+import pytest
+
+from kg.build.curation import Curator, read_case
+from kg.knowledge_graph import KnowledgeGraph
+from kg.paths import case_files
+from kg.questions.catalogue import QuestionFileError, catalogue, load_question
+from kg.questions.pages import Key, Page, PageError
+from kg.questions.patient_pages import keyed_problem, with_patients
+from kg.tools import synth
+
+KEYED = sorted(name for name, question in catalogue().items() if question.keyed_by)
+PATIENT = "https://w3id.org/salvage-kg/patient/"
+
+
+def walk(graph: KnowledgeGraph, name: str, limit: int, **params) -> tuple[list[dict], list[Key]]:
+    """Every page from the first, each asked for after the key the one before gave: the rows, and the keys."""
+    rows, keys, after = [], [], None
+    while True:
+        answer = graph.ask(name, page=Page(limit=limit, after=after), **params)
+        assert len(answer.rows) == limit or answer.page["next"] is None
+        assert answer.page["limit"] == limit and answer.page["after"] == after
+        rows += answer.rows
+        after = answer.page["next"]
+        if after is None:
+            return rows, keys
+        keys.append(Key.read(after))
+
+
+def test_the_questions_ordered_by_patient_are_keyed():
+    assert {
+        "patients",
+        "pathway-steps",
+        "pathway-states",
+        "pathway-timings",
+        "remission-durations",
+        "transplant-details",
+        "antigen-status-at-relapse",
+    } <= set(KEYED)
+    assert catalogue()["salvage-options"].keyed_by is None  # ordered by therapy first
+
+
+@pytest.mark.parametrize("limit", [1, 7, 100])
+@pytest.mark.parametrize("name", KEYED)
+def test_walking_the_keys_gives_the_whole_answer_in_order_on_the_two_cases(graph, name, limit):
+    whole = list(graph.ask(name).rows)
+    assert whole
+    rows, keys = walk(graph, name, limit)
+    assert rows == whole
+    assert len(keys) == -(-len(whole) // limit) - 1
+    assert [row["patient"] for row in graph.ask(name, page=Page(limit=limit)).rows] == [
+        row["patient"] for row in whole[:limit]
+    ]  # the first page, by key, is the OFFSET path's first page
+
+
+def test_a_patient_whose_rows_span_pages_is_continued_where_the_page_ended(graph):
+    whole = list(graph.ask("pathway-states").rows)
+    rows, keys = walk(graph, "pathway-states", 4)
+    assert rows == whole
+    within = [key for key in keys if key.given]
+    assert within and all(key.given % 4 == 0 for key in within)  # 19 rows of two patients: pages end inside them
+
+
+def test_keys_work_on_rdflib_and_with_other_parameters(graph, rdflib_graph):
+    for engine in (graph, rdflib_graph):
+        whole = list(engine.ask("antigen-status-at-relapse", antigen="CD19").rows)
+        assert whole and {row["antigen_label"] for row in whole} == {"CD19"}
+        assert walk(engine, "antigen-status-at-relapse", 2, antigen="CD19")[0] == whole
+
+
+def test_with_the_patient_given_the_keys_walk_that_patients_rows(graph, rdflib_graph):
+    for engine in (graph, rdflib_graph):
+        whole = list(engine.ask("pathway-steps", patient="pbc-2021").rows)
+        assert len(whole) > 3 and {row["patient"] for row in whole} == {"pbc-2021"}
+        assert walk(engine, "pathway-steps", 3, patient="pbc-2021")[0] == whole
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory) -> KnowledgeGraph:
+    """The two cases and 200 synthetic patients: 200-1,200 rows a question, several rows a patient."""
+    path = tmp_path_factory.mktemp("cohort") / "synthetic-200.ttl"
+    path.write_text("".join(synth.cohort_turtle(patients=200, seed=3)), encoding="utf-8")
+    return KnowledgeGraph.build(cases=case_files() + [path])
+
+
+@pytest.mark.parametrize(
+    "limit", [100, pytest.param(7, marks=pytest.mark.slow), pytest.param(1, marks=pytest.mark.slow)]
+)
+@pytest.mark.parametrize("name", KEYED)
+def test_walking_the_keys_gives_the_whole_answer_on_two_hundred_synthetic_patients(cohort, name, limit):
+    whole = list(cohort.ask(name).rows)
+    assert len({row["patient"] for row in whole}) > 100  # some patients have no rows (no transplant): skipped
+    rows, keys = walk(cohort, name, limit)
+    assert rows == whole
+    if limit > 1 and len(whole) > len({row["patient"] for row in whole}):
+        assert any(key.given for key in keys)  # some patient's rows ran over the end of a page
+
+
+def test_a_write_between_pages_does_not_break_the_walk(tmp_path):
+    """A case added between two pages: the walk goes on over the graph as it now is, from the key's patient."""
+    old = tmp_path / "synthetic-5.ttl"
+    old.write_text("".join(synth.cohort_turtle(patients=12, seed=5)), encoding="utf-8")
+    graph = KnowledgeGraph.build(cases=case_files() + [old])
+    first = graph.ask("pathway-steps", page=Page(limit=5))
+    key = Key.read(first.page["next"])
+    assert key.patient == "pbc-2021"
+    new = "".join(synth.cohort_turtle(patients=6, seed=2)).encode("utf-8")  # synth-2-*: before synth-5-*
+    assert Curator(graph.store).put(read_case(new)) is True
+    graph.changed()
+    rows, after = [], first.page["next"]
+    while after is not None:
+        answer = graph.ask("pathway-steps", page=Page(limit=5, after=after))
+        rows += answer.rows
+        after = answer.page["next"]
+    now = list(graph.ask("pathway-steps").rows)
+    assert any(row["patient"].startswith("synth-2-") for row in rows)
+    assert list(first.rows) + rows == now  # nothing of pbc-2021 given twice; the new patients in their place
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "garbage",
+        "",
+        "x" * 3_000,
+        Key("pbc-2021").written() + "!",
+        "WyJwYmMtMjAyMSIsMF0",
+        "WyJwYmMtMjAyMSIsLTFd",
+        "WzFd",
+        "e30",
+    ],
+)
+def test_a_key_that_no_page_gave_is_refused_with_a_reason(after):
+    with pytest.raises(PageError, match="after must be the `next` key"):
+        Page(limit=5, after=after)
+
+
+def test_after_with_offset_or_on_a_question_not_keyed_is_refused(graph):
+    with pytest.raises(PageError, match="after and offset"):
+        Page(limit=5, offset=5, after=Key("pbc-2021").written())
+    with pytest.raises(PageError, match="not ordered by patient"):
+        graph.ask("salvage-options", lost_antigen="CD19", page=Page(limit=5, after=Key("pbc-2021").written()))
+
+
+def test_a_key_past_every_patient_is_an_empty_last_page(graph):
+    answer = graph.ask("patients", page=Page(limit=5, after=Key("zzz").written()))
+    assert answer.rows == () and answer.page["next"] is None and "patient" in answer.columns
+
+
+# --- over HTTP ---------------------------------------------------------------------------------------------------
+
+
+def test_over_http_the_next_link_walks_by_key_to_the_end(http, graph):
+    whole = [dict(row) for row in graph.ask("pathway-steps").rows]
+    rows, url, params, keys = [], "/questions/pathway-steps", {"limit": 3}, []
+    while url:
+        response = http.get(url, params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        rows += body["rows"]
+        link = response.links.get("next")
+        assert (link is None) == (body["page"]["next"] is None)
+        if link:
+            assert f"after={body['page']['next']}" in link["url"] and "offset" not in link["url"]
+            keys.append(body["page"]["next"])
+        url, params = (link["url"], None) if link else (None, None)
+    assert rows == whole and len(keys) == -(-len(whole) // 3) - 1
+
+
+def test_over_http_csv_pages_carry_the_next_key_too(http, graph):
+    whole = graph.ask("pathway-states").rows
+    first = http.get("/questions/pathway-states.csv", params={"limit": 5})
+    second = http.get(first.links["next"]["url"])
+    assert second.status_code == 200 and second.headers["content-type"].startswith("text/csv")
+    assert second.text.count("\n") == 6  # a heading and five rows
+    assert second.text.splitlines()[1].startswith(f"{whole[5]['patient']},{whole[5]['sequence']},")
+
+
+@pytest.mark.parametrize(
+    "params", [{"after": "garbage"}, {"after": Key("pbc-2021").written(), "offset": 5}, {"after": "x" * 3_000}]
+)
+def test_over_http_a_bad_key_gets_422_with_a_reason(http, params):
+    response = http.get("/questions/patients", params=params)
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_parameter"
+    assert "after" in response.json()["message"]
+
+
+def test_over_http_a_key_on_a_question_not_keyed_gets_422(http):
+    response = http.get(
+        "/questions/salvage-options", params={"lost_antigen": "CD19", "after": Key("pbc-2021").written()}
+    )
+    assert response.status_code == 422 and "not ordered by patient" in response.json()["message"]
+
+
+# --- what a question must be to be keyed --------------------------------------------------------------------------
+
+
+def test_the_values_block_goes_at_the_top_of_the_outermost_where(graph):
+    question = catalogue()["patients"]
+    restricted = with_patients(question.text, [PATIENT + "rascon-2022"])
+    _, rows = graph.engine.select(restricted)
+    assert [str(row[0]) for row in rows] == ["rascon-2022"]
+    assert restricted.index(
+        "VALUES ?_patient_iri { <https://w3id.org/salvage-kg/patient/rascon-2022> }"
+    ) < restricted.index("?_patient_iri a sk:Patient")
+
+
+HEAD = "#+ summary: s\n#+ description: d\n#+ keyed-by: patient\nPREFIX ex: <https://example.org/>\n"
+
+
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ("SELECT ?patient WHERE { ?_patient_iri ex:id ?patient } ORDER BY ?x ?patient", "ORDER BY does not start"),
+        ("SELECT ?patient WHERE { ?_patient_iri ex:id ?patient } ORDER BY DESC(?patient)", "ORDER BY does not start"),
+        ("SELECT ?id WHERE { ?_patient_iri ex:id ?id } ORDER BY ?patient", "does not project ?patient"),
+        (
+            "SELECT ?patient WHERE { ?x ex:id ?patient OPTIONAL { ?x ex:p ?_patient_iri } } ORDER BY ?patient",
+            "no required pattern",
+        ),
+        (
+            "SELECT ?patient WHERE { ?x ex:id ?patient { SELECT ?_patient_iri WHERE { ?_patient_iri ex:p ?y } } } "
+            "ORDER BY ?patient",
+            "no required pattern",
+        ),
+        (
+            "SELECT ?patient (COUNT(?x) AS ?n) WHERE { ?_patient_iri ex:id ?patient ; ex:x ?x ; ex:k ?k } GROUP BY ?k "
+            "?patient ORDER BY ?patient",
+            None,
+        ),
+        (
+            "SELECT (COUNT(?x) AS ?n) ?patient WHERE { ?_patient_iri ex:id ?patient ; ex:x ?x ; ex:k ?patient } "
+            "GROUP BY ?k ORDER BY ?patient",
+            "GROUP BY does not group",
+        ),
+        ("SELECT ?patient WHERE { ?_patient_iri ex:id ?patient } ORDER BY ?patient LIMIT 5", "LIMIT or OFFSET"),
+    ],
+)
+def test_a_question_keyed_by_patient_is_checked_when_loaded(tmp_path, body, problem):
+    path = tmp_path / "q.rq"
+    path.write_text(HEAD + body, encoding="utf-8")
+    if problem is None:
+        assert load_question(path).keyed_by == "patient"
+    else:
+        with pytest.raises(QuestionFileError, match=re.escape(problem)):
+            load_question(path)
+    assert keyed_problem("SELECT ?patient WHERE { ?_patient_iri ?p ?patient } ORDER BY ?patient", "therapy")
+
+
+def test_no_persons_text_reaches_the_query_through_a_key(graph):
+    """The key only says where to start among the graph's own patients: a patient id in it is never written."""
+    hostile = Key("a> } } SELECT * WHERE { ?s ?p ?o } #").written()
+    answer = graph.ask("patients", page=Page(limit=1, after=hostile))
+    assert [row["patient"] for row in answer.rows] == ["pbc-2021"]  # the first patient after "a> } } ..."
+    assert answer.page["next"] == Key("pbc-2021").written()
+
+
+class CountingEngine:
+    """The graph's engine, counting the queries a page asks."""
+
+    def __init__(self, engine):
+        self.engine, self.name, self.queries = engine, engine.name, 0
+
+    def select(self, text, bindings=None):
+        self.queries += 1
+        return self.engine.select(text, bindings)
+
+
+def test_after_the_first_page_each_page_is_one_query_sized_by_the_rows_a_patient(cohort):
+    """transplant-details has fewer rows than patients: a chunk of one patient a row would fall short each time."""
+    counting = KnowledgeGraph(cohort.store, CountingEngine(cohort.engine))
+    whole = list(counting.ask("transplant-details").rows)
+    assert len(whole) < len(counting.roster())
+    rows, after, queries = [], None, []
+    while True:
+        counting.engine.queries = 0
+        answer = counting.ask("transplant-details", page=Page(limit=20, after=after))
+        queries.append(counting.engine.queries)
+        rows += answer.rows
+        after = answer.page["next"]
+        if after is None:
+            break
+    assert rows == whole
+    # Sized by one patient a row, most pages would ask twice; sized by the rows a patient seen, nearly all once.
+    assert queries[1:-1].count(1) >= 0.8 * len(queries[1:-1]), queries
