@@ -123,12 +123,16 @@ def _in_graph(graph: ox.NamedNode, triples) -> str:
     return f"GRAPH <{graph.value}> {{\n{_ntriples(triples)}}}\n"
 
 
-def compact(store: ox.Store) -> None:
-    """Write what a commit left in RocksDB's log and memory tables into sorted files, and merge those. Unflushed,
-    a commit lives only in the log, which every later open replays (issue 17: a 309 MB log, `ask --store` 17 s;
-    measured here: 100 patients' commit, a 17 MB log, read-only open 0.86 s unflushed, 0.02 s flushed)."""
+def compact(store: ox.Store, *, merge: bool = True) -> None:
+    """Write what a commit left in RocksDB's log and memory tables into sorted files, and (`merge`) merge those.
+    Unflushed, a commit lives only in the log, which every later open replays (issue 17: a 309 MB log, `ask
+    --store` 17 s; measured here: 100 patients' commit, a 17 MB log, read-only open 0.86 s unflushed, 0.02 s
+    flushed). Merging rewrites every sorted file (7-10 s a time at 10,000 patients, linear in the store): a build
+    does it once; a write only flushes, and RocksDB merges its few new files in the background as it always does
+    (issue 20: a write of 5 patients took 12 s at 10,000 patients, 9 s of it merging)."""
     store.flush()
-    store.optimize()
+    if merge:
+        store.optimize()
 
 
 class Curator:
@@ -231,7 +235,7 @@ class Curator:
         if self.directory:
             started = time.monotonic()
             with heartbeat(self.progress, "compacting"):
-                compact(self.store)
+                compact(self.store, merge=False)
             self._phase(f"compacted ({time.monotonic() - started:.1f} s)")
         self.committed()
 

@@ -120,3 +120,35 @@ def test_a_case_rule_that_derives_about_a_shared_node_is_refused_by_name():
 def test_case_graph_names_are_kept(curator):
     assert curator.exists("pbc-2021")
     assert ox.NamedNode(str(case_graph("pbc-2021"))) in set(curator.store.named_graphs())
+
+
+def test_a_patient_identifier_taken_in_another_case_is_a_conflict_whatever_its_case():
+    """The identifier check looks the namesakes up inside Oxigraph (it walked every patient from Python: 2.2 s a
+    write at 10,000 patients); upper case and a non-ASCII spelling whose casefold matches must still be caught."""
+    curator = curation.Curator(build_store())
+    curator.put(cohort(401, 1))
+    taken = "".join(synth.cohort_turtle(patients=1, seed=402)).replace('"synth-402-000001"', '"SYNTH-401-000001"')
+    with pytest.raises(curation.CaseError, match="share the identifier 'synth-401-000001'") as refused:
+        curator.put(curation.read_case(taken.encode()))
+    assert refused.value.kind == "conflict"
+    # A patient already in the store under a long-s spelling ("ſ".casefold() == "s"), which LCASE does not fold.
+    odd = ox.NamedNode("https://w3id.org/salvage-kg/patient/odd")
+    curator.store.extend(
+        [
+            ox.Quad(
+                odd,
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode("https://w3id.org/salvage-kg/ontology#Patient"),
+                ox.NamedNode(str(case_graph("odd"))),
+            ),
+            ox.Quad(
+                odd,
+                ox.NamedNode("http://www.w3.org/2004/02/skos/core#notation"),
+                ox.Literal("ſynth-403-000001"),
+                ox.NamedNode(str(case_graph("odd"))),
+            ),
+        ]
+    )
+    with pytest.raises(curation.CaseError, match="share the identifier 'synth-403-000001'"):
+        curator.put(cohort(403, 1))
+    assert curator.put(cohort(404, 1))  # no namesake: accepted
