@@ -94,13 +94,20 @@ def build_on_disk(cases: Iterable[Path], directory: Path, *, check: bool = True,
     return directory
 
 
-def _build_part(disk: ox.Store, shared: list[ox.Quad], alone: case_facts.Derived, path: Path, part: str,
-                check: bool, progress: Progress) -> int:
+def _build_part(
+    disk: ox.Store,
+    shared: list[ox.Quad],
+    alone: case_facts.Derived,
+    path: Path,
+    part: str,
+    check: bool,
+    progress: Progress,
+) -> int:
     graph = ox.NamedNode(str(case_graph(path.stem)))
     scratch = ox.Store()
     scratch.bulk_extend(shared)
     progress(f"{part}: loading")
-    load(scratch, path, graph)
+    load(scratch, path, case_graph(path.stem))
     progress(f"{part}: deriving facts")
     rules.derive(scratch, rules.case_rules())
     if check:
@@ -109,9 +116,10 @@ def _build_part(disk: ox.Store, shared: list[ox.Quad], alone: case_facts.Derived
         if found:
             raise PartInvalid(part, found)
     # Each part was checked alone: what only the whole graph could show is a patient two parts both describe.
-    for quad in scratch.quads_for_pattern(None, _TYPE, _PATIENT, graph):
-        if any(True for _ in disk.quads_for_pattern(quad.subject, _TYPE, _PATIENT, None)):
-            raise PartConflict(f"{part}: {quad.subject.value} is described by an earlier part too")
+    patients = sorted(quad.subject.value for quad in scratch.quads_for_pattern(None, _TYPE, _PATIENT, graph))
+    for patient in patients:
+        if any(True for _ in disk.quads_for_pattern(ox.NamedNode(patient), _TYPE, _PATIENT, None)):
+            raise PartConflict(f"{part}: {patient} is described by an earlier part too")
     if any(True for _ in disk.quads_for_pattern(None, None, None, graph)):
         raise PartConflict(f"{part}: an earlier part has the same file name, so the same graph {graph.value}")
     progress(f"{part}: writing to disk")
@@ -124,6 +132,11 @@ def _build_part(disk: ox.Store, shared: list[ox.Quad], alone: case_facts.Derived
 
     disk.bulk_extend(counted(scratch.quads_for_pattern(None, None, None, graph)))
     for derived_graph, triples in alone.items():
-        disk.bulk_extend(counted(q for q in scratch.quads_for_pattern(None, None, None, derived_graph)
-                                 if ox.Triple(q.subject, q.predicate, q.object) not in triples))
+        disk.bulk_extend(
+            counted(
+                q
+                for q in scratch.quads_for_pattern(None, None, None, derived_graph)
+                if ox.Triple(q.subject, q.predicate, q.object) not in triples
+            )
+        )
     return written[0]

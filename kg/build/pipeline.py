@@ -6,18 +6,15 @@ True
 """
 
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.build import rules
-
-from kg.build import validate
+from kg.build import rules, validate
 from kg.errors import SalvageKgError
 from kg.namespaces import ONTOLOGY_GRAPH, STUDIES_GRAPH, VOCABULARY_GRAPH, case_graph
-from kg.paths import ONTOLOGY_FILE, QUERIES_DIR, VOCABULARY_FILE, case_files, study_files
+from kg.paths import ONTOLOGY_FILE, VOCABULARY_FILE, case_files, study_files
 from kg.progress import Progress, heartbeat, quiet
 from kg.questions.catalogue import internal
 
