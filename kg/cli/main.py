@@ -209,7 +209,7 @@ def cmd_bench(args) -> int:
         return 2
     rdflib_limit = 0 if args.no_rdflib else args.rdflib_limit
     bench.run(sizes, _output(args.out), seed=args.seed, repeat=args.repeat, rdflib_limit=rdflib_limit,
-              question_limit=args.question_limit, before=args.before)
+              question_limit=args.question_limit, before=args.before, in_parts=args.in_parts)
     print(args.out)
     return 0
 
@@ -336,6 +336,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--question-limit", type=opts.seconds, default=60.0, metavar="SECONDS",
                    help="a question slower than this on its first run is timed once; over HTTP it is abandoned "
                         "and recorded as '> limit' (default 60)")
+    p.add_argument("--in-parts", type=opts.positive, metavar="N", help="build a size above N patients in parts of N "
+                   "on disk and ask its questions there, so that 100,000 fits in memory (default: in memory)")
     p.set_defaults(run=cmd_bench)
 
     p = commands.add_parser("loadtest", help="N concurrent clients (wrk) for a fixed time against a served synthetic "
