@@ -73,8 +73,13 @@ def outside(triples: Iterable[ox.Triple], roots: tuple[str, ...]) -> list[ox.Tri
     """The derived triples about a node that is not the case's own (nor under its IRI). A fact that a case
     derives about a shared node could be derived by another case too, and removing it with one case would
     remove it for both: such a rule breaks the contract that lets a write derive per case."""
+    patients = str(PATIENT)
+    owned_patients = {root for root in roots if root.startswith(patients)}
+    others = tuple(root for root in roots if root not in owned_patients)
 
     def owned(iri: str) -> bool:
-        return any(iri == root or iri.startswith(root + "/") for root in roots)
+        if iri.startswith(patients):  # the patient a node is under is the first segment after patient/
+            return patients + iri[len(patients) :].split("/", 1)[0] in owned_patients
+        return any(iri == root or iri.startswith(root + "/") for root in others)
 
     return [t for t in triples if not (isinstance(t.subject, ox.NamedNode) and owned(t.subject.value))]

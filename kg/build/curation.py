@@ -228,6 +228,7 @@ class Curator:
                                            "may derive facts only under the case's patients, so nothing was written")
         deletes = "".join(_in_graph(g, changed) for g, changed in removed.items())
         inserts = "".join(_in_graph(g, changed) for g, changed in added.items())
+        go_on()  # the last moment a client that has gone can still stop the write
         self._phase("committing")
         with heartbeat(self.progress, "committing"):
             self.store.update(f"{change} ;\nDELETE DATA {{\n{deletes}}} ;\nINSERT DATA {{\n{inserts}}}")
