@@ -80,7 +80,7 @@ def build_on_disk(
     # What the case rules derive from the shared graphs alone (each rule's own description, the studies' notes)
     # comes out of every part again: it is written once.
     alone = case_facts.derived(case_facts.scratch(shared))
-    spool = partial.with_name(partial.name + ".nt")  # one graph of one part at a time, on its way to the store
+    spool = partial.with_name(partial.name + ".nt")  # + ".N": the graphs of one part on their way to the store
     disk = ox.Store(str(partial))
     try:
         disk.bulk_extend(shared)
@@ -98,7 +98,8 @@ def build_on_disk(
     except BaseException:
         del disk
         shutil.rmtree(partial, ignore_errors=True)
-        spool.unlink(missing_ok=True)
+        for leftover in spool.parent.glob(spool.name + ".*"):
+            leftover.unlink()
         raise
     del disk  # close RocksDB before the directory is moved
     if directory.exists():
@@ -142,10 +143,16 @@ def _build_part(
         raise PartConflict(f"{part}: an earlier part has the same file name, so the same graph {graph.value}")
     progress(f"{part}: writing to disk")
     # Through an N-Triples file per graph, parsed by Oxigraph: handing 2 million quads over as Python objects took
-    # 70 s of a 10,000-patient part (as long as validating it). What the shared graphs alone derive is written
-    # again, which changes nothing in a set of quads.
-    for written_graph in [graph, *alone]:
-        scratch.dump(str(spool), ox.RdfFormat.N_TRIPLES, from_graph=written_graph)
-        disk.bulk_load(path=str(spool), format=ox.RdfFormat.N_TRIPLES, to_graph=written_graph)
-    spool.unlink(missing_ok=True)
-    return len(scratch) - len(shared)
+    # 70 s of a 10,000-patient part (as long as validating it). The scratch store is let go before the store on
+    # disk sorts them (~0.8 GB at 10,000 patients that would otherwise sit beside the bulk loader's buffers).
+    # What the shared graphs alone derive is written again, which changes nothing in a set of quads.
+    written = len(scratch) - len(shared)
+    spools = []
+    for number, written_graph in enumerate([graph, *alone]):
+        spools.append((spool.with_name(f"{spool.name}.{number}"), written_graph))
+        scratch.dump(str(spools[-1][0]), ox.RdfFormat.N_TRIPLES, from_graph=written_graph)
+    del scratch
+    for path_of, written_graph in spools:
+        disk.bulk_load(path=str(path_of), format=ox.RdfFormat.N_TRIPLES, to_graph=written_graph)
+        path_of.unlink()
+    return written
