@@ -142,15 +142,39 @@ def check_in(store: ox.Store, case_graph: ox.NamedNode, case_graphs: str, triple
     new_names = {patient.value.rsplit("/", 1)[-1].casefold(): patient for patient in patients}
     new_names |= {t.object.value.casefold(): t.subject for t in triples
                   if t.predicate == NOTATION and t.subject in patients}
-    for quad in store.quads_for_pattern(None, TYPE, SK_PATIENT, None):
-        other = quad.subject
-        if other in patients or not isinstance(other, ox.NamedNode) or not elsewhere(other):
+    for other in sorted(_namesakes(store, set(new_names)), key=lambda node: node.value):
+        if other in patients or not _is_patient(store, other) or not elsewhere(other):
             continue
         taken = _identifiers(store, other) & new_names.keys()
         if taken:
             name = sorted(taken)[0]
             raise OutOfScope("conflict", f"patient {new_names[name].value} would share the identifier {name!r} with "
                                          f"{other.value}, which case {elsewhere(other)!r} describes")
+
+
+def _namesakes(store: ox.Store, names: set[str]) -> set[ox.NamedNode]:
+    """A superset of the patients that may share one of these (casefolded) identifiers, to be checked exactly in
+    Python: those whose notation or IRI's last segment lowercases to one of them, and every one whose identifier
+    is not ASCII (SPARQL's LCASE does not fold "ß" to "ss" as casefold does) or whose IRI is not a plain
+    patient/NAME. Two lookups inside Oxigraph (~0.1 s at 10,000 patients) instead of reading every patient from
+    Python (2.2 s a write at 10,000 patients)."""
+    if not names:
+        return set()
+    wanted = ", ".join(str(ox.Literal(name)) for name in sorted(names))  # N-Triples literals, escaped
+    odd = 'REGEX(?name, "[^\\\\x00-\\\\x7F]")'
+    # The notation pattern alone first: joined to the patient type first, Oxigraph took 0.6 s at 10,000.
+    by_notation = (f"SELECT DISTINCT ?other WHERE {{ ?other <{NOTATION.value}> ?notation "
+                   f"BIND(LCASE(STR(?notation)) AS ?name) FILTER(?name IN ({wanted}) || {odd}) }}")
+    by_iri = (f"SELECT DISTINCT ?other WHERE {{ ?other <{TYPE.value}> <{SK_PATIENT.value}> "
+              f'BIND(LCASE(STRAFTER(STR(?other), "{PATIENT}")) AS ?name) '
+              f'FILTER(?name IN ({wanted}) || {odd} || ?name = "" || CONTAINS(?name, "/")) }}')
+    return {solution["other"] for query in (by_notation, by_iri)
+            for solution in store.query(query, use_default_graph_as_union=True)
+            if isinstance(solution["other"], ox.NamedNode)}
+
+
+def _is_patient(store: ox.Store, node: ox.NamedNode) -> bool:
+    return any(True for _ in store.quads_for_pattern(node, TYPE, SK_PATIENT, None))
 
 
 def check_size(triples_seen: int, list_items: int, limits: Limits) -> None:

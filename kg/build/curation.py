@@ -3,16 +3,18 @@
 A case is one report: one source node (under source/) and the patients it describes (under patient/), written
 in Turtle or JSON-LD. It lives in its own named graph (graph/case/ID, ID being the source's local name).
 
-Every change is tried first on a scratch copy of the store (a RocksDB checkpoint: hard links, so cheap even for
-a large store): the case is swapped in, the derivation rules are re-run and the SHACL shapes are checked over
-the whole graph. Only a change that conforms is committed, and it is committed as one SPARQL Update, which
+Every change is tried first on small scratch stores holding the shared graphs (ontology, vocabulary, studies) and
+that case alone, before and after the change (kg/build/case_facts.py): cases are self-contained, so the case
+rules derive there exactly what they derive for that case in the whole graph, and the SHACL shapes check there
+what the case adds; who owns which patient is checked against the store (kg/build/case_scope.py). A write costs
+what its case costs, not what the graph holds. Only a change that conforms is committed, and it is committed
+with the derived facts that come and go as one SPARQL Update, which
 Oxigraph applies in a single transaction: a reader, a restart or a killed process sees the graph as it was
 before or as it is after, never in between. Changes are serialised by one lock per store.
 """
 
 import logging
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -21,13 +23,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.build import rules
-
-from kg.build import validate
+from kg.build import case_facts
 from kg.build.case_scope import Limits, OutOfScope, check_alone, check_in, check_size
-from kg.errors import SalvageKgError
 from kg.build.validate import Violation
-from kg.namespaces import GRAPH, PATIENT, SOURCE, case_graph, derived_graph
+from kg.errors import SalvageKgError
+from kg.namespaces import GRAPH, PATIENT, SOURCE, case_graph
 from kg.progress import Progress, heartbeat, quiet
 
 CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -123,12 +123,16 @@ def _in_graph(graph: ox.NamedNode, triples) -> str:
     return f"GRAPH <{graph.value}> {{\n{_ntriples(triples)}}}\n"
 
 
-def compact(store: ox.Store) -> None:
-    """Write what a commit left in RocksDB's log and memory tables into sorted files, and merge those. Unflushed,
-    a commit lives only in the log, which every later open replays (issue 17: a 309 MB log, `ask --store` 17 s;
-    measured here: 100 patients' commit, a 17 MB log, read-only open 0.86 s unflushed, 0.02 s flushed)."""
+def compact(store: ox.Store, *, merge: bool = True) -> None:
+    """Write what a commit left in RocksDB's log and memory tables into sorted files, and (`merge`) merge those.
+    Unflushed, a commit lives only in the log, which every later open replays (issue 17: a 309 MB log, `ask
+    --store` 17 s; measured here: 100 patients' commit, a 17 MB log, read-only open 0.86 s unflushed, 0.02 s
+    flushed). Merging rewrites every sorted file (7-10 s a time at 10,000 patients, linear in the store): a build
+    does it once; a write only flushes, and RocksDB merges its few new files in the background as it always does
+    (issue 20: a write of 5 patients took 12 s at 10,000 patients, 9 s of it merging)."""
     store.flush()
-    store.optimize()
+    if merge:
+        store.optimize()
 
 
 class Curator:
@@ -173,81 +177,75 @@ class Curator:
                 raise CaseError(exc.kind, str(exc)) from None
             insert = _in_graph(case.graph, case.triples)
             change = f"DROP SILENT GRAPH <{case.graph.value}> ;\nINSERT DATA {{\n{insert}}}"
-            self._commit(change, cancelled)
+            self._commit(change, case.graph, case.triples, cancelled)
             return not existed
 
     def delete(self, case_id: str, cancelled: threading.Event | None = None) -> None:
         with self._lock:
             if not self.exists(case_id):
                 raise CaseError("not_found", f"no case {case_id!r}; known: {', '.join(self.case_ids())}")
-            self._commit(f"DROP GRAPH <{case_graph(case_id)}>", cancelled)
+            graph = ox.NamedNode(str(case_graph(case_id)))
+            self._commit(f"DROP GRAPH <{graph.value}>", graph, None, cancelled)
 
-    def _commit(self, change: str, cancelled: threading.Event | None = None) -> None:
-        """Try the change with fresh derived facts on a scratch copy; commit it with them if all shapes hold."""
+    def _commit(self, change: str, graph: ox.NamedNode, triples: tuple[ox.Triple, ...] | None,
+                cancelled: threading.Event | None = None) -> None:
+        """Derive the case's facts before and after the change, each on a scratch store of the shared graphs and
+        that case alone (kg/build/case_facts.py); check the new case there; commit the change with the derived
+        facts that come and go if all shapes hold. `triples` is the new case, None when it is removed."""
 
         def go_on() -> None:
             if cancelled is not None and cancelled.is_set():
                 raise CaseError("cancelled", "the client went away; nothing was written")
 
-        derived_now = self._derived(self.store)
-        scratch_dir = self.directory.with_name(self.directory.name + ".scratch") if self.directory else None
-        scratch = None
-        try:
-            scratch = self._scratch_copy(scratch_dir)
-            self._phase("checkpoint")
-            go_on()
-            with heartbeat(self.progress, "trying the change"):
-                scratch.update(change)
-            self._phase("deriving facts")
-            rules.derive(scratch)
-            go_on()
-            self._phase("validating with SHACL")
-            violations = validate.violations_in_store(scratch, self.progress)
+        shared = case_facts.shared_quads(self.store)
+        before = [ox.Triple(q.subject, q.predicate, q.object)
+                  for q in self.store.quads_for_pattern(None, None, None, graph)]
+        self._phase("checkpoint")
+        go_on()
+        self._phase("deriving facts")
+        with heartbeat(self.progress, "deriving facts"):
+            derived_now = self._derived(case_facts.scratch(shared, graph, before))
+            scratch = case_facts.scratch(shared, graph, triples or ())
             derived_then = self._derived(scratch)
-            go_on()
-        finally:
-            # Dropped on every path, a failure too: an open scratch store keeps its lock, and the next write's
-            # copy could not be made (every later write failed until a restart).
-            scratch = None  # noqa: F841 - closes the scratch store before its files go
-            if scratch_dir:
-                shutil.rmtree(scratch_dir, ignore_errors=True)
+        go_on()
+        self._phase("validating with SHACL")
+        violations = case_facts.violations(scratch, self.progress) if triples is not None else []
+        del scratch
+        go_on()
         if violations:
             raise CaseError("rejected", f"the graph would violate {len(violations)} SHACL constraint(s); "
                                         "nothing was written", violations)
         self._phase("validated")
         # Derived facts name events by IRI and hold no blank nodes, so they can be compared and written as data.
-        removed = "".join(_in_graph(g, derived_now[g] - derived_then.get(g, set())) for g in derived_now)
-        added = "".join(_in_graph(g, derived_then[g] - derived_now.get(g, set())) for g in derived_then)
+        removed = {g: derived_now[g] - derived_then.get(g, set()) for g in derived_now}
+        added = {g: derived_then[g] - derived_now.get(g, set()) for g in derived_then}
+        roots = case_facts.owners([*before, *(triples or ())])
+        for g, changed in [*removed.items(), *added.items()]:
+            strays = case_facts.outside(changed, roots)
+            if strays:
+                raise CaseError("invalid", f"rule {g.value.rsplit('/', 1)[-1]} would derive a fact about "
+                                           f"{strays[0].subject}, which is not this case's own node; a case rule "
+                                           "may derive facts only under the case's patients, so nothing was written")
+        deletes = "".join(_in_graph(g, changed) for g, changed in removed.items())
+        inserts = "".join(_in_graph(g, changed) for g, changed in added.items())
+        go_on()  # the last moment a client that has gone can still stop the write
         self._phase("committing")
         with heartbeat(self.progress, "committing"):
-            self.store.update(f"{change} ;\nDELETE DATA {{\n{removed}}} ;\nINSERT DATA {{\n{added}}}")
+            self.store.update(f"{change} ;\nDELETE DATA {{\n{deletes}}} ;\nINSERT DATA {{\n{inserts}}}")
         self._phase("committed")
         if self.directory:
             started = time.monotonic()
             with heartbeat(self.progress, "compacting"):
-                compact(self.store)
+                compact(self.store, merge=False)
             self._phase(f"compacted ({time.monotonic() - started:.1f} s)")
         self.committed()
 
-    def _scratch_copy(self, directory: Path | None) -> ox.Store:
-        if directory is None:
-            scratch = ox.Store()
-            scratch.bulk_extend(self.store)
-            return scratch
-        shutil.rmtree(directory, ignore_errors=True)  # left by a process killed while checking
-        self.store.backup(str(directory))
-        return ox.Store(str(directory))
-
     @staticmethod
-    def _derived(store: ox.Store) -> dict[ox.NamedNode, set[ox.Triple]]:
-        found = {}
-        for rule in rules.rules():
-            graph = ox.NamedNode(str(derived_graph(rule.name)))
-            quads = store.quads_for_pattern(None, None, None, graph)
-            triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+    def _derived(store: ox.Store) -> case_facts.Derived:
+        found = case_facts.derived(store)
+        for graph, triples in found.items():
             if any(isinstance(term, ox.BlankNode) for t in triples for term in t):
-                # Cases may not hold blank-node events (kg.build.case_scope), so this is a rule's mistake, refused whole.
-                raise CaseError("invalid", f"rule {rule.name} would derive a fact about a blank node, which could "
-                                           "not be updated as data; blank-node events are refused")
-            found[graph] = triples
+                # Cases hold no blank-node events (kg.build.case_scope): a rule's mistake, refused whole.
+                raise CaseError("invalid", f"rule {graph.value.rsplit('/', 1)[-1]} would derive a fact about a blank "
+                                           "node, which could not be updated as data; blank-node events are refused")
         return found

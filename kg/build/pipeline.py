@@ -6,18 +6,15 @@ True
 """
 
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.build import rules
-
-from kg.build import validate
+from kg.build import rules, validate
 from kg.errors import SalvageKgError
 from kg.namespaces import ONTOLOGY_GRAPH, STUDIES_GRAPH, VOCABULARY_GRAPH, case_graph
-from kg.paths import ONTOLOGY_FILE, QUERIES_DIR, VOCABULARY_FILE, case_files, study_files
+from kg.paths import ONTOLOGY_FILE, VOCABULARY_FILE, case_files, study_files
 from kg.progress import Progress, heartbeat, quiet
 from kg.questions.catalogue import internal
 
@@ -32,7 +29,7 @@ class CaseFileError(SalvageKgError, ValueError):
 _FORMATS = {".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD}
 
 
-def _load(store: ox.Store, path: Path, graph) -> None:
+def load(store: ox.Store, path: Path, graph) -> None:
     # bulk_load streams the file rather than reading it whole (a 100,000-patient cohort is ~0.9 GB of Turtle);
     # it is not transactional, which does not matter here: a build that fails is thrown away.
     rdf_format = _FORMATS.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
@@ -61,15 +58,15 @@ def build_store(
 ) -> ox.Store:
     """A fresh in-memory store holding the whole graph; raises ValidationError if it does not conform."""
     store = ox.Store()
-    _load(store, ONTOLOGY_FILE, ONTOLOGY_GRAPH)
-    _load(store, VOCABULARY_FILE, VOCABULARY_GRAPH)
+    load(store, ONTOLOGY_FILE, ONTOLOGY_GRAPH)
+    load(store, VOCABULARY_FILE, VOCABULARY_GRAPH)
     for path in study_files():
-        _load(store, path, STUDIES_GRAPH)
+        load(store, path, STUDIES_GRAPH)
     paths = list(case_files() if cases is None else cases)
     for number, path in enumerate(paths, start=1):
         progress(f"loading case {number}/{len(paths)}: {path.name}")
         with heartbeat(progress, f"loading {path.name}"):
-            _load(store, path, case_graph(path.stem))
+            load(store, path, case_graph(path.stem))
     progress("deriving facts")
     for rule, count in rules.derive(store).items():
         progress(f"  rule {rule}: {count} triples")

@@ -2,8 +2,15 @@
 
 What a rule derives goes into its own named graph (graph/derived/NAME), apart from what sources state, and every
 derived node names its rule (sk:derivedBy) and the stated facts it rests on (prov:wasDerivedFrom).
+
+A rule is either about the vocabulary (`#+ scope: vocabulary`: it reads only the ontology and vocabulary graphs, so
+it is derived once at build time and no case write touches it) or about a case (the default: it reads one case's
+patients, with the ontology, vocabulary and studies, and never joins across patients). Case rules can therefore be
+run for one case alone on a small scratch store (kg/build/case_facts.py), which is how a write and a build in
+parts bring them up to date. Vocabulary rules run first, so that case rules may read what they derive.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,6 +33,7 @@ class Rule:
     description: str
     text: str
     path: Path
+    scope: str = "case"  # or "vocabulary"
 
     @property
     def iri(self) -> str:
@@ -38,15 +46,36 @@ def rules(directory: Path = RULES_DIR) -> tuple[Rule, ...]:
     for path in sorted(directory.glob("*.rq")):
         text = read_query(path)
         header = read_header(text)
-        found.append(Rule(path.stem, str(header["summary"]), " ".join(str(header["description"]).split()), text, path))
-    return tuple(found)
+        scope = str(header.get("scope") or "case").strip()
+        if scope not in SCOPES:
+            raise ValueError(f"{path.name}: '#+ scope: {scope}' is not one of {', '.join(SCOPES)}")
+        description = " ".join(str(header["description"]).split())
+        found.append(Rule(path.stem, str(header["summary"]), description, text, path, scope))
+    # Vocabulary rules first: a case rule may read their facts, never the other way round.
+    return tuple(sorted(found, key=lambda rule: (rule.scope != "vocabulary", rule.name)))
 
 
-def derive(store: ox.Store) -> dict[str, int]:
-    """Run every rule over the stated graph; replace each rule's graph. Returns triples derived per rule."""
+SCOPES = ("case", "vocabulary")
+
+
+def vocabulary_rules() -> tuple[Rule, ...]:
+    return tuple(rule for rule in rules() if rule.scope == "vocabulary")
+
+
+def case_rules() -> tuple[Rule, ...]:
+    return tuple(rule for rule in rules() if rule.scope == "case")
+
+
+def graph_of(rule: Rule) -> ox.NamedNode:
+    return ox.NamedNode(str(derived_graph(rule.name)))
+
+
+def derive(store: ox.Store, only: Iterable[Rule] | None = None) -> dict[str, int]:
+    """Run the rules (every one, or `only` those) over the stated graph; replace each rule's graph. Returns
+    triples derived per rule."""
     counts = {}
-    for rule in rules():
-        graph = ox.NamedNode(str(derived_graph(rule.name)))
+    for rule in rules() if only is None else tuple(only):
+        graph = graph_of(rule)
         if graph in set(store.named_graphs()):
             store.remove_graph(graph)  # first, so that a rule never feeds on its own earlier output
         # Serialised, then bulk-loaded: a rule derives millions of triples on a large cohort, far lighter as

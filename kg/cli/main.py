@@ -13,7 +13,7 @@ import httpx
 from kg.backends import stores
 from kg.backends.open import open_backend
 from kg.backends.remote import RemoteEngine
-from kg.build import export
+from kg.build import export, parts
 from kg.build import pipeline as build
 from kg.build.extra_graphs import add_extra_graphs
 from kg.cli import cases as cli_cases
@@ -50,12 +50,27 @@ def _output(name: str) -> Path:
 
 def cmd_build(args) -> int:
     extra = existing(args.cases)
+    if args.store:
+        return _build_on_disk(args, extra)
+    if args.no_files:
+        raise UsageError("--no-files leaves nothing to write without --store DIR")
     Path(args.out).mkdir(parents=True, exist_ok=True)  # a folder that cannot be made fails now, not after the build
     store = build.build_store(case_files() + extra, progress=progress)
     for path in export.write_all(store, Path(args.out)):
         print(path)
-    if args.store:
-        print(stores.write_on_disk(store, Path(args.store), progress))
+    return 0
+
+
+def _build_on_disk(args, extra: list[Path]) -> int:
+    """Each case file (each part of a cohort) built on its own and streamed into the store: one part in memory."""
+    if not args.no_files:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+    directory = parts.build_on_disk(case_files() + extra, Path(args.store), progress=progress)
+    if not args.no_files:
+        # Read back from the store on disk; exporting holds every triple once in memory (use --no-files at size).
+        for path in export.write_all(stores.open_read_only(directory), Path(args.out)):
+            print(path)
+    print(directory)
     return 0
 
 
@@ -152,12 +167,32 @@ def cmd_salvage_options(args) -> int:
 
 
 def cmd_synth(args) -> int:
+    if args.per_file:
+        return _synth_parts(args)
+
     def write(partial: str) -> None:
         with open(partial, "w", encoding="utf-8") as handle:
             handle.writelines(synth.cohort_turtle(args.patients, args.seed, progress=progress))
 
     export.replace_atomically(_output(args.out), write)  # a reader never sees half a cohort
     print(args.out)
+    return 0
+
+
+def _synth_parts(args) -> int:
+    """The cohort as part files in a folder, for `build --store` to build one part at a time."""
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, chunks in synth.cohort_parts(args.patients, args.seed, args.per_file):
+        path = folder / f"{name}.ttl"
+
+        def write(partial: str, chunks=chunks) -> None:
+            with open(partial, "w", encoding="utf-8") as handle:
+                handle.writelines(chunks)
+
+        export.replace_atomically(path, write)
+        progress(f"wrote {path}")
+        print(path)
     return 0
 
 
@@ -194,7 +229,7 @@ def cmd_bench(args) -> int:
         return 2
     rdflib_limit = 0 if args.no_rdflib else args.rdflib_limit
     bench.run(sizes, _output(args.out), seed=args.seed, repeat=args.repeat, rdflib_limit=rdflib_limit,
-              question_limit=args.question_limit, before=args.before)
+              question_limit=args.question_limit, before=args.before, in_parts=args.in_parts)
     print(args.out)
     return 0
 
@@ -222,8 +257,11 @@ def parser() -> argparse.ArgumentParser:
         "build", help="build, validate and write the merged graph (Turtle, N-Triples, JSON-LD, TriG)"
     )
     p.add_argument("--out", default="build", metavar="DIR", help="output folder")
-    p.add_argument("--store", metavar="DIR", help="also write a persistent on-disk store that serve/ask can open "
-                   "(default: none)")
+    p.add_argument("--store", metavar="DIR", help="also write a persistent on-disk store that serve/ask can open, "
+                   "built one case file (one part of a cohort, see synth --per-file) at a time so that memory holds "
+                   "one part (default: none)")
+    p.add_argument("--no-files", action="store_true", help="with --store: write only the store, no export files "
+                   "(exporting holds the whole graph in memory; default: write them)")
     p.add_argument("cases", nargs="*", help="extra case files (Turtle or JSON-LD), e.g. a synthetic cohort")
     p.set_defaults(run=cmd_build)
 
@@ -283,7 +321,10 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("synth", help="write a synthetic cohort (marked synthetic; never evidence) as Turtle")
     p.add_argument("--patients", type=opts.positive, required=True, metavar="N", help="how many (required; no default)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="the same seed gives the same cohort")
-    p.add_argument("--out", required=True, metavar="FILE", help="the Turtle file to write (required; no default)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the Turtle file to write, or with --per-file the "
+                   "folder to write the parts into (required; no default)")
+    p.add_argument("--per-file", type=opts.positive, metavar="N", help="write the cohort as part files of at most N "
+                   "patients each, for `build --store` to build one at a time (default: one file)")
     p.set_defaults(run=cmd_synth)
 
     p = commands.add_parser("pathways", help="treatment pathways merged across patients: GraphML, node-link JSON, "
@@ -319,6 +360,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--question-limit", type=opts.seconds, default=60.0, metavar="SECONDS",
                    help="a question slower than this on its first run is timed once; over HTTP it is abandoned "
                         "and recorded as '> limit' (default 60)")
+    p.add_argument("--in-parts", type=opts.positive, metavar="N", help="build a size above N patients in parts of N "
+                   "on disk and ask its questions there, so that 100,000 fits in memory (default: in memory)")
     p.set_defaults(run=cmd_bench)
 
     p = commands.add_parser("loadtest", help="N concurrent clients (wrk) for a fixed time against a served synthetic "

@@ -14,6 +14,10 @@ Medians (p50) and p95 in milliseconds; all four are measured in the same run, so
 noisy shared machine. A question whose first run passes `question_limit` is timed once, not repeated; over HTTP
 it is recorded as "> limit". Also printed: how long `serve --store` takes to answer /health, and the whole run's
 time. Not part of the test suite's pass/fail.
+
+With `in_parts=N` (`--in-parts N`), a size above N patients is synthesised as parts of N patients and built one
+part at a time into the store on disk (kg/build/parts.py, validated part by part), and its questions are asked of
+that store: the whole bench at 100,000 patients then fits in memory (in memory the graph alone is 7 GB).
 """
 
 import gc
@@ -233,8 +237,27 @@ def _before_times(graph, questions: dict, before: Path, page, repeat: int, limit
     return times
 
 
+def _build_in_parts(patients: int, seed: int, per_part: int, work: Path, progress):
+    """The cohort as parts, built one at a time on disk: (store opened read-only, its folder, build s, validate s)."""
+    from kg.backends import stores
+    from kg.build import parts
+    from kg.paths import case_files
+    from kg.tools import synth
+
+    files = []
+    for name, chunks in synth.cohort_parts(patients, seed, per_part):
+        files.append(work / f"{name}.ttl")
+        with files[-1].open("w") as handle:
+            handle.writelines(chunks)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    on_disk = parts.build_on_disk(case_files() + files, work / "store", progress=progress, timings=timings)
+    built_s = time.perf_counter() - started
+    return stores.open_read_only(on_disk), on_disk, built_s - timings["validate_s"], timings["validate_s"]
+
+
 def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, question_limit: float,
-              progress, before: Path | None = None) -> dict:
+              progress, before: Path | None = None, in_parts: int | None = None) -> dict:
     from kg.backends import stores
     from kg.backends.engines import oxigraph_dataset
     from kg.backends.remote import with_values
@@ -249,16 +272,20 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
 
     work = Path(tempfile.mkdtemp(prefix=f"salvage-kg-bench-{patients}-"))
     try:
-        cohort = work / "cohort.ttl"
-        with cohort.open("w") as handle:
-            for chunk in synth.cohort_turtle(patients, seed, progress=progress):
-                handle.write(chunk)
-        started = time.perf_counter()
-        store = build_store(case_files() + [cohort], check=False, progress=progress)
-        load_s = time.perf_counter() - started
-        started = time.perf_counter()
-        validate.check(store, progress)
-        validate_s = time.perf_counter() - started
+        on_disk = None
+        if in_parts and patients > in_parts:
+            store, on_disk, load_s, validate_s = _build_in_parts(patients, seed, in_parts, work, progress)
+        else:
+            cohort = work / "cohort.ttl"
+            with cohort.open("w") as handle:
+                for chunk in synth.cohort_turtle(patients, seed, progress=progress):
+                    handle.write(chunk)
+            started = time.perf_counter()
+            store = build_store(case_files() + [cohort], check=False, progress=progress)
+            load_s = time.perf_counter() - started
+            started = time.perf_counter()
+            validate.check(store, progress)
+            validate_s = time.perf_counter() - started
         build_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         progress(f"{patients} patients: {len(store)} quads, load {load_s:.1f} s, validate {validate_s:.1f} s, "
                  f"peak RSS {build_rss_mb} MB")
@@ -287,7 +314,8 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
         progress(f"notebook: {NOTEBOOK_QUESTION} {notebook['load_graph_ms'][0]:.1f} ms through kg.load_graph(), "
                  f"{notebook['engine_ms'][0]:.1f} ms on the engine")
 
-        on_disk = stores.write_on_disk(store, work / "store", progress)
+        if on_disk is None:
+            on_disk = stores.write_on_disk(store, work / "store", progress)
         dump = work / "graph.nq"  # for rdflib, last
         store.dump(str(dump), ox.RdfFormat.N_QUADS)
         triples = len(store)
@@ -338,6 +366,7 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
             "load_s": round(load_s, 2),
             "validate_s": round(validate_s, 2),
             "peak_rss_mb": build_rss_mb,  # building and validating: the target
+            "built_in_parts_of": in_parts if in_parts and patients > in_parts else None,
             "peak_rss_with_questions_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "serve_health_s": round(serve_s, 2),
             "questions": {name: entry(name) for name in questions},
@@ -347,16 +376,17 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _child(connection, patients, seed, repeat, rdflib_limit, question_limit, before) -> None:
+def _child(connection, patients, seed, repeat, rdflib_limit, question_limit, before, in_parts=None) -> None:
     def progress(message: str) -> None:
         print(f"  [{patients}] {message}", file=sys.stderr, flush=True)
 
-    connection.send(_run_size(patients, seed, repeat, rdflib_limit, question_limit, progress, before))
+    connection.send(_run_size(patients, seed, repeat, rdflib_limit, question_limit, progress, before, in_parts))
 
 
 def table(run: dict) -> str:
+    parts = f" (built on disk in parts of {run['built_in_parts_of']:,})" if run.get("built_in_parts_of") else ""
     lines = [f"{run['patients']} patients: {run['triples']} triples, load+derive {run['load_s']} s, "
-             f"validate {run['validate_s']} s, peak RSS {run['peak_rss_mb']} MB",
+             f"validate {run['validate_s']} s, peak RSS {run['peak_rss_mb']} MB{parts}",
              f"  {'question':28s} {'engine':>9s} {'before':>9s} {'bef/eng':>8s} {'http':>9s} {'oxigraph':>9s} "
              f"{'http/ox':>8s} {'rdflib':>10s} {'rdflib/eng':>10s}"]
     def ratio(over, under) -> str:
@@ -382,14 +412,14 @@ def table(run: dict) -> str:
 
 
 def run(sizes: list[int], out: Path, seed: int = 1, repeat: int = 20, rdflib_limit: float = 10.0,
-        question_limit: float = 60.0, before: Path | None = None) -> dict:
+        question_limit: float = 60.0, before: Path | None = None, in_parts: int | None = None) -> dict:
     runs = []
     begun = time.perf_counter()
     for patients in sizes:
         started = time.perf_counter()
         connection, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=_child,
-                                   args=(child, patients, seed, repeat, rdflib_limit, question_limit, before))
+        process = _CONTEXT.Process(target=_child, args=(child, patients, seed, repeat, rdflib_limit,
+                                                        question_limit, before, in_parts))
         process.start()
         result = connection.recv()
         process.join()

@@ -182,6 +182,16 @@ def _patient(number: int, seed: int, rng: random.Random, source: str) -> str:
     return "\n".join(p.lines) + "\n"
 
 
+def _source(source: str, seed: int, patients: int, label: str) -> str:
+    return (
+        f"{source} a sk:SyntheticCohort ;\n"
+        f'    sk:citation "salvage-kg synthetic cohort (seed {seed}, {patients} patients): generated data, '
+        'no real patient" ;\n'
+        "    sk:evidenceLevel sk:NoEvidence ;\n"
+        f'    rdfs:label "{label}"@en .\n\n'
+    )
+
+
 def cohort_turtle(patients: int, seed: int, progress: Progress | None = None) -> Iterator[str]:
     """Turtle text of a synthetic cohort, in chunks; deterministic for a seed."""
     if patients < 1:
@@ -189,15 +199,31 @@ def cohort_turtle(patients: int, seed: int, progress: Progress | None = None) ->
     rng = random.Random(seed)
     source = f"src:synthetic-cohort-{seed}"
     yield PREFIXES
-    yield (
-        f"{source} a sk:SyntheticCohort ;\n"
-        f'    sk:citation "salvage-kg synthetic cohort (seed {seed}, {patients} patients): generated data, '
-        'no real patient" ;\n'
-        "    sk:evidenceLevel sk:NoEvidence ;\n"
-        f'    rdfs:label "synthetic cohort, seed {seed}"@en .\n\n'
-    )
+    yield _source(source, seed, patients, f"synthetic cohort, seed {seed}")
     step = max(1, patients // 10)
     for number in range(1, patients + 1):
         yield _patient(number, seed, rng, source)
         if progress and (number % step == 0 or number == patients):
             progress(f"synthesised {number}/{patients} patients")
+
+
+def cohort_parts(patients: int, seed: int, per_part: int) -> Iterator[tuple[str, Iterator[str]]]:
+    """A synthetic cohort as parts of at most `per_part` patients, for a build in parts (kg/build/parts.py):
+    (name, Turtle chunks) for each, to be consumed in order. The patients are those of cohort_turtle for the
+    same seed, numbered across the parts (so unique); each part is its own case, with its own source
+    (synthetic-cohort-SEED-part-NNN), since a case describes one source and only its own patients."""
+    if patients < 1 or per_part < 1:
+        raise ValueError("the cohort needs at least one patient, and each part at least one")
+    rng = random.Random(seed)  # one stream through every part: the same patients as the whole cohort
+    count = (patients + per_part - 1) // per_part
+
+    def part(index: int) -> Iterator[str]:
+        first, last = index * per_part + 1, min(patients, (index + 1) * per_part)
+        source = f"src:synthetic-cohort-{seed}-part-{index + 1:03d}"
+        yield PREFIXES
+        yield _source(source, seed, last - first + 1, f"synthetic cohort, seed {seed}, part {index + 1} of {count}")
+        for number in range(first, last + 1):
+            yield _patient(number, seed, rng, source)
+
+    for index in range(count):
+        yield f"synthetic-cohort-{seed}-part-{index + 1:03d}", part(index)
