@@ -8,8 +8,10 @@ and dropped. The store ends as `build_store` of the same files would hold it; it
 place and moved there only once complete, and compacted, so that every later open is fast.
 """
 
+import gc
 import shutil
 import time
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -95,8 +97,12 @@ def build_on_disk(
         started = time.monotonic()
         compact(disk)
         timings["compact_s"] = time.monotonic() - started
-    except BaseException:
+    except BaseException as exc:
+        # The frames below still hold the store: RocksDB must be closed before its files go, or its background
+        # threads write the folder again behind rmtree.
+        traceback.clear_frames(exc.__traceback__)
         del disk
+        gc.collect()
         shutil.rmtree(partial, ignore_errors=True)
         for leftover in spool.parent.glob(spool.name + ".*"):
             leftover.unlink()

@@ -14,18 +14,9 @@ import pytest
 from conftest import EXE, WRITE_TOKEN, build_store
 from rdflib import Graph
 from rdflib.compare import isomorphic
+from write_helpers import WRITE, case_id, cohort
 
 from kg.tools import synth
-
-WRITE = {"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "text/turtle"}
-
-
-def cohort(seed: int, patients: int = 2) -> bytes:
-    return "".join(synth.cohort_turtle(patients=patients, seed=seed)).encode()
-
-
-def case_id(seed: int) -> str:
-    return f"synthetic-cohort-{seed}"
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from conftest import WRITE_TOKEN, build_store
 from rdflib import Graph
 from server_helpers import log_size
-from test_cases import WRITE, case_id, cohort
+from write_helpers import WRITE, case_id, cohort
 
 from kg.build import rules, validate
 from kg.namespaces import case_graph, derived_graph
