@@ -235,9 +235,9 @@ class Curator:
         self._phase("committed")
         if self.directory:
             started = time.monotonic()
-            with heartbeat(self.progress, "compacting"):
+            with heartbeat(self.progress, "flushing"):
                 compact(self.store, merge=False)
-            self._phase(f"compacted ({time.monotonic() - started:.1f} s)")
+            self._phase(f"flushed ({time.monotonic() - started:.1f} s)")
         self.committed()
 
     @staticmethod

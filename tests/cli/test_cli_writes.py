@@ -58,7 +58,7 @@ def test_add_case_leaves_the_store_compact_and_says_each_phase(store, tmp_path):
     done = subprocess.run([EXE, "add-case", str(cohort), "--store", str(store)], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
-    for phase in ("reading cohort-72.ttl", "validating with SHACL", "committed", "compacted"):
+    for phase in ("reading cohort-72.ttl", "validating with SHACL", "committed", "flushed"):
         assert phase in done.stderr
     assert done.stdout.strip() == f"case synthetic-cohort-72 added to the store at {store}"
     # Unflushed, the 60 patients' statements (~4 MB) were only in the log and the sorted files did not grow at all.
