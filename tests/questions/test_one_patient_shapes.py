@@ -14,8 +14,7 @@ WITH_ONE_PATIENT_SHAPE = sorted(name for name, question in catalogue().items() i
 
 
 def test_the_questions_whose_optional_patient_needs_its_own_shape_have_one():
-    assert WITH_ONE_PATIENT_SHAPE == ["pathway-states", "pathway-steps", "patients", "remission-durations",
-                                     "transplant-details"]
+    assert WITH_ONE_PATIENT_SHAPE == ["pathway-steps"]
     for name in WITH_ONE_PATIENT_SHAPE:
         question = catalogue()[name]
         assert not question.param("patient").required
