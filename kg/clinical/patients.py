@@ -99,9 +99,9 @@ def patients(graph: KnowledgeGraph, page: Page | None = None) -> PatientPage:
     """Every patient's summary, or one page of them in identifier order."""
     if page is None:
         return PatientPage(tuple(_summaries(graph)), None)
-    # A page of patients (a light sorted look-up), then each one's summary through the question's one-patient
-    # shape: at 10,000 patients ~0.1 s for a page of 100, where cutting a page of the cohort-wide question sorts
-    # every patient's summary first (~1.5 s; ~18 s at 100,000).
+    # A page of patients (a light sorted look-up), then each one's summary through the question with the patient
+    # written in (since #20 it reads each patient's derived summary, one pattern per column), where cutting a page
+    # of the cohort-wide question by OFFSET sorts every patient's summary first.
     found = graph.ask_internal("patient-page", page=page)
     return PatientPage(tuple(summary for row in found.rows for summary in _summaries(graph, row["patient_iri"])),
                        found.page["next_offset"])

@@ -14,8 +14,7 @@ WITH_ONE_PATIENT_SHAPE = sorted(name for name, question in catalogue().items() i
 
 
 def test_the_questions_whose_optional_patient_needs_its_own_shape_have_one():
-    assert WITH_ONE_PATIENT_SHAPE == ["pathway-states", "pathway-steps", "patients", "remission-durations",
-                                     "transplant-details"]
+    assert WITH_ONE_PATIENT_SHAPE == ["pathway-steps"]
     for name in WITH_ONE_PATIENT_SHAPE:
         question = catalogue()[name]
         assert not question.param("patient").required
@@ -85,8 +84,33 @@ def test_a_variant_that_does_not_match_its_question_is_refused_at_load(tmp_path,
     folder = tmp_path / "queries"
     (folder / "for-one-patient").mkdir(parents=True)
     shutil.copy(QUERIES_DIR / "patients.rq", folder / "patients.rq")
-    variant = (QUERIES_DIR / "for-one-patient" / "patients.rq").read_text(encoding="utf-8")
+    variant = _variant_of_patients((QUERIES_DIR / "patients.rq").read_text(encoding="utf-8"))
     assert change(variant) != variant
     (folder / "for-one-patient" / "patients.rq").write_text(change(variant), encoding="utf-8")
     with pytest.raises(QuestionFileError, match=re.escape(refusal)):
         catalogue(folder)
+
+
+def test_the_variant_the_refusals_are_checked_on_is_itself_accepted(tmp_path):
+    import shutil
+
+    from kg.paths import QUERIES_DIR
+
+    folder = tmp_path / "queries"
+    (folder / "for-one-patient").mkdir(parents=True)
+    shutil.copy(QUERIES_DIR / "patients.rq", folder / "patients.rq")
+    variant = _variant_of_patients((QUERIES_DIR / "patients.rq").read_text(encoding="utf-8"))
+    (folder / "for-one-patient" / "patients.rq").write_text(variant, encoding="utf-8")
+    assert catalogue(folder)["patients"].one_patient_text == variant
+
+
+def _variant_of_patients(question_text: str) -> str:
+    """A well-formed variant of `patients` (its own text under a variant's header): `patients` needs no variant
+    since #20, and the refusals are checked on a variant made for the test rather than on one that may go."""
+    body = "\n".join(line for line in question_text.splitlines() if not line.startswith("#+"))
+    header = (
+        "#+ variant-of: patients\n#+ used-when: patient is given\n#+ why: a test\n"
+        "#+ measured: a test, 1 -> 1 ms\n#+ remove-when: the test ends\n"
+        "#+ checked-by: tests/questions/test_one_patient_shapes.py\n"
+    )
+    return header + body
