@@ -217,8 +217,12 @@ class Curator:
                                         "nothing was written", violations)
         self._phase("validated")
         # Derived facts name events by IRI and hold no blank nodes, so they can be compared and written as data.
-        removed = {g: derived_now[g] - derived_then.get(g, set()) for g in derived_now}
-        added = {g: derived_then[g] - derived_now.get(g, set()) for g in derived_then}
+        # What goes is what the store holds about the nodes the old case derives, not the re-derivation itself: a
+        # list made by GROUP_CONCAT may come out in another order each time (SPARQL leaves it open), and an old
+        # list that matched no re-derived one would stay beside the new one.
+        stored = {g: self._stored_about(g, {t.subject for t in triples}) for g, triples in derived_now.items()}
+        removed = {g: stored[g] - derived_then.get(g, set()) for g in stored}
+        added = {g: derived_then[g] - stored.get(g, set()) for g in derived_then}
         roots = case_facts.owners([*before, *(triples or ())])
         for g, changed in [*removed.items(), *added.items()]:
             strays = case_facts.outside(changed, roots)
@@ -239,6 +243,10 @@ class Curator:
                 compact(self.store, merge=False)
             self._phase(f"flushed ({time.monotonic() - started:.1f} s)")
         self.committed()
+
+    def _stored_about(self, graph: ox.NamedNode, subjects: set) -> set[ox.Triple]:
+        return {ox.Triple(q.subject, q.predicate, q.object)
+                for subject in subjects for q in self.store.quads_for_pattern(subject, None, None, graph)}
 
     @staticmethod
     def _derived(store: ox.Store) -> case_facts.Derived:
