@@ -67,9 +67,12 @@ def test_the_one_patient_questions_run_with_the_patient_written_in(graph):
     question = catalogue()["transplant-details"]
     text, rest = graph.query_for(question, {"_patient_iri": IRI})
     assert rest == {}
-    assert "?_patient_iri" not in text.replace(f"(<{IRI}> AS ?_patient_iri)", "")
+    def query(text: str) -> str:  # without its comments, which may name the variable
+        return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+    assert "?_patient_iri" not in query(text).replace(f"(<{IRI}> AS ?_patient_iri)", "")
     # transplant-details is one query shape since #20 (no variant): the text it runs with a patient is its own
-    assert text.count(f"<{IRI}>") == question.text_for({"_patient_iri": IRI}).count("?_patient_iri")
+    assert query(text).count(f"<{IRI}>") == query(question.text_for({"_patient_iri": IRI})).count("?_patient_iri")
 
 
 def test_a_persons_text_never_reaches_the_query_text(graph):
