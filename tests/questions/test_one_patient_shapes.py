@@ -14,7 +14,7 @@ WITH_ONE_PATIENT_SHAPE = sorted(name for name, question in catalogue().items() i
 
 
 def test_the_questions_whose_optional_patient_needs_its_own_shape_have_one():
-    assert WITH_ONE_PATIENT_SHAPE == ["pathway-states", "pathway-steps", "patients", "remission-durations",
+    assert WITH_ONE_PATIENT_SHAPE == ["pathway-states", "patients", "remission-durations",
                                      "transplant-details"]
     for name in WITH_ONE_PATIENT_SHAPE:
         question = catalogue()[name]
