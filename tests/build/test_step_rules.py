@@ -54,7 +54,7 @@ def test_each_relapse_names_the_last_therapy_before_it_and_the_time_from_it_only
 def test_the_cd19_negative_relapse_names_what_it_still_expresses_and_the_therapies_given_after_it(select):
     rows = select(f"""
         SELECT ?relapse ?expressed ?given WHERE {{
-          ?negative a sk:AntigenNegativeRelapse ; sk:patient <{PBC}> ; sk:antigen sk:CD19 ; sk:ofRelapse ?relapse ;
+          ?negative a sk:AntigenNegativeRelapse ; sk:patient <{PBC}> ; sk:lostAntigen sk:CD19 ; sk:ofRelapse ?relapse ;
             sk:stillExpressed ?expressed ; sk:thenGiven ?given .
         }}""")
     assert {row["relapse"] for row in rows} == {f"{PBC}/relapse-3"}
