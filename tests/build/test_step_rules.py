@@ -18,8 +18,10 @@ def test_a_step_per_therapy_with_its_line_and_every_class_of_its_agent_supportiv
     assert set(steps) == {"frontline", "transplant-1", "car-t", "inotuzumab-1", "inotuzumab-2", "transplant-2"}
     assert steps["car-t"]["line"] == 3
     assert set(steps["car-t"]["kinds"].split("|")) == {
-        "https://w3id.org/salvage-kg/ontology#CARTProduct", "https://w3id.org/salvage-kg/ontology#Immunotherapy",
-        "https://w3id.org/salvage-kg/ontology#TherapyAgent"}
+        "https://w3id.org/salvage-kg/ontology#CARTProduct",
+        "https://w3id.org/salvage-kg/ontology#Immunotherapy",
+        "https://w3id.org/salvage-kg/ontology#TherapyAgent",
+    }
     assert steps["transplant-2"]["modalities"] == "haploidentical HSCT"
 
 
@@ -43,8 +45,9 @@ def test_each_relapse_names_the_last_therapy_before_it_and_the_time_from_it_only
           ?after a sk:RelapseAfterTherapy ; sk:patient <{PBC}> ; sk:ofRelapse ?relapse ; sk:afterTherapy ?therapy ;
             sk:timeToRelapse ?time ; sk:timePrecisionLabel ?precision .
         }} ORDER BY ?relapse""")
-    assert [(r["relapse"].rsplit("/", 1)[-1], r["therapy"].rsplit("/", 1)[-1], str(r["time"]), r["precision"])
-            for r in rows] == [
+    assert [
+        (r["relapse"].rsplit("/", 1)[-1], r["therapy"].rsplit("/", 1)[-1], str(r["time"]), r["precision"]) for r in rows
+    ] == [
         ("relapse-1", "frontline", "not reported", "not reported"),
         ("relapse-2", "transplant-1", "P1Y", "approximate"),
         ("relapse-3", "car-t", "P1Y", "approximate"),
