@@ -183,7 +183,7 @@ class KnowledgeGraph:
         """The text a question runs with these bindings, and the bindings still to be passed to the engine: the
         terms matched in the graph (parameters with a range) written in, when `write_terms`."""
         matched = {param.variable for param in question.params if param.type == "iri" and param.range}
-        return self._inline(question.text_for(bindings), bindings, matched)
+        return self._inline(question.text, bindings, matched)
 
     def _inline(self, text: str, bindings, names) -> tuple[str, dict]:
         write = self.engine.name == "oxigraph" if self.write_terms is None else self.write_terms

@@ -85,15 +85,14 @@ def _answered(url: str, send) -> httpx.Response:
 
 @cache
 def _refusals() -> dict[str, dict[str, str]]:
-    """Query text -> {store: reason}, from each question's `#+ refused-on:` header (its one-patient shape too)."""
+    """Query text -> {store: reason}, from each question's `#+ refused-on:` header."""
     from kg.questions.catalogue import catalogue, read_header
 
     found = {}
     for question in catalogue().values():
         refused = read_header(question.text).get("refused-on") or {}
-        for text in (question.text, question.one_patient_text):
-            if text and refused:
-                found[text] = {str(store).lower(): " ".join(str(why).split()) for store, why in refused.items()}
+        if refused:
+            found[question.text] = {str(store).lower(): " ".join(str(why).split()) for store, why in refused.items()}
     return found
 
 

@@ -14,7 +14,7 @@ not by OFFSET (kg.questions.patient_pages, which checks on the parsed query that
 'lost_antigen'
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -65,14 +65,7 @@ class Question:
     tags: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
     lists: tuple[str, ...] = field(default=())  # columns holding "a|b" lists, returned sorted as Python lists
-    one_patient_text: str | None = None  # queries/for-one-patient/NAME.rq: the shape used when `patient` is bound
     keyed_by: str | None = None  # `#+ keyed-by: patient`: pages by key, not OFFSET (kg.questions.patient_pages)
-
-    def text_for(self, bindings) -> str:
-        """The query to run: the one-patient shape when the question has one and a patient is bound."""
-        if self.one_patient_text and "_patient_iri" in bindings:
-            return self.one_patient_text
-        return self.text
 
     def param(self, name: str) -> Param:
         for param in self.params:
@@ -152,45 +145,8 @@ def load_question(path: Path) -> Question:
     )
 
 
-# What a second shape of a question must say of itself, so that nobody has to guess why it exists or when it goes.
-VARIANT_KEYS = ("variant-of", "used-when", "why", "measured", "remove-when", "checked-by")
-
-
-def _columns(text: str, path: Path) -> list[str]:
-    # Oxigraph parses in well under a millisecond what rdflib's parser takes ~300 ms for; over an empty store the
-    # query has nothing to evaluate, and its solutions still name their columns.
-    try:
-        return [variable.value for variable in ox.Store().query(text).variables]
-    except (SyntaxError, AttributeError) as exc:  # AttributeError: not a SELECT (no columns)
-        raise QuestionFileError(f"{path.name}: not a SPARQL 1.1 SELECT query: {exc}") from exc
-
-
-def load_variant(path: Path, question: Question) -> str:
-    """The text of a question's one-patient shape, once its header declares what it is and its columns are the
-    question's own (same names, same order)."""
-    text = read_query(path)
-    where = f"for-one-patient/{path.name}"
-    try:
-        header = read_header(text)
-    except yaml.YAMLError as exc:
-        raise QuestionFileError(f"{where}: header is not valid YAML: {exc}") from exc
-    missing = [key for key in VARIANT_KEYS if not header.get(key)]
-    if missing:
-        raise QuestionFileError(f"{where}: header lacks {', '.join('#+ ' + key + ':' for key in missing)}")
-    if header["variant-of"] != question.name:
-        raise QuestionFileError(f"{where}: says it is a variant of {header['variant-of']!r}, not {question.name!r}")
-    if _columns(text, path) != _columns(question.text, question.path):
-        raise QuestionFileError(f"{where}: its columns differ from those of {question.path.name}")
-    return text
-
-
 @cache
 def catalogue(directory: Path = QUERIES_DIR) -> dict[str, Question]:
-    """Every named question in the folder, by name (the file name without .rq), each with its one-patient shape
-    from for-one-patient/ where it has one."""
-    questions = {path.stem: load_question(path) for path in sorted(directory.glob("*.rq"))}
-    for path in sorted((directory / "for-one-patient").glob("*.rq")):
-        if path.stem not in questions:
-            raise QuestionFileError(f"for-one-patient/{path.name}: no question {path.stem!r} in {directory}")
-        questions[path.stem] = replace(questions[path.stem], one_patient_text=load_variant(path, questions[path.stem]))
-    return questions
+    """Every named question in the folder, by name (the file name without .rq). One query shape each: since #20
+    the derived facts make a question as fast for one patient as its cohort-wide text allows, with no variant."""
+    return {path.stem: load_question(path) for path in sorted(directory.glob("*.rq"))}
