@@ -12,6 +12,7 @@ import time
 
 import httpx
 import pytest
+from locations import PROJECT
 from virtuoso_helpers import virtuoso, virtuoso_loaded  # noqa: F401 - fixtures
 
 ROUTES = ["/patients", "/patients/pbc-2021", "/patients/rascon-2022/timeline", "/pathways"]
@@ -173,11 +174,10 @@ def test_construct_over_virtuoso_is_rdf_not_a_result_table(api, open_gate):
 
 
 def test_a_query_virtuoso_fails_on_is_a_502_with_its_error(api, open_gate):
-    """Standard SPARQL that Virtuoso 7.2's compiler cannot take (the patients question: SQ156) is the store's
-    failure, passed on with its reason: a 502, not a 500 and not an empty answer."""
-    from kg.questions.catalogue import catalogue
-
-    answer = httpx.post(api.url + "/sparql", data={"query": catalogue()["patients"].text}, timeout=60)
+    """Standard SPARQL that Virtuoso 7.2's compiler cannot take (the patients question as it was before #20:
+    SQ156) is the store's failure, passed on with its reason: a 502, not a 500 and not an empty answer."""
+    query = (PROJECT / "tests" / "questions" / "baseline" / "patients.rq").read_text(encoding="utf-8")
+    answer = httpx.post(api.url + "/sparql", data={"query": query}, timeout=60)
     assert answer.status_code == 502 and "SQ156" in answer.json()["message"]
 
 
