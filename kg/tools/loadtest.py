@@ -29,13 +29,10 @@ from kg.tools.ports import free_port
 BIN = Path(sys.executable).parent
 
 
-def _query(name: str, patient: str | None = None, range_iri: str | None = None) -> str:
-    """A load-test query from queries/load/, its patient or range bound as an RDF term by a VALUES block."""
+def _query(name: str, patient: str | None = None) -> str:
+    """A load-test query from queries/load/, its patient bound as an RDF term by a VALUES block."""
     text = read_query(QUERIES_DIR / "load" / f"{name}.rq")
-    bound = {"patient": URIRef(patient)} if patient else {}
-    if range_iri:
-        bound["range"] = URIRef(range_iri)
-    return with_values(text, bound or None)
+    return with_values(text, {"patient": URIRef(patient)} if patient else None)
 
 
 def cached_store(patients: int, seed: int, cache: Path, progress) -> Path | None:
@@ -72,33 +69,45 @@ def _csv_column(client: httpx.Client, query: str) -> list[str]:
     return [row.strip('"') for row in rows.text.splitlines()[1:]]
 
 
-def _named_questions(client: httpx.Client, patients: list[str], rng: random.Random) -> list[dict]:
+def parameter_values(store: Path | None) -> dict[str, list[str]]:
+    """Each parameter range's accepted labels, read from the store before it is served (on disk, every process
+    may open it read-only; None: the bundled cases in memory)."""
+    from kg.backends.open import open_backend
+    from kg.questions.catalogue import catalogue
+
+    ranges = {param.range for question in catalogue().values() for param in question.params if param.range}
+    with open_backend(store) as backend:
+        return {name: sorted({choice.label for choice in backend.graph.choices(expand(name))}) for name in ranges}
+
+
+def _named_questions(client: httpx.Client, patients: list[str], values: dict[str, list[str]],
+                     rng: random.Random) -> list[dict]:
     """Every named question's first page, each parameter varied over values the served graph accepts: the
     patients drawn, the labels of each range's members, and the example where a parameter has no range."""
     mix = []
     for question in client.get("/questions").raise_for_status().json():
-        values = {}
+        options = {}
         for param in question["parameters"]:
             if param["name"] == "patient":
-                values["patient"] = [patient.rsplit("/", 1)[-1] for patient in patients]
+                options["patient"] = [patient.rsplit("/", 1)[-1] for patient in patients]
             elif param["accepts"]:
-                labels = _csv_column(client, _query("range-labels", range_iri=expand(param["accepts"])))
-                values[param["name"]] = rng.sample(labels, min(8, len(labels))) or [param["example"]]
+                labels = values.get(param["accepts"]) or [param["example"]]
+                options[param["name"]] = rng.sample(labels, min(8, len(labels)))
             elif param["required"]:
-                values[param["name"]] = [param["example"]]
-        for _ in range(max(len(v) for v in values.values()) if values else 1):
-            mix.append(_get(question["path"], {name: rng.choice(options) for name, options in values.items()}))
+                options[param["name"]] = [param["example"]]
+        for _ in range(max(len(v) for v in options.values()) if options else 1):
+            mix.append(_get(question["path"], {name: rng.choice(given) for name, given in options.items()}))
     return mix
 
 
-def request_mix(base_url: str, seed: int, samples: int = 200) -> list[dict]:
+def request_mix(base_url: str, seed: int, values: dict[str, list[str]], samples: int = 200) -> list[dict]:
     """Requests the clients choose from, parameters drawn from what the server itself lists: every named
     question (its first page, as the API serves it), per-patient SPARQL look-ups and a few cheap routes."""
     rng = random.Random(seed)
     with httpx.Client(base_url=base_url, timeout=120) as client:
         rows = _csv_column(client, _query("patients"))
         patients = rng.sample(rows, min(samples, len(rows)))
-        mix = _named_questions(client, patients, rng)
+        mix = _named_questions(client, patients, values, rng)
     for patient in patients:
         mix += [
             _get("/sparql", {"query": _query("patient-events", patient)}, "application/sparql-results+json"),
@@ -181,6 +190,7 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
 
     load_before = os.getloadavg()[0]  # other work on a shared machine shows here
     store = cached_store(patients, seed, cache, progress)
+    values = parameter_values(store)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = Path(tempfile.mkstemp(prefix="salvage-kg-load-server-", suffix=".log")[1])
@@ -190,7 +200,7 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_http(base_url + "/health")
-            mix = request_mix(base_url, seed)
+            mix = request_mix(base_url, seed, values)
             progress(f"{len(mix)} distinct requests; {users} clients for {duration:g} s on {base_url}")
             run_wrk(base_url, mix[:50], min(users, 4), 2, seed)  # warm the server's caches first
             started = time.time()
