@@ -356,7 +356,7 @@ def parser() -> argparse.ArgumentParser:
                    help="leave rdflib's engine out (at 100,000 patients it cannot load within 8 GB)")
     p.add_argument("--before", type=Path, default=None, metavar="DIR",
                    help="also time each question's first page as the .rq files in DIR ask it, on the same engine "
-                        "and data (e.g. tests/questions/baseline, the questions before #20)")
+                        "and data (e.g. tests/questions/baseline, the questions before #20; default: not timed)")
     p.add_argument("--question-limit", type=opts.seconds, default=60.0, metavar="SECONDS",
                    help="a question slower than this on its first run is timed once; over HTTP it is abandoned "
                         "and recorded as '> limit' (default 60)")

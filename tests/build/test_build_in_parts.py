@@ -7,6 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from conftest import EXE
+from derived_lists import as_set
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
@@ -30,6 +31,7 @@ def write_parts(folder: Path, patients: int = 30, per_part: int = 10, seed: int 
 def by_graph(store: ox.Store) -> dict[str, list[ox.Quad]]:
     found: dict[str, list[ox.Quad]] = {}
     for quad in store:
+        quad = ox.Quad(quad.subject, quad.predicate, as_set(quad.object), quad.graph_name)
         found.setdefault(str(quad.graph_name), []).append(quad)
     return found
 

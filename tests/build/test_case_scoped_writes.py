@@ -6,6 +6,7 @@ from collections import Counter
 
 import pyoxigraph as ox
 import pytest
+from derived_lists import as_set
 
 from kg.build import case_facts, curation, rules, validate
 from kg.build.pipeline import build_store
@@ -22,14 +23,6 @@ def cohort(seed: int, patients: int) -> curation.Case:
 
 def bundled(case_id: str) -> bytes:
     return next(path for path in case_files() if path.stem == case_id).read_bytes()
-
-
-def as_set(term):
-    """A derived "a|b" list (GROUP_CONCAT) as the set it stands for: SPARQL leaves the order of its parts open,
-    so two derivations of the same facts may join them differently; the library sorts them when it reads them."""
-    if isinstance(term, ox.Literal) and "|" in term.value:
-        return ox.Literal("|".join(sorted(term.value.split("|"))), datatype=term.datatype)
-    return term
 
 
 def derived_graphs(store: ox.Store) -> dict[str, set[ox.Triple]]:
