@@ -15,6 +15,7 @@ import time
 import httpx
 import pyoxigraph as ox
 from conftest import WRITE_TOKEN, build_store
+from derived_lists import as_set
 from rdflib import Graph
 from server_helpers import log_size
 from write_helpers import WRITE, case_id, cohort
@@ -26,7 +27,8 @@ SEED, PATIENTS = 170, 80
 
 
 def triples_in(store: ox.Store, graph: str) -> set:
-    return {(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
+    return {(q.subject, q.predicate, as_set(q.object))
+            for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
 
 
 def state_of(directory: str, expected: int) -> str:
