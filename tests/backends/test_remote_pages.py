@@ -3,6 +3,7 @@ restricts it on Oxigraph server and on Virtuoso 7.2 as it does in the embedded s
 VALUES block of parameters there: README, remote stores), so walking the keys gives the whole answer, in order."""
 
 import pytest
+from question_helpers import examples
 from virtuoso_helpers import virtuoso, virtuoso_loaded  # noqa: F401 - fixtures
 
 from kg.backends.remote import RemoteEngine
@@ -25,7 +26,7 @@ def keyed_on(store: str) -> list[str]:
 def walk(graph: KnowledgeGraph, name: str, limit: int) -> list[dict]:
     rows, after = [], None
     while True:
-        answer = graph.ask(name, page=Page(limit=limit, after=after))
+        answer = graph.ask(name, page=Page(limit=limit, after=after), **examples(name))
         rows += answer.rows
         after = answer.page["next"]
         if after is None:
@@ -42,6 +43,6 @@ def stores(remote_graph, virtuoso_loaded):  # noqa: F811 - fixture imported abov
 
 @pytest.mark.parametrize("store, name", [(store, name) for store in STORES for name in keyed_on(store)])
 def test_walking_the_keys_on_a_remote_store_gives_the_whole_answer(graph, stores, store, name):
-    whole = list(graph.ask(name).rows)
+    whole = list(graph.ask(name, **examples(name)).rows)
     assert whole
     assert walk(stores[store], name, 3) == whole

@@ -6,6 +6,7 @@ size: a patient whose rows run over several pages included (the key then says ho
 import re
 
 import pytest
+from question_helpers import examples
 
 from kg.build.curation import Curator, read_case
 from kg.knowledge_graph import KnowledgeGraph
@@ -44,11 +45,6 @@ def test_the_questions_ordered_by_patient_are_keyed():
         "antigen-status-at-relapse",
     } <= set(KEYED)
     assert catalogue()["salvage-options"].keyed_by is None  # ordered by therapy first
-
-
-def examples(name: str) -> dict[str, str]:
-    """The question's required parameters, as its header's examples give them."""
-    return {param.name: param.example for param in catalogue()[name].params if param.required}
 
 
 @pytest.mark.parametrize("limit", [1, 7, 100])
