@@ -342,8 +342,9 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
 
         if on_disk is None:
             on_disk = stores.write_on_disk(store, work / "store", progress)
-        dump = work / "graph.nq"  # for rdflib, last
-        store.dump(str(dump), ox.RdfFormat.N_QUADS)
+        dump = work / "graph.nq"  # for rdflib, last; not written without it (10.7 GB and minutes at 100,000)
+        if rdflib_limit:
+            store.dump(str(dump), ox.RdfFormat.N_QUADS)
         triples = len(store)
         # The in-memory graph is not needed past here: at 100,000 patients it is 7 GB that the servers and rdflib
         # need (a run that kept it was killed by the kernel for want of memory).
