@@ -26,7 +26,7 @@ from kg.backends.engines import (
 from kg.build import pipeline as build
 from kg.errors import SalvageKgError
 from kg.progress import quiet
-from kg.questions.answers import Answer, disclaimer_for, to_python
+from kg.questions.answers import Answer, disclaimer_for, records, to_python
 from kg.questions.catalogue import Question, catalogue, internal
 from kg.questions.inline import inline
 from kg.questions.pages import Page, PageError
@@ -141,17 +141,7 @@ class KnowledgeGraph:
         else:
             columns, rows, described = self._select(*self.query_for(question, bindings), page)
         shown = [column for column in columns if not column.startswith("_")]
-        answers = []
-        for row in rows:
-            record = {}
-            for column, term in zip(columns, row, strict=True):
-                if column.startswith("_"):
-                    continue
-                value = to_python(term)
-                if column in question.lists:
-                    value = sorted(part for part in (value or "").split("|") if part)
-                record[column] = value
-            answers.append(record)
+        answers = records(columns, rows, question.lists)
         used = {param.name: str(bindings[param.variable]) for param in question.params if param.variable in bindings}
         return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers),
                       page=described, disclaimer=disclaimer_for(answers))

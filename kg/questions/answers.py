@@ -59,6 +59,21 @@ def to_python(term):
     return str(term)
 
 
+def records(columns, rows, lists=()) -> list[dict]:
+    """Rows of terms as the library answers them: one dict a row, hidden columns (named "_...") left out, and the
+    `lists` columns ("a|b") as sorted Python lists."""
+    answers = []
+    for row in rows:
+        record = {}
+        for column, term in zip(columns, row, strict=True):
+            if column.startswith("_"):
+                continue
+            value = to_python(term)
+            record[column] = sorted(part for part in (value or "").split("|") if part) if column in lists else value
+        answers.append(record)
+    return answers
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str

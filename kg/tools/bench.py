@@ -250,15 +250,13 @@ def _before_times(graph, questions: dict, before: Path, page, repeat: int, limit
     """The first page of each question as its frozen text (`before`, a folder of .rq files) asks it, on the same
     engine and data: the "before" of the ">= 20x faster" target."""
     from kg.questions.catalogue import catalogue
-    from kg.questions.parameters import resolve
+    from kg.tools.bench_frozen import frozen_rows
 
     frozen, times = catalogue(before), {}
     for name, params in questions.items():
         if name not in frozen:
             continue
-        text, rest = graph.query_for(frozen[name], resolve(frozen[name], params, graph.choices))
-        paged = page.applied_to(text)
-        times[name] = _timed(lambda t=paged, r=rest: graph.engine.select(t, r), repeat, limit)
+        times[name] = _timed(lambda q=frozen[name], p=params: frozen_rows(graph, q, p, page), repeat, limit)
         progress(f"before: {name} {times[name][0]:.1f} ms")
     return times
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from kg.build.pipeline import build_store
 from kg.knowledge_graph import KnowledgeGraph
 from kg.paths import case_files
-from kg.questions.answers import to_python
+from kg.questions.answers import records
 from kg.questions.catalogue import Question, catalogue
 from kg.questions.pages import DEFAULT_LIMIT, Page
 from kg.questions.parameters import expand, resolve
@@ -34,15 +34,7 @@ def frozen_rows(graph: KnowledgeGraph, question: Question, params: dict, page: P
     columns, rows = graph.engine.select(page.applied_to(text) if page else text, rest)
     if page:
         rows = rows[: page.limit]
-    answers = []
-    for row in rows:
-        record = {}
-        for column, term in zip(columns, row, strict=True):
-            if not column.startswith("_"):
-                value = to_python(term)
-                record[column] = sorted(p for p in (value or "").split("|") if p) if column in question.lists else value
-        answers.append(record)
-    return answers
+    return records(columns, rows, question.lists)
 
 
 def _timed(run) -> tuple[float, list]:

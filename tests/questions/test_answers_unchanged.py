@@ -8,10 +8,9 @@ import pytest
 
 from kg.knowledge_graph import KnowledgeGraph
 from kg.paths import case_files
-from kg.questions.answers import to_python
 from kg.questions.catalogue import catalogue
-from kg.questions.parameters import resolve
 from kg.tools import synth
+from kg.tools.bench_frozen import frozen_rows
 
 BASELINE = catalogue(Path(__file__).parent / "baseline")
 SAMPLED_PATIENTS = 12  # one-patient runs on the synthetic cohort: enough kinds of pathway, in seconds
@@ -19,22 +18,7 @@ SAMPLED_PATIENTS = 12  # one-patient runs on the synthetic cohort: enough kinds 
 
 def frozen_answer(graph: KnowledgeGraph, name: str, params: dict) -> list[dict]:
     """The rows the frozen text gives, read the way the library reads its own answers."""
-    question = BASELINE[name]
-    bindings = resolve(question, params, graph.choices)
-    text, rest = graph.query_for(question, bindings)
-    columns, rows = graph.engine.select(text, rest)
-    answers = []
-    for row in rows:
-        record = {}
-        for column, term in zip(columns, row, strict=True):
-            if column.startswith("_"):
-                continue
-            value = to_python(term)
-            if column in question.lists:
-                value = sorted(part for part in (value or "").split("|") if part)
-            record[column] = value
-        answers.append(record)
-    return answers
+    return frozen_rows(graph, BASELINE[name], params, None)
 
 
 def runs(graph: KnowledgeGraph, patients: list[str]):
