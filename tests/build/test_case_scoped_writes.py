@@ -170,6 +170,32 @@ def test_a_patient_identifier_taken_in_another_case_is_a_conflict_whatever_its_c
     assert curator.put(cohort(404, 1))  # no namesake: accepted
 
 
+def test_a_case_identifier_never_reaches_the_query_text():
+    """Regression: the identifier check wrote a new case's identifiers into its SPARQL text (escaped, but the
+    person's text, not a term bound to the query). They are bound as a literal now; a namesake is still found."""
+    curator = curation.Curator(build_store())
+    curator.put(cohort(405, 1))
+    texts = []
+
+    class Recording:
+        """The store, with every query text it is asked kept."""
+
+        def __getattr__(self, name):
+            return getattr(store, name)
+
+        def query(self, text, *args, **kwargs):
+            texts.append(text)
+            return store.query(text, *args, **kwargs)
+
+    store = curator.store
+    curator.store = Recording()
+    taken = "".join(synth.cohort_turtle(patients=1, seed=406)).replace('"synth-406-000001"', '"Synth-405-000001"')
+    with pytest.raises(curation.CaseError, match="share the identifier 'synth-405-000001'"):
+        curator.put(curation.read_case(taken.encode()))
+    assert texts, "the write asked the store nothing"
+    assert not [text for text in texts if "405-000001" in text.lower()]
+
+
 def test_a_rewritten_case_leaves_no_old_list_beside_its_new_one():
     """Regression: a write removed the old case's derived facts as it re-derived them, and a GROUP_CONCAT list
     re-derived in another order than the stored one stayed beside the new list (pbc-2021's relapse 3 then read
