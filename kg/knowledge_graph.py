@@ -23,6 +23,7 @@ from kg.backends.engines import (
     rdflib_dataset,
     to_oxigraph,
 )
+from kg.backends.query_workers import held_within_budget
 from kg.build import pipeline as build
 from kg.errors import SalvageKgError
 from kg.progress import quiet
@@ -93,7 +94,7 @@ class KnowledgeGraph:
         if found is None:
             with self._choices_lock:
                 lock = self._range_locks.setdefault(range_iri, threading.Lock())
-            with lock:
+            with held_within_budget(lock):
                 found = self._choices.get(range_iri)
                 if found is None:
                     generation = self._generation
@@ -117,7 +118,7 @@ class KnowledgeGraph:
         if found is None:
             with self._choices_lock:
                 lock = self._summary_locks.setdefault(name, threading.Lock())
-            with lock:  # concurrent first callers share one computation; other summaries do not wait for it
+            with held_within_budget(lock):  # concurrent first callers share one computation; others do not wait
                 found = self._summaries.get(name)
                 if found is None:
                     generation = self._generation
