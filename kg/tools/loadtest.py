@@ -159,14 +159,19 @@ def _lua_strings(values: list[str]) -> str:
 
 # The server logs every refusal as "refused METHOD PATH -> STATUS KIND: message" (api/errors.py), the clients that
 # gave up included (499 cancelled): what each error was, and which question or route it was.
-_REFUSED = re.compile(r"refused (\S+) (\S+) -> (\d+) (\S+): (.*)")
+_REFUSED = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ .*refused (\S+) (\S+) -> (\d+) (\S+): (.*)$",
+                      re.MULTILINE)
 
 
-def refusals(log: str) -> dict[str, dict[str, int]]:
-    """The refusals in a server log, by route (a named question by its name) and by "STATUS kind"."""
+def refusals(log: str, until: str | None = None) -> dict[str, dict[str, int]]:
+    """The refusals in a server log, by route (a named question by its name) and by "STATUS kind"; with `until`
+    (local time, "YYYY-MM-DD HH:MM:SS"), only those logged before it: the requests the clients still had under way
+    when they stopped are logged after, as 499 cancelled, and are no error of the run."""
     found: dict[str, Counter] = {}
     for match in _REFUSED.finditer(log):
-        _, path, status, kind, _ = match.groups()
+        logged, _, path, status, kind, _ = match.groups()
+        if until is not None and logged > until:
+            continue
         found.setdefault(path.removeprefix("/questions/"), Counter())[f"{status} {kind}"] += 1
     return {route: dict(sorted(kinds.items())) for route, kinds in sorted(found.items())}
 
@@ -229,6 +234,7 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
             logged = log_path.stat().st_size
             started = time.time()
             figures = run_wrk(base_url, mix, users, duration, seed, client_timeout)
+            ended = time.strftime("%Y-%m-%d %H:%M:%S")  # the log's own format and clock (local time)
         finally:
             server.terminate()
             try:
@@ -238,7 +244,7 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
                 server.wait()
     with log_path.open("rb") as log:
         log.seek(logged)
-        refused = refusals(log.read().decode("utf-8", "replace"))
+        refused = refusals(log.read().decode("utf-8", "replace"), until=ended)
     result = {
         "patients": patients,
         "users": users,
