@@ -234,7 +234,9 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
             logged = log_path.stat().st_size
             started = time.time()
             figures = run_wrk(base_url, mix, users, duration, seed, client_timeout)
-            ended = time.strftime("%Y-%m-%d %H:%M:%S")  # the log's own format and clock (local time)
+            # The log's own format and clock (local time, whole seconds): the second in which the clients stop,
+            # and the requests they cut off are logged, is left out.
+            ended = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started + duration - 1))
         finally:
             server.terminate()
             try:
