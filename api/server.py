@@ -62,6 +62,19 @@ def _check_also(settings: Settings) -> None:
         raise ServeError(str(exc)) from None
 
 
+def _log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def logged_app():
+    """The app, in each server process: with --workers N, uvicorn starts processes of its own (spawned, so the
+    logging set up above is not theirs), and without this their refusals and worker warnings were never logged."""
+    from api.app import create_app
+
+    _log_to_stderr()
+    return create_app()
+
+
 class _Announcing(uvicorn.Server):
     """A uvicorn server that says where it serves once it listens (after the graph is built)."""
 
@@ -96,9 +109,9 @@ def serve(args) -> int:
     _check_store(settings)
     _check_port(args.host, args.port)
     os.environ.update(settings.to_env())  # each uvicorn worker process reads the same settings
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _log_to_stderr()
     announcement = f"salvage-kg: serving on http://{args.host}:{args.port} (docs at /docs, SPARQL at /sparql)"
-    config = uvicorn.Config("api.app:create_app", factory=True, host=args.host, port=args.port,
+    config = uvicorn.Config("api.server:logged_app", factory=True, host=args.host, port=args.port,
                             workers=args.workers, log_level="info")
     if args.workers == 1:
         server = _Announcing(config, announcement)

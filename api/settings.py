@@ -19,6 +19,10 @@ class Settings:
     # Memory each worker process may take beyond its copy of the graph; past it the query stops ("ran out of its
     # memory limit") and a fresh worker takes its place. 0: no limit.
     query_memory_mb: int = 1_000
+    # The same for the named questions' workers; 0 (the default): no limit. They run only the project's own
+    # questions and look-ups, whose memory grows with the cohort (a /sparql cap of 1,000 MB stopped six of them at
+    # 100,000 patients, the patients' look-up among them, #20); the time limit still stops them.
+    question_memory_mb: int = 0
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; "*" for any
     store: str | None = None  # an on-disk store written by `build --store`, opened read-only; None: build in memory
     sparql_endpoint: str | None = None  # a remote SPARQL 1.1 store loaded with `salvage-kg load`
@@ -43,6 +47,7 @@ class Settings:
             query_workers=int(env.get(PREFIX + "QUERY_WORKERS", cls.query_workers)),
             question_workers=int(env.get(PREFIX + "QUESTION_WORKERS", cls.question_workers)),
             query_memory_mb=int(env.get(PREFIX + "QUERY_MEMORY_MB", cls.query_memory_mb)),
+            question_memory_mb=int(env.get(PREFIX + "QUESTION_MEMORY_MB", cls.question_memory_mb)),
             cors_origins=tuple(o for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o),
             store=env.get(PREFIX + "STORE") or None,
             sparql_endpoint=env.get(PREFIX + "SPARQL_ENDPOINT") or None,
@@ -61,6 +66,7 @@ class Settings:
             PREFIX + "QUERY_WORKERS": str(self.query_workers),
             PREFIX + "QUESTION_WORKERS": str(self.question_workers),
             PREFIX + "QUERY_MEMORY_MB": str(self.query_memory_mb),
+            PREFIX + "QUESTION_MEMORY_MB": str(self.question_memory_mb),
             PREFIX + "CORS_ORIGINS": ",".join(self.cors_origins),
             PREFIX + "STORE": self.store or "",
             PREFIX + "SPARQL_ENDPOINT": self.sparql_endpoint or "",

@@ -23,6 +23,7 @@ from kg.backends.engines import (
     rdflib_dataset,
     to_oxigraph,
 )
+from kg.backends.query_workers import held_within_budget
 from kg.build import pipeline as build
 from kg.errors import SalvageKgError
 from kg.progress import quiet
@@ -54,6 +55,10 @@ class KnowledgeGraph:
         self._choices_lock = threading.RLock()
         self._range_locks: dict[str, threading.Lock] = {}  # one a range: one thread looks it up, the others wait
         self._summaries: dict[str, object] = {}  # whole-graph summaries (the about record), until the next write
+        self._summary_locks: dict[str, threading.Lock] = {}  # one a summary: the roster never waits for the about
+        # Counts the writes: a look-up or summary read while a write landed is given to its caller, never kept
+        # (it may hold the graph as it was; the next caller reads it again).
+        self._generation = 0
         self._rates: dict[tuple, float] = {}  # rows a patient, per keyed question and parameters (patient_pages)
         self.built_at = datetime.now(UTC)  # when this process built or opened the graph
         # Parameters matched to graph terms are written into the query text (kg.questions.inline), which Oxigraph
@@ -89,14 +94,17 @@ class KnowledgeGraph:
         if found is None:
             with self._choices_lock:
                 lock = self._range_locks.setdefault(range_iri, threading.Lock())
-            with lock:
+            with held_within_budget(lock):
                 found = self._choices.get(range_iri)
                 if found is None:
+                    generation = self._generation
                     terms_in_range = internal("terms-in-range")
                     bindings = resolve(terms_in_range, {"range": range_iri}, self.choices)
                     # The range is a class named in our own question files, written in as a constant.
                     _, rows = self.engine.select(*self._inline(terms_in_range.text, bindings, {"_range_iri"}))
-                    found = self._choices[range_iri] = choices_from_rows(row[1:] for row in rows)
+                    found = choices_from_rows(row[1:] for row in rows)
+                    if generation == self._generation:
+                        self._choices[range_iri] = found
         return found
 
     def lookup(self, range_name: str, value: str, param: str) -> Choice:
@@ -106,14 +114,22 @@ class KnowledgeGraph:
 
     def summary(self, name: str, compute: Callable[[], object]) -> object:
         """A whole-graph summary, computed once per state of the graph (counts over millions of triples)."""
-        if name not in self._summaries:
+        found = self._summaries.get(name)
+        if found is None:
             with self._choices_lock:
-                if name not in self._summaries:
-                    self._summaries[name] = compute()
-        return self._summaries[name]
+                lock = self._summary_locks.setdefault(name, threading.Lock())
+            with held_within_budget(lock):  # concurrent first callers share one computation; others do not wait
+                found = self._summaries.get(name)
+                if found is None:
+                    generation = self._generation
+                    found = compute()
+                    if generation == self._generation:
+                        self._summaries[name] = found
+        return found
 
     def changed(self) -> None:
         """Forget cached look-ups and summaries after the graph was written to."""
+        self._generation += 1
         self._choices.clear()
         self._summaries.clear()
         self.built_at = datetime.now(UTC)

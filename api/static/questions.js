@@ -63,11 +63,19 @@ function urlFor(question, form) {
   return query ? `${question.path}?${query}` : question.path;
 }
 
-/** The same question's URL with one page setting changed (pages follow the question's own order). */
+/** The same question's URL with one page setting changed (pages follow the question's own order); `null` drops it. */
 function withParam(url, key, value) {
   const target = new URL(url, window.location.origin);
-  target.searchParams.set(key, value);
+  if (value === null) target.searchParams.delete(key);
+  else target.searchParams.set(key, value);
   return target.pathname + target.search;
+}
+
+/** The next page's URL: after the key the answer gives when it is ordered by patient (one query for that page's
+ *  patients, however far in), else at the next offset (which costs the whole answer up to it). */
+function nextPage(url, page) {
+  if (page.next) return withParam(withParam(url, "offset", null), "after", page.next);
+  return withParam(withParam(url, "after", null), "offset", page.next_offset);
 }
 
 const CSV_ROWS = 10000; // the API's largest page
@@ -98,16 +106,20 @@ const CLINICAL_ORDER = ["salvage-options", "responses-to-therapy", "relapses-aft
 const rank = (question) => (CLINICAL_ORDER.includes(question.name) ? CLINICAL_ORDER.indexOf(question.name)
   : CLINICAL_ORDER.length);
 
-function showAnswer(question, url, answer, output, view) {
-  const { offset, next_offset: next } = answer.page;
+// `first`: how many rows came before this page (known from the offset, or counted by the pages walked by key);
+// null for a page by key opened from an address, whose place in the answer is not known.
+function showAnswer(question, url, answer, output, view, first = answer.page.offset) {
+  const page = answer.page;
+  const follows = page.next != null || page.next_offset != null;
   const shown = answer.rows.length;
-  const count = offset || next !== null
-    ? `rows ${offset + 1}–${offset + shown}${next !== null ? " (more follow)" : ""}`
-    : `${shown} row${shown === 1 ? "" : "s"}`;
-  const more = next === null ? [] : [h("button", {
+  let count = `${shown} row${shown === 1 ? "" : "s"}`;
+  if (first === null || first === undefined) count = `${count} of a later page${follows ? " (more follow)" : ""}`;
+  else if (first || follows) count = `rows ${first + 1}–${first + shown}${follows ? " (more follow)" : ""}`;
+  const known = first === null || first === undefined ? null : first + shown;
+  const more = follows ? [h("button", {
     type: "button", class: "secondary",
-    onclick: () => runQuestion(question, withParam(url, "offset", next), output, view),
-  }, "Next page")];
+    onclick: () => runQuestion(question, nextPage(url, page), output, view, known),
+  }, "Next page")] : [];
   const caption = { id: question.name, text: `${question.title}: ${count}` };
   output.replaceChildren(
     h("p", { class: "status" }, count),
@@ -119,10 +131,11 @@ function showAnswer(question, url, answer, output, view) {
   remember(question.name, url, view);
 }
 
-async function runQuestion(question, url, output, view = viewFrom(new URLSearchParams())) {
+async function runQuestion(question, url, output, view = viewFrom(new URLSearchParams()), first) {
   output.replaceChildren(h("p", { class: "status" }, "Running…"));
   try {
-    showAnswer(question, url, await getJSON(url), output, view);
+    const answer = await getJSON(url);
+    showAnswer(question, url, answer, output, view, first === undefined ? answer.page.offset : first);
   } catch (error) {
     output.replaceChildren(failure(error));
   }
@@ -165,8 +178,10 @@ function restore(question, form, output, address) {
     control.value = value;
   }
   const offset = Number.parseInt(address.get("offset") || "0", 10);
-  const url = urlFor(question, form);
-  runQuestion(question, offset > 0 ? withParam(url, "offset", offset) : url, output, viewFrom(address));
+  let url = urlFor(question, form);
+  if (address.get("after")) url = withParam(url, "after", address.get("after"));
+  else if (offset > 0) url = withParam(url, "offset", offset);
+  runQuestion(question, url, output, viewFrom(address));
 }
 
 export async function showQuestions(container) {

@@ -67,7 +67,8 @@ class WorkerLimits:
     """How a server runs queries: per-query time and memory limits, and how many at once."""
 
     timeout: float = 10.0
-    memory_mb: int | None = None  # each worker's memory beyond its copy of the graph; None or 0: no limit
+    memory_mb: int | None = None  # each /sparql worker's memory beyond its copy of the graph; None or 0: no limit
+    question_memory_mb: int | None = None  # the same for the named questions' workers (api.settings says why)
     sparql_workers: int = 2
     question_workers: int = 2
 
@@ -102,9 +103,10 @@ class Backend:
         limits: a flood of slow /sparql queries leaves the questions' latency alone); the graph's questions then
         run in those workers, where they can be stopped at a request's time limit."""
         load = self.worker_load()
-        common = {"timeout": limits.timeout, "retired": self._retired, "memory_mb": limits.memory_mb}
-        self.sparql = QueryWorkers(load, size=limits.sparql_workers, nice=10, **common)
-        self.questions = QueryWorkers(load, size=limits.question_workers, name="salvage-kg-question-worker", **common)
+        common = {"timeout": limits.timeout, "retired": self._retired}
+        self.sparql = QueryWorkers(load, size=limits.sparql_workers, nice=10, memory_mb=limits.memory_mb, **common)
+        self.questions = QueryWorkers(load, size=limits.question_workers, name="salvage-kg-question-worker",
+                                      memory_mb=limits.question_memory_mb, **common)
         self.graph.engine = PooledEngine(self.questions)
         return self.sparql
 

@@ -259,6 +259,28 @@ class Budget:
 BUDGET: ContextVar[Budget | None] = ContextVar("salvage_kg_budget", default=None)
 
 
+@contextlib.contextmanager
+def held_within_budget(lock: threading.Lock):
+    """Hold a lock another thread may hold while it reads the graph for everyone (a range's look-up, the patient
+    roster), waiting no longer than the request's time limit and not at all once its client has left: under load
+    such a read waits for a worker like any query, and the requests queued behind it outlived their clients
+    (499) instead of answering 503 at their limit. Work the server does for itself waits as long as it takes."""
+    budget = BUDGET.get()
+    if budget is None:
+        lock.acquire()
+    else:
+        while not lock.acquire(timeout=_TICK):
+            if budget.cancelled.is_set():
+                raise QueryError("cancelled", "the client went away while a look-up it needs was under way")
+            if budget.left() <= 0:
+                raise QueryError("timeout", "the request ran longer than its time limit waiting for a look-up "
+                                            "of the graph under way (at start-up or after a write); retry shortly")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 class PooledEngine:
     """The Engine interface (kg.backends.engines) over a pool of query workers: named questions, look-ups and pathways
     run in processes that can be stopped at the request's time limit or when its client leaves, not in threads

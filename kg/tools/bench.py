@@ -206,7 +206,7 @@ class _Servers:
             try:
                 return _timed(lambda: request(client).raise_for_status(), repeat, limit)
             except httpx.HTTPStatusError as exc:  # a server's own limit (503, 504): recorded, and the bench goes on
-                return f"HTTP {exc.response.status_code}"
+                return refusal(exc.response)
             except httpx.TimeoutException:
                 pass
         self.stop()
@@ -214,8 +214,20 @@ class _Servers:
         return f"> {limit:g} s"
 
 
+def refusal(response: httpx.Response) -> str:
+    """A refused request as the bench records it: its status and the problem's kind and message (api/errors.py),
+    so that a 503 says whether it was the time limit, busy workers or a worker that stopped under the query."""
+    try:
+        body = response.json()
+        kind, message = body.get("error"), body.get("message")
+    except ValueError:  # not our problem body (the Oxigraph server's own)
+        kind, message = None, response.text
+    said = f" {kind}" if kind else ""
+    return f"HTTP {response.status_code}{said}: {(message or '').strip()[:200]}"
+
+
 def _shown(value) -> str:
-    return f"{value[0]:.1f}" if isinstance(value, tuple) else str(value)
+    return f"{value[0]:.1f} ms" if isinstance(value, tuple) else str(value)
 
 
 # --- one size --------------------------------------------------------------------------------------------------
@@ -362,7 +374,7 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
                     f"{servers.api}/questions/{n}", params={**p, "limit": DEFAULT_LIMIT}), repeat, question_limit)
                 server[name] = servers.timed(lambda c, t=texts[name]: _post_each(c, f"{servers.oxigraph}/query", t),
                                              repeat, question_limit)
-                progress(f"http: {name} {_shown(http[name])} ms, oxigraph server {_shown(server[name])} ms")
+                progress(f"http: {name} {_shown(http[name])}, oxigraph server {_shown(server[name])}")
         finally:
             servers.stop()
 
@@ -418,7 +430,8 @@ def table(run: dict) -> str:
         return "-"
 
     for name, q in run["questions"].items():
-        shown = [f"{q[key]:.2f}" if isinstance(q.get(key), float) else str(q.get(key, "-"))
+        # A refusal's kind in the table ("HTTP 503 busy"); its message is in the JSON and the progress lines.
+        shown = [f"{q[key]:.2f}" if isinstance(q.get(key), float) else str(q.get(key, "-")).split(":")[0]
                  for key in ("engine_ms", "before_ms", "http_ms", "oxigraph_server_ms", "rdflib_ms")]
         lines.append(f"  {name:28s} {shown[0]:>9s} {shown[1]:>9s} {ratio(q.get('before_ms'), q['engine_ms']):>8s} "
                      f"{shown[2]:>9s} {shown[3]:>9s} {ratio(q['http_ms'], q['oxigraph_server_ms']):>8s} "

@@ -9,11 +9,13 @@ data) and /sparql queries. Not part of the test suite's pass/fail.
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -155,7 +157,27 @@ def _lua_strings(values: list[str]) -> str:
     return "{" + ",".join(json.dumps(value) for value in values) + "}"  # JSON strings are valid Lua strings here
 
 
-def run_wrk(base_url: str, mix: list[dict], users: int, duration: float, seed: int) -> dict:
+# The server logs every refusal as "refused METHOD PATH -> STATUS KIND: message" (api/errors.py), the clients that
+# gave up included (499 cancelled): what each error was, and which question or route it was.
+_REFUSED = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ .*refused (\S+) (\S+) -> (\d+) (\S+): (.*)$",
+                      re.MULTILINE)
+
+
+def refusals(log: str, until: str | None = None) -> dict[str, dict[str, int]]:
+    """The refusals in a server log, by route (a named question by its name) and by "STATUS kind"; with `until`
+    (local time, "YYYY-MM-DD HH:MM:SS"), only those logged before it: the requests the clients still had under way
+    when they stopped are logged after, as 499 cancelled, and are no error of the run."""
+    found: dict[str, Counter] = {}
+    for match in _REFUSED.finditer(log):
+        logged, _, path, status, kind, _ = match.groups()
+        if until is not None and logged > until:
+            continue
+        found.setdefault(path.removeprefix("/questions/"), Counter())[f"{status} {kind}"] += 1
+    return {route: dict(sorted(kinds.items())) for route, kinds in sorted(found.items())}
+
+
+def run_wrk(base_url: str, mix: list[dict], users: int, duration: float, seed: int,
+            timeout: float = 10.0) -> dict:
     wrk = shutil.which("wrk")
     if wrk is None:
         raise FileNotFoundError("wrk is not installed: `apt-get install wrk` (Debian/Ubuntu)")
@@ -166,7 +188,7 @@ def run_wrk(base_url: str, mix: list[dict], users: int, duration: float, seed: i
                                  "accepts": _lua_strings([r["accept"] for r in mix]),
                                  "seed": seed, "out": str(out)}, encoding="utf-8")
         threads = max(1, min(users, os.cpu_count() or 1))
-        subprocess.run([wrk, f"-t{threads}", f"-c{users}", f"-d{duration:g}s", "--timeout", "10s",
+        subprocess.run([wrk, f"-t{threads}", f"-c{users}", f"-d{duration:g}s", "--timeout", f"{timeout:g}s",
                         "-s", str(script), base_url], check=True, capture_output=True)
         raw = json.loads(out.read_text())
     seconds = raw["duration_us"] / 1e6
@@ -185,7 +207,8 @@ def run_wrk(base_url: str, mix: list[dict], users: int, duration: float, seed: i
 
 
 def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1, workers: int = 2,
-        query_workers: int = 2, cache: Path = Path("build/load"), progress=print) -> dict:
+        query_workers: int = 2, cache: Path = Path("build/load"), query_timeout: float = 10.0,
+        progress=print) -> dict:
     from kg.tools.bench import _wait_http
 
     load_before = os.getloadavg()[0]  # other work on a shared machine shows here
@@ -195,16 +218,25 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
     base_url = f"http://127.0.0.1:{port}"
     log_path = Path(tempfile.mkstemp(prefix="salvage-kg-load-server-", suffix=".log")[1])
     command = [str(BIN / "salvage-kg"), "serve", "--port", str(port), "--workers", str(workers),
-               "--query-workers", str(query_workers)] + (["--store", str(store)] if store else [])
+               "--query-workers", str(query_workers), "--query-timeout", f"{query_timeout:g}"]
+    command += ["--store", str(store)] if store else []
+    # The clients wait longer than the server's own limit, so that a slow request ends as the server's refusal,
+    # with its kind in the log (503 timeout, busy), rather than as a client that gave up (499 cancelled).
+    client_timeout = query_timeout + 5
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_http(base_url + "/health")
             mix = request_mix(base_url, seed, values)
             progress(f"{len(mix)} distinct requests; {users} clients for {duration:g} s on {base_url}")
-            run_wrk(base_url, mix[:50], min(users, 4), 2, seed)  # warm the server's caches first
+            run_wrk(base_url, mix[:50], min(users, 4), 2, seed, client_timeout)  # warm the server's caches first
+            log.flush()
+            logged = log_path.stat().st_size
             started = time.time()
-            figures = run_wrk(base_url, mix, users, duration, seed)
+            figures = run_wrk(base_url, mix, users, duration, seed, client_timeout)
+            # The log's own format and clock (local time, whole seconds): the second in which the clients stop,
+            # and the requests they cut off are logged, is left out.
+            ended = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started + duration - 1))
         finally:
             server.terminate()
             try:
@@ -212,17 +244,22 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
             except subprocess.TimeoutExpired:  # requests still queued in its threads: no need to finish them
                 server.kill()
                 server.wait()
+    with log_path.open("rb") as log:
+        log.seek(logged)
+        refused = refusals(log.read().decode("utf-8", "replace"), until=ended)
     result = {
         "patients": patients,
         "users": users,
         "duration_s": duration,
-        "server": {"workers": workers, "query_workers": query_workers},
+        "server": {"workers": workers, "query_workers": query_workers, "query_timeout_s": query_timeout},
+        "client_timeout_s": client_timeout,
         "machine": {"cpus": os.cpu_count(), "load_average_before": round(load_before, 2)},
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
         "distinct_requests": len(mix),
         "named_questions": sorted({r["path"].split("?")[0].removeprefix("/questions/") for r in mix
                                    if r["path"].startswith("/questions/")}),
         **figures,
+        "refused": refused,  # by route and "STATUS kind", from the server's log of the timed run
     }
     out.write_text(json.dumps(result, indent=2))
     log_path.unlink()
@@ -233,4 +270,6 @@ def summary(result: dict) -> str:
     return (f"{result['patients']} patients, {result['users']} clients, {result['seconds']} s: "
             f"{result['requests']} requests, {result['requests_per_s']} requests/s, p50 {result['p50_ms']:.1f} ms, "
             f"p90 {result['p90_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms, "
-            f"errors {result['errors']} {result['errors_by_kind']}")
+            f"errors {result['errors']} {result['errors_by_kind']}"
+            + "".join(f"\n  refused {route}: {', '.join(f'{n} {kind}' for kind, n in kinds.items())}"
+                      for route, kinds in result.get("refused", {}).items()))

@@ -89,3 +89,42 @@ def test_the_answer_at_the_time_limit_does_not_wait_for_the_replacement_worker(t
         assert workers.run(ASK).body == b'{"head":{},"boolean":true}'  # the replacement answers
     finally:
         workers.close()
+
+
+class _Held:
+    """An engine whose queries wait until released: a range's look-up under way, slow under load."""
+
+    name = "oxigraph"
+
+    def __init__(self, engine):
+        self.engine, self.release, self.started = engine, threading.Event(), threading.Event()
+
+    def select(self, text, bindings=None):
+        self.started.set()
+        self.release.wait(30)
+        return self.engine.select(text, bindings)
+
+
+def test_a_request_waiting_for_a_look_up_under_way_stops_at_its_time_limit(graph):
+    # Under load the start-up look-up of a range (the patients, at 10,000 of them) waited for a worker, and every
+    # request needing that range waited behind its lock past its own limit, until its client left (499).
+    from kg.backends.query_workers import BUDGET, Budget
+    from kg.knowledge_graph import KnowledgeGraph
+
+    fresh = KnowledgeGraph(graph.store)
+    held = fresh.engine = _Held(graph.engine)
+    background = threading.Thread(target=fresh.choices, args=("https://w3id.org/salvage-kg/ontology#Antigen",))
+    background.start()
+    assert held.started.wait(10)
+    token = BUDGET.set(Budget(0.5))
+    started = time.monotonic()
+    try:
+        with pytest.raises(QueryError) as stopped:
+            fresh.ask("therapies-by-target", antigen="CD22")
+    finally:
+        BUDGET.reset(token)
+        held.release.set()
+        background.join()
+    assert stopped.value.kind == "timeout"
+    assert time.monotonic() - started < 5
+    assert [row["therapy"] for row in fresh.ask("therapies-by-target", antigen="CD22").rows]  # answered once done

@@ -207,6 +207,30 @@ def test_the_address_holds_the_page_of_a_long_answer(browser, cohort_server):
         seen.close()
 
 
+def test_next_page_follows_the_key_of_an_answer_ordered_by_patient(browser, cohort_server):
+    """pathway-steps is keyed by patient: its Next page asks `after=` the key the answer gave, one query for the next
+    patients, not `offset=` (which costs the whole answer up to it at 100,000 patients)."""
+    whole = httpx.get(f"{cohort_server.url}/questions/pathway-steps", params={"limit": 10000}).json()["rows"]
+    first = httpx.get(f"{cohort_server.url}/questions/pathway-steps").json()
+    assert len(whole) > 100 and first["page"]["next"]
+    seen = browser_helpers.Visit(browser, f"{cohort_server.url}/?question=pathway-steps", DESKTOP_1440)
+    try:
+        page, card = seen.page, seen.page.locator("#question-pathway-steps")
+        card.locator(".answer tbody tr").first.wait_for()
+        assert card.locator(".answer .status").first.inner_text() == "rows 1–100 (more follow)"
+        card.get_by_role("button", name="Next page").click()
+        page.wait_for_function("() => new URLSearchParams(location.search).has('after')")
+        card.locator(".answer .status", has_text="rows 101").wait_for()
+        address = parse_qs(urlsplit(address_of(page)).query)
+        assert address["after"] == [first["page"]["next"]] and "offset" not in address
+        shown = min(200, len(whole))
+        assert card.locator(".answer .status").first.inner_text().startswith(f"rows 101–{shown}")
+        assert column_texts(card, "patient") == [row["patient"] for row in whole[100:shown]]
+        assert besides_pathways_being_read(seen.errors) == []
+    finally:
+        seen.close()
+
+
 # --- search, pickers and refusals in the names the answers use ------------------------------------------------------
 
 @WIDTHS

@@ -51,3 +51,16 @@ def test_bench_in_parts_builds_on_disk_and_asks_the_store_there(tmp_path):
     for name, timings in run["questions"].items():
         for path in ("engine", "http", "oxigraph_server"):
             assert isinstance(timings[f"{path}_ms"], float) and timings[f"{path}_ms"] > 0, (name, path)
+
+
+def test_a_refused_request_is_recorded_with_its_kind_and_message():
+    # At 100,000 patients six questions were recorded as "HTTP 503" alone, and the cause had to be found again.
+    import httpx
+
+    from kg.tools.bench import refusal
+
+    problem = {"error": "question_failed", "message": "the query worker stopped: it ran out of its memory limit"}
+    assert refusal(httpx.Response(503, json=problem)) == (
+        "HTTP 503 question_failed: the query worker stopped: it ran out of its memory limit"
+    )
+    assert refusal(httpx.Response(504, text="upstream timed out")) == "HTTP 504: upstream timed out"

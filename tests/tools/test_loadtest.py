@@ -11,6 +11,7 @@ import subprocess
 from conftest import EXE, missing_tool
 
 from kg.questions.catalogue import catalogue
+from kg.tools import loadtest
 
 
 def test_loadtest_reports_throughput_latency_and_errors(tmp_path):
@@ -26,3 +27,21 @@ def test_loadtest_reports_throughput_latency_and_errors(tmp_path):
     assert result["requests_per_s"] > 0
     assert result["named_questions"] == sorted(catalogue())  # every named question is in the mix
     assert "requests/s" in done.stdout and "p99" in done.stdout
+    assert result["refused"] == {}  # read from the server's log: every refusal by route and kind
+
+
+def test_the_refusals_are_read_by_route_and_kind_from_the_servers_log():
+    log = (
+        "2026-12-03 08:46:08,936 INFO salvage_kg.api: refused GET /questions/therapies-by-target -> 503 timeout: "
+        "the request ran longer than its time limit and was stopped\n"
+        'INFO:     127.0.0.1:51654 - "GET /health HTTP/1.1" 200 OK\n'
+        "2026-12-03 08:46:09,001 INFO salvage_kg.api: refused GET /questions/therapies-by-target -> 503 busy: all 2\n"
+        "2026-12-03 08:46:09,002 INFO salvage_kg.api: refused GET /questions/therapies-by-target -> 503 timeout: x\n"
+        "2026-12-03 08:46:09,003 INFO salvage_kg.api: refused GET /sparql -> 499 cancelled: the client went away\n"
+    )
+    assert loadtest.refusals(log) == {
+        "/sparql": {"499 cancelled": 1},
+        "therapies-by-target": {"503 busy": 1, "503 timeout": 2},
+    }
+    # The clients' last requests, cut off as they stop, are logged after the run's end: not counted.
+    assert loadtest.refusals(log, until="2026-12-03 08:46:08") == {"therapies-by-target": {"503 timeout": 1}}
