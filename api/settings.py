@@ -19,10 +19,10 @@ class Settings:
     # Memory each worker process may take beyond its copy of the graph; past it the query stops ("ran out of its
     # memory limit") and a fresh worker takes its place. 0: no limit.
     query_memory_mb: int = 1_000
-    # The same for the named questions' workers; 0 (the default): no limit. They run only the project's own
-    # questions and look-ups, whose memory grows with the cohort (a /sparql cap of 1,000 MB stopped six of them at
-    # 100,000 patients, the patients' look-up among them, #20); the time limit still stops them.
-    question_memory_mb: int = 0
+    # The same for the named questions' workers, set higher: they run only the project's own questions and
+    # look-ups, whose memory grows with the cohort (the /sparql cap of 1,000 MB stopped six of them at 100,000
+    # patients, the patients' look-up among them, #20), but a server must still not grow without bound.
+    question_memory_mb: int = 4_000
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; "*" for any
     store: str | None = None  # an on-disk store written by `build --store`, opened read-only; None: build in memory
     sparql_endpoint: str | None = None  # a remote SPARQL 1.1 store loaded with `salvage-kg load`

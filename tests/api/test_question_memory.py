@@ -4,7 +4,7 @@ and look-ups (the patients' names a `patient=` parameter is matched against, who
 that grows with the cohort; past the limit their worker died under them ("question_failed"), the cheap ones too,
 since the look-up their parameter needs was the query that died. The same six failed at 10,000 patients with the
 limit at a tenth; here a 1 MB limit on a few hundred patients does the same. The named questions' workers now have
-a limit of their own (SALVAGE_KG_QUESTION_MEMORY_MB, none by default); /sparql keeps its limit.
+a limit of their own (SALVAGE_KG_QUESTION_MEMORY_MB, 4,000 MB by default); /sparql keeps its limit.
 """
 
 import subprocess
