@@ -16,7 +16,9 @@ from case_helpers import iri, one, short
 
 from kg.backends.engines import RdflibEngine, rdflib_dataset
 from kg.knowledge_graph import KnowledgeGraph
+from kg.paths import case_files
 from kg.questions.answers import to_python
+from kg.tools import synth
 from kg.tools.ports import free_port
 
 PREFIXES = """
@@ -43,6 +45,18 @@ def graph() -> KnowledgeGraph:
 def rdflib_graph(graph) -> KnowledgeGraph:
     """The same store's quads, answered by rdflib's own SPARQL engine."""
     return KnowledgeGraph(graph.store, RdflibEngine(rdflib_dataset(graph.store)))
+
+
+THOUSAND_SEED = 5  # the synthetic patients of `thousand` are synth-5-000001 ... synth-5-001000
+
+
+@pytest.fixture(scope="session")
+def thousand(tmp_path_factory) -> KnowledgeGraph:
+    """The two cases and 1,000 synthetic patients, built (and checked against the shapes) once for every test that
+    needs a cohort that size: the contract test, the Phenopacket round trip, similar-course search. Read only."""
+    path = tmp_path_factory.mktemp("cohort") / "synthetic-1000.ttl"
+    path.write_text("".join(synth.cohort_turtle(patients=1000, seed=THOUSAND_SEED)), encoding="utf-8")
+    return KnowledgeGraph.build(cases=case_files() + [path])
 
 
 @pytest.fixture(scope="session")
