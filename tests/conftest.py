@@ -228,12 +228,22 @@ def start_server():
 WRITE_TOKEN = "curator-secret"
 
 
+_built_stores: list[Path] = []  # the store `salvage-kg build --store` wrote, once per session, never written to
+
+
 def build_store(directory: Path) -> str:
-    """`salvage-kg build --store` into a folder: a persistent store a server can write to."""
-    store = str(directory / "store")
-    subprocess.run([EXE, "build", "--out", str(directory / "out"), "--store", store], check=True,
-                   capture_output=True, timeout=300)
-    return store
+    """A persistent store a server can write to, in a folder: what `salvage-kg build --store` writes.
+
+    The command runs once per session; each caller gets a copy of that closed store (a copy of the same files
+    is the same store, and the tests write to theirs), not a build of its own."""
+    if not _built_stores:
+        built = directory / "built-store"
+        subprocess.run([EXE, "build", "--out", str(directory / "out"), "--store", str(built)], check=True,
+                       capture_output=True, timeout=300)
+        _built_stores.append(built)
+    store = directory / "store"
+    shutil.copytree(_built_stores[0], store)
+    return str(store)
 
 
 @pytest.fixture(scope="session")
