@@ -16,7 +16,9 @@ from case_helpers import iri, one, short
 
 from kg.backends.engines import RdflibEngine, rdflib_dataset
 from kg.knowledge_graph import KnowledgeGraph
+from kg.paths import case_files
 from kg.questions.answers import to_python
+from kg.tools import synth
 from kg.tools.ports import free_port
 
 PREFIXES = """
@@ -43,6 +45,18 @@ def graph() -> KnowledgeGraph:
 def rdflib_graph(graph) -> KnowledgeGraph:
     """The same store's quads, answered by rdflib's own SPARQL engine."""
     return KnowledgeGraph(graph.store, RdflibEngine(rdflib_dataset(graph.store)))
+
+
+THOUSAND_SEED = 5  # the synthetic patients of `thousand` are synth-5-000001 ... synth-5-001000
+
+
+@pytest.fixture(scope="session")
+def thousand(tmp_path_factory) -> KnowledgeGraph:
+    """The two cases and 1,000 synthetic patients, built (and checked against the shapes) once for every test that
+    needs a cohort that size: the contract test, the Phenopacket round trip, similar-course search. Read only."""
+    path = tmp_path_factory.mktemp("cohort") / "synthetic-1000.ttl"
+    path.write_text("".join(synth.cohort_turtle(patients=1000, seed=THOUSAND_SEED)), encoding="utf-8")
+    return KnowledgeGraph.build(cases=case_files() + [path])
 
 
 @pytest.fixture(scope="session")
@@ -214,12 +228,22 @@ def start_server():
 WRITE_TOKEN = "curator-secret"
 
 
+_built_stores: list[Path] = []  # the store `salvage-kg build --store` wrote, once per session, never written to
+
+
 def build_store(directory: Path) -> str:
-    """`salvage-kg build --store` into a folder: a persistent store a server can write to."""
-    store = str(directory / "store")
-    subprocess.run([EXE, "build", "--out", str(directory / "out"), "--store", store], check=True,
-                   capture_output=True, timeout=300)
-    return store
+    """A persistent store a server can write to, in a folder: what `salvage-kg build --store` writes.
+
+    The command runs once per session; each caller gets a copy of that closed store (a copy of the same files
+    is the same store, and the tests write to theirs), not a build of its own."""
+    if not _built_stores:
+        built = directory / "built-store"
+        subprocess.run([EXE, "build", "--out", str(directory / "out"), "--store", str(built)], check=True,
+                       capture_output=True, timeout=300)
+        _built_stores.append(built)
+    store = directory / "store"
+    shutil.copytree(_built_stores[0], store)
+    return str(store)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,9 @@ EXE = shutil.which("salvage-kg", path=str(BIN)) or "salvage-kg"
 OXIGRAPH = shutil.which("oxigraph", path=str(BIN)) or "oxigraph"
 
 
-@pytest.fixture(scope="module")
+# One Oxigraph server, loaded once, for the whole session: the tests only read it (loading again replaces each
+# graph with the same one), and five modules use it.
+@pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -44,7 +46,7 @@ def oxigraph_server(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def remote_graph(oxigraph_server, graph):
     done = subprocess.run([EXE, "load", "--sparql-endpoint", oxigraph_server + "/query"], capture_output=True,
                           text=True, timeout=300)

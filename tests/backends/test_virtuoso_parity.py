@@ -89,3 +89,43 @@ def test_the_readme_parity_table_is_what_the_stores_answer(parity):
     if os.environ.get("SALVAGE_KG_WRITE_PARITY"):
         README.write_text(text[:start] + measured + text[end:], encoding="utf-8")
     assert text[start:end] == measured
+
+
+# --- a declared refusal is still needed ---------------------------------------------------------------------------
+# A question reshaped so that Virtuoso answers it right would otherwise stay refused there for ever: the parity
+# test above accepts a declared refusal without asking the store. Here each question refused on Virtuoso is sent
+# to it all the same, and at least one of its parameter sets must still come back wrong (other rows, an error, or
+# no answer within REFUSAL_CHECK_SECONDS: a question that slow is no answer for the API either).
+
+REFUSAL_CHECK_SECONDS = 20.0
+REFUSED_ON_VIRTUOSO = sorted(name for name, question in catalogue().items()
+                             if "virtuoso" in (read_header(question.text).get("refused-on") or {}))
+
+
+class UnrefusingEngine(RemoteEngine):
+    """Sends every question, whatever its header declares: to see what the store would answer."""
+
+    def _refuse_if_declared(self, text: str) -> None:
+        return None
+
+
+def still_wrong(expected: list, store: KnowledgeGraph, name: str, params: dict) -> str | None:
+    """Why the store's answer is not the expected one, or None when it is the same."""
+    try:
+        got = store.ask(name, params).rows
+    except RemoteStoreError as exc:
+        return f"{exc.kind}: {str(exc)[:200]}"
+    if got == expected:
+        return None
+    return f"{len(got)} rows where {len(expected)} are due" if len(got) != len(expected) else "other rows"
+
+
+@pytest.mark.parametrize("name", REFUSED_ON_VIRTUOSO)
+def test_a_question_refused_on_virtuoso_is_still_answered_wrongly_there(graph, virtuoso_loaded, name):  # noqa: F811
+    store = KnowledgeGraph(None, UnrefusingEngine(virtuoso_loaded.sparql_url, timeout=REFUSAL_CHECK_SECONDS))
+    question = catalogue()[name]
+    for params in parameter_sets(question):
+        if still_wrong(graph.ask(name, params).rows, store, name, params):
+            return
+    pytest.fail(f"Virtuoso 7.2 now answers {name} with the same rows for every sample parameter set: remove its "
+                "`#+ refused-on: virtuoso:` header")

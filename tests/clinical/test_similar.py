@@ -3,23 +3,21 @@ sources, and each report's patient found first from a course described from it, 
 
 import numpy as np
 import pytest
+from conftest import THOUSAND_SEED
 
 from kg.clinical.similar import CourseIndex, align, search, similar_courses
 from kg.clinical.similar.course import MAX_TEXT, parse_course
 from kg.clinical.similar.events import GAP, NEVER, relapse, state, therapy
 from kg.clinical.similar.search import nearest
 from kg.knowledge_graph import KnowledgeGraph
-from kg.paths import case_files
 from kg.questions.parameters import ParameterError
-from kg.tools import synth
 from kg.tools.bench_similar import COURSES
 
 
 @pytest.fixture(scope="module")
-def cohort(tmp_path_factory) -> KnowledgeGraph:
-    path = tmp_path_factory.mktemp("similar") / "cohort.ttl"
-    path.write_text("".join(synth.cohort_turtle(1000, seed=11)), encoding="utf-8")
-    return KnowledgeGraph.build(cases=case_files() + [path])
+def cohort(thousand) -> KnowledgeGraph:
+    """The two cases and 1,000 synthetic patients (the session's, tests/conftest.py)."""
+    return thousand
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +64,7 @@ def test_vectorised_distances_equal_one_by_one_alignment(cohort_index):
 def test_a_course_described_from_a_report_finds_its_patient_first_among_1000_synthetic(cohort, cohort_index, report):
     hits = similar_courses(cohort, course=COURSES[report], k=5, index=cohort_index)
     assert hits[0].patient == report
-    assert all(hit.patient.startswith("synth-11-") for hit in hits[1:])
+    assert all(hit.patient.startswith(f"synth-{THOUSAND_SEED}-") for hit in hits[1:])
     assert hits[0].distance < hits[1].distance
 
 
@@ -75,7 +73,7 @@ def test_similar_synthetic_hits_say_synthetic(cohort, cohort_index):
     mixed = search(cohort, course=COURSES["pbc-2021"], k=5, index=cohort_index)
     assert {hit.evidence_level for hit in mixed.hits} == {"C", "synthetic"}
     assert "CIViC level C" in mixed.disclaimer and "Synthetic data" in mixed.disclaimer
-    only = search(cohort, patient="synth-11-000001", k=3, index=cohort_index)
+    only = search(cohort, patient=f"synth-{THOUSAND_SEED}-000001", k=3, index=cohort_index)
     assert {hit.evidence_level for hit in only.hits} == {"synthetic"}
     assert "CIViC level C" not in only.disclaimer and "Synthetic data" in only.disclaimer
 
@@ -105,7 +103,7 @@ def test_search_by_patient_leaves_the_patient_out(cohort, cohort_index):
 
 def test_the_length_prefilter_returns_what_aligning_everyone_returns(cohort_index):
     costs = cohort_index.alphabet.costs()
-    for patient in ("pbc-2021", "rascon-2022", "synth-11-000001"):
+    for patient in ("pbc-2021", "rascon-2022", f"synth-{THOUSAND_SEED}-000001"):
         query = np.array(cohort_index.courses[patient], dtype=np.int16)
         every = sorted((float(d), p) for group in cohort_index.groups.values()
                        for d, p in zip(align.distances(query, group.codes, costs, GAP), group.patients, strict=True)

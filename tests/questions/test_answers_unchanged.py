@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.knowledge_graph import KnowledgeGraph
-from kg.paths import case_files
 from kg.questions.catalogue import catalogue
-from kg.tools import synth
 from kg.tools.bench_frozen import frozen_rows
 
 BASELINE = catalogue(Path(__file__).parent / "baseline")
@@ -51,13 +49,6 @@ def test_the_baseline_holds_every_named_question():
 
 def test_answers_on_the_two_cases_are_unchanged(graph):
     assert assert_unchanged(graph, ["pbc-2021", "rascon-2022"]) > 100
-
-
-@pytest.fixture(scope="module")
-def thousand(tmp_path_factory) -> KnowledgeGraph:
-    path = tmp_path_factory.mktemp("cohort") / "synthetic-1000.ttl"
-    path.write_text("".join(synth.cohort_turtle(patients=1000, seed=5)), encoding="utf-8")
-    return KnowledgeGraph.build(cases=case_files() + [path])
 
 
 @pytest.mark.slow
