@@ -4,8 +4,10 @@ In memory the whole graph costs ~340 bytes a quad (7 GB at 100,000 patients). Bu
 (kg/build/case_scope.py) and a case rule never joins across patients (kg/build/rules.py), so each case file, or
 each part of a cohort written by `salvage-kg synth --per-file N`, can be loaded, derived and validated on its own
 scratch store of the shared graphs plus that part (kg/build/case_facts.py), then streamed into the store on disk
-and dropped. The store ends as `build_store` of the same files would hold it; it is written beside its final
-place and moved there only once complete, and compacted, so that every later open is fast.
+(on a thread of its own, while the next part is derived: at the peak, one part's scratch store beside the bulk
+loader's buffers for the one before) and dropped. The store ends as `build_store` of the same files would hold
+it; it is written beside its final place and moved there only once complete, and compacted, so that every later
+open is fast.
 """
 
 import gc
