@@ -2,6 +2,7 @@
 build of the same files holds, and a part that breaks a shape stops the build, named."""
 
 import subprocess
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -118,3 +119,37 @@ def test_synth_per_file_then_build_store_in_parts_from_the_command_line(tmp_path
         timeout=120,
     )
     assert "synth-9-000006" in asked.stdout and "synth-9-000001" in asked.stdout
+
+
+def test_a_part_describing_the_patients_of_the_part_just_before_stops_the_build(tmp_path, monkeypatch):
+    # The part before is written on a thread of its own while this one is derived: the check must wait for it,
+    # however slow the write (made slower here than deriving a part).
+    write = parts._Writer._write
+
+    def slow_write(self, *args):
+        time.sleep(3)
+        write(self, *args)
+
+    monkeypatch.setattr(parts._Writer, "_write", slow_write)
+    files = write_parts(tmp_path / "cohort", patients=2, per_part=2)
+    copy = tmp_path / "cohort" / "again.ttl"
+    copy.write_text(files[0].read_text().replace("part-001", "part-009"), encoding="utf-8")
+    with pytest.raises(parts.PartConflict, match="synth-5-000001 is described by an earlier part"):
+        parts.build_on_disk([files[0], copy], tmp_path / "store")
+    assert not (tmp_path / "store").exists() and not (tmp_path / "store.partial").exists()
+
+
+def test_a_write_that_fails_on_its_thread_stops_the_build_and_leaves_nothing(tmp_path, monkeypatch):
+    files = write_parts(tmp_path / "cohort", patients=4, per_part=2)
+
+    def spool_then_lose(scratch, path):
+        parts_spool(scratch, path)
+        path.write_text("<not> <valid> n-quads", encoding="utf-8")
+        return path
+
+    parts_spool = parts._spool
+    monkeypatch.setattr(parts, "_spool", spool_then_lose)
+    with pytest.raises(SyntaxError):
+        parts.build_on_disk(files, tmp_path / "store")
+    assert not (tmp_path / "store").exists() and not (tmp_path / "store.partial").exists()
+    assert not list(tmp_path.glob("store.partial.nq*"))
