@@ -98,7 +98,8 @@ def cohort(tmp_path_factory) -> KnowledgeGraph:
 @pytest.mark.parametrize("name", KEYED)
 def test_walking_the_keys_gives_the_whole_answer_on_two_hundred_synthetic_patients(cohort, name, limit):
     whole = list(cohort.ask(name, **examples(name)).rows)
-    assert len({row["patient"] for row in whole}) > FEWEST_PATIENTS.get(name, 50)  # some patients have no rows (no transplant): skipped
+    # Some patients have no rows (no transplant, no escape): skipped.
+    assert len({row["patient"] for row in whole}) > FEWEST_PATIENTS.get(name, 50)
     rows, keys = walk(cohort, name, limit, **examples(name))
     assert rows == whole
     if limit == 7 and len(whole) > len({row["patient"] for row in whole}):
