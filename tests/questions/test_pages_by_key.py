@@ -17,8 +17,6 @@ from kg.questions.patient_pages import keyed_problem, with_patients
 from kg.tools import synth
 
 KEYED = sorted(name for name, question in catalogue().items() if question.keyed_by)
-# Patients with rows among the 200 synthetic ones, at least: antigen escapes are rarer (19 of them, seed 3).
-FEWEST_PATIENTS = {"antigen-escapes": 15}
 PATIENT = "https://w3id.org/salvage-kg/patient/"
 
 
@@ -98,8 +96,7 @@ def cohort(tmp_path_factory) -> KnowledgeGraph:
 @pytest.mark.parametrize("name", KEYED)
 def test_walking_the_keys_gives_the_whole_answer_on_two_hundred_synthetic_patients(cohort, name, limit):
     whole = list(cohort.ask(name, **examples(name)).rows)
-    # Some patients have no rows (no transplant, no escape): skipped.
-    assert len({row["patient"] for row in whole}) > FEWEST_PATIENTS.get(name, 50)
+    assert len({row["patient"] for row in whole}) > 50  # some patients have no rows (no transplant): skipped
     rows, keys = walk(cohort, name, limit, **examples(name))
     assert rows == whole
     if limit == 7 and len(whole) > len({row["patient"] for row in whole}):
