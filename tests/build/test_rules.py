@@ -18,6 +18,24 @@ def test_antigen_escape_is_derived_for_the_cd19_negative_relapse_after_car_t(sel
     }]
 
 
+
+def test_antigen_escape_lists_the_labels_of_the_therapies_it_follows(select):
+    """The list antigen-escapes reads (#20): the labels of the escape's own earlier therapies, none else."""
+    graph = derived_graph("antigen-escape")
+    rows = select(f"""
+        SELECT ?escape ?list ?label WHERE {{
+          GRAPH <{graph}> {{ ?escape sk:afterTherapyList ?list ; sk:afterTherapy ?therapy }}
+          ?therapy rdfs:label ?label .
+        }}""")
+    assert rows
+    labels: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        labels.setdefault((row["escape"], row["list"]), set()).add(row["label"])
+    assert len({escape for escape, _ in labels}) == len(labels)  # one list an escape
+    assert all(sorted(listed.split("|")) == sorted(names) for (_, listed), names in labels.items())
+    assert "https://w3id.org/salvage-kg/patient/pbc-2021/relapse-3/escape-cd19" in {escape for escape, _ in labels}
+
+
 def test_derived_statements_never_sit_in_a_case_graph(ask_sparql):
     assert not ask_sparql("""
         ASK { GRAPH ?g { ?x a ?type } ?type rdfs:subClassOf sk:DerivedStatement .
