@@ -48,6 +48,7 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 NOTEBOOK_QUESTION = "relapses-after-therapy"  # a cohort-wide join with subqueries, run as a notebook would
+WRITE_PATIENTS = 5  # one curator's write: a small case series added to the store at each size
 MIN_SAMPLES = 3
 SAMPLING_BUDGET_S = 5.0  # past this, a question stops at MIN_SAMPLES: 20 runs of 20 s would take 7 min
 SLOW_MS = 1000.0  # a question this slow is timed once: warming is lost in its own time
@@ -378,6 +379,8 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
         finally:
             servers.stop()
 
+        write = _timed_write(on_disk, work, seed, progress)
+
         if rdflib_limit:
             rdflib = _rdflib_times(str(dump), questions, max(1, repeat // 5), rdflib_limit, page)
             progress("rdflib timed")
@@ -404,11 +407,26 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
             "built_in_parts_of": in_parts if in_parts and patients > in_parts else None,
             "peak_rss_with_questions_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "serve_health_s": round(serve_s, 2),
+            "write": write,
             "questions": {name: entry(name) for name in questions},
             "notebook": notebook,
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _timed_write(on_disk: Path, work: Path, seed: int, progress) -> dict:
+    """One curator's write at this size: `salvage-kg add-case` of 5 new synthetic patients into the on-disk store
+    the questions were asked of, in a process of its own (start-up and opening the store included), as a curator
+    runs it; after the servers stopped, so that nothing else holds the store."""
+    from kg.tools import bench_writes, synth
+
+    case = work / "bench-write.ttl"
+    case.write_text("".join(synth.cohort_turtle(WRITE_PATIENTS, seed + 1000)), encoding="utf-8")
+    took, said = bench_writes.timed_with_output([*bench_writes.EXE, "add-case", str(case), "--store", str(on_disk)])
+    progress(f"add-case of {WRITE_PATIENTS} patients into the store: {took:.1f} s "
+             f"(of which flush {bench_writes.flush_s(said)} s)")
+    return {"patients": WRITE_PATIENTS, "add_case_s": round(took, 2), "flush_s": bench_writes.flush_s(said)}
 
 
 def _child(connection, patients, seed, repeat, rdflib_limit, question_limit, before, in_parts=None) -> None:
@@ -441,6 +459,10 @@ def table(run: dict) -> str:
         through, engine = notebook["load_graph_ms"][0], notebook["engine_ms"][0]
         lines.append(f"  notebook kg.load_graph().query({notebook['question']}): {through:.2f} ms, engine "
                      f"{engine:.2f} ms, ratio {ratio(through, engine)}")
+    if "write" in run:
+        write = run["write"]
+        lines.append(f"  add-case of {write['patients']} patients into the on-disk store: {write['add_case_s']} s "
+                     f"(flush {write['flush_s']} s), start-up included")
     if "serve_health_s" in run:
         lines.append(f"  serve --store answered /health {run['serve_health_s']} s after it started; this size took "
                      f"{run['elapsed_s']} s in all")

@@ -51,6 +51,9 @@ def test_bench_in_parts_builds_on_disk_and_asks_the_store_there(tmp_path):
     for name, timings in run["questions"].items():
         for path in ("engine", "http", "oxigraph_server"):
             assert isinstance(timings[f"{path}_ms"], float) and timings[f"{path}_ms"] > 0, (name, path)
+    # One curator's write into the store the questions were asked of (the "one write at 100,000").
+    assert run["write"]["patients"] == 5 and run["write"]["add_case_s"] > 0 and run["write"]["flush_s"] is not None
+    assert "add-case of 5 patients into the on-disk store" in done.stdout
 
 
 def test_a_refused_request_is_recorded_with_its_kind_and_message():
