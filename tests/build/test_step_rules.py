@@ -34,7 +34,9 @@ def test_an_outcome_per_reported_response_and_silence_kept_as_not_reported(selec
         }}""")
     outcomes = {row["administration"].rsplit("/", 1)[-1]: row for row in rows}
     assert len(rows) == len(outcomes) == 7  # six steps and the supportive care each once: one response at most
-    assert outcomes["inotuzumab-2"]["response"] == "not reported" and outcomes["inotuzumab-2"]["state"] is None
+    # Silence is written, not left out (#20: a question reads it as a required pattern): sk:NotReported.
+    assert outcomes["inotuzumab-2"]["response"] == "not reported"
+    assert outcomes["inotuzumab-2"]["state"] == "https://w3id.org/salvage-kg/ontology#NotReported"
     assert outcomes["supportive-care"]["response"] == "not reported"
     assert outcomes["car-t"]["state"] == f"{PBC}/remission-3"
 
@@ -76,3 +78,47 @@ def test_agent_classes_rest_on_the_vocabulary_alone_and_say_so(select):
     (row,) = select("""SELECT ?kinds WHERE { ?c sk:classifiedAgent <https://w3id.org/salvage-kg/agent/blinatumomab> ;
                                            sk:agentOrClass sk:Immunotherapy ; sk:targetList ?kinds }""")
     assert sorted(row["kinds"].split("|")) == ["CD19", "CD3"]
+
+
+# Every column a question reads as a required pattern (#20 optionals): written on each derived node, a value or
+# sk:NotReported, never both, so that the required pattern gives the rows an OPTIONAL gave.
+WRITTEN_EVERY_TIME = {
+    "TherapyOutcome": [
+        "settingLabel",
+        "responseLocator",
+        "outcomeState",
+        "outcomeStateLabel",
+        "outcomeMrdLabel",
+        "timeToState",
+        "sourceDoi",
+    ],
+    "TherapyStep": ["stepLineNumber", "stepCourseCount", "stepCourseNumber"],
+    "RelapseAfterTherapy": ["cnsStatusLabel", "timingCategoryLabel", "sourceDoi"],
+    "TransplantSummary": [
+        "settingLabel",
+        "transplantHlaMatch",
+        "transplantConditioningBasis",
+        "conditioningList",
+        "gvhdProphylaxisList",
+        "statusAtTransplantLabel",
+        "followedByLabel",
+        "sourceDoi",
+    ],
+}
+
+
+def test_silence_is_written_once_beside_no_value_on_every_derived_node_a_question_reads_without_optional(select):
+    for kind, properties in WRITTEN_EVERY_TIME.items():
+        for prop in properties:
+            rows = select(f"""
+                SELECT ?node (COUNT(?value) AS ?values) (SUM(IF(sameTerm(?value, sk:NotReported), 1, 0)) AS ?silent)
+                WHERE {{ ?node a sk:{kind} . OPTIONAL {{ ?node sk:{prop} ?value }} }} GROUP BY ?node""")
+            assert rows, kind
+            for row in rows:
+                assert row["values"] >= 1, (kind, prop, row["node"])
+                assert row["silent"] == 0 or row["values"] == 1, (kind, prop, row["node"])
+    silent = select("SELECT ?o WHERE { ?o a sk:TherapyOutcome ; sk:outcomeState sk:NotReported }")
+    stated = select(
+        "SELECT ?o WHERE { ?o a sk:TherapyOutcome ; sk:outcomeState ?s . FILTER(!sameTerm(?s, sk:NotReported)) }"
+    )
+    assert silent and stated  # both kinds occur in the two cases: the check above saw each
