@@ -15,7 +15,11 @@ def cohort_server(start_server, tmp_path_factory):
     store = build_store(tmp_path_factory.mktemp("cohort-page"))
     live = start_server("--store", store, env={"SALVAGE_KG_WRITE_TOKEN": WRITE_TOKEN})
     cohort = "".join(synth.cohort_turtle(patients=40, seed=5))
-    response = httpx.post(f"{live.url}/cases", content=cohort.encode(), timeout=120,
-                          headers={"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "text/turtle"})
+    response = httpx.post(
+        f"{live.url}/cases",
+        content=cohort.encode(),
+        timeout=120,
+        headers={"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "text/turtle"},
+    )
     assert response.status_code == 201, response.text
     return live
