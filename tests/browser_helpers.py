@@ -5,12 +5,9 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
-from conftest import CHROMIUM, WRITE_TOKEN, build_store, missing_tool, skip_without_browser
+from conftest import CHROMIUM, missing_tool, skip_without_browser
 from locations import PROJECT
-
-from kg.tools import synth
 
 ARTEFACTS = Path(os.environ.get("SALVAGE_KG_ARTEFACTS", PROJECT / "test-artifacts"))
 # Headless as root in a closed network: no sandbox (Playwright adds --no-sandbox), no GPU, and none of the
@@ -110,17 +107,3 @@ def run_question(page, name: str):
     rows = card.locator(".answer tbody tr")
     rows.first.wait_for()
     return card, rows
-
-
-
-
-@pytest.fixture(scope="session")
-def cohort_server(start_server, tmp_path_factory):
-    """A writable server given 40 synthetic patients as one case, so that pathway-steps runs past one page."""
-    store = build_store(tmp_path_factory.mktemp("cohort-page"))
-    live = start_server("--store", store, env={"SALVAGE_KG_WRITE_TOKEN": WRITE_TOKEN})
-    cohort = "".join(synth.cohort_turtle(patients=40, seed=5))
-    response = httpx.post(f"{live.url}/cases", content=cohort.encode(), timeout=120,
-                          headers={"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "text/turtle"})
-    assert response.status_code == 201, response.text
-    return live

@@ -23,14 +23,16 @@ def keyed_on(store: str) -> list[str]:
     )
 
 
-def walk(graph: KnowledgeGraph, name: str, limit: int) -> list[dict]:
-    rows, after = [], None
+def walk(graph: KnowledgeGraph, name: str, limit: int) -> tuple[list[dict], int]:
+    """The rows of every page, from key to key, and how many pages that took."""
+    rows, after, pages = [], None, 0
     while True:
         answer = graph.ask(name, page=Page(limit=limit, after=after), **examples(name))
         rows += answer.rows
+        pages += 1
         after = answer.page["next"]
         if after is None:
-            return rows
+            return rows, pages
 
 
 @pytest.fixture(scope="module")
@@ -45,4 +47,10 @@ def stores(remote_graph, virtuoso_loaded):  # noqa: F811 - fixture imported abov
 def test_walking_the_keys_on_a_remote_store_gives_the_whole_answer(graph, stores, store, name):
     whole = list(graph.ask(name, **examples(name)).rows)
     assert whole
-    assert walk(stores[store], name, 3) == whole
+    # Three pages (two where there are only two rows), not pages of 3 rows: each page is a query the remote store
+    # evaluates whole (~5 s on Virtuoso for pathway-steps), and three already put a VALUES block of patients after
+    # a key in front of the store, with pages ending inside a patient's rows where a patient has more than a third.
+    limit = max(1, -(-len(whole) // 3))
+    rows, pages = walk(stores[store], name, limit)
+    assert rows == whole
+    assert pages == -(-len(whole) // limit) > 1 or len(whole) == 1

@@ -12,9 +12,10 @@ def cohort(graph) -> Cohort:
     return Cohort.read(graph)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synthetic(tmp_path_factory):
-    """120 synthetic patients and nothing else, with the graph they were read from."""
+    """120 synthetic patients and nothing else, with the graph they were read from: built once for the modules
+    that read it (the pathways and their pictures), which only read it."""
     path = tmp_path_factory.mktemp("cohort") / "synthetic.ttl"
     path.write_text("".join(synth.cohort_turtle(patients=120, seed=1)), encoding="utf-8")
     graph = KnowledgeGraph.build(cases=[path])

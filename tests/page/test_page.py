@@ -20,9 +20,9 @@ from locations import PROJECT
 from kg.namespaces import PREFIXES
 from kg.questions.answers import DISCLAIMER
 
-# The browser fixtures (tests/page/browser_helpers.py), shared with test_page_answers.py and others.
+# The browser fixtures (tests/browser_helpers.py), shared with test_page_answers.py and others; cohort_server is
+# in tests/page/conftest.py.
 browser, visit, yasgui = browser_helpers.browser, browser_helpers.visit, browser_helpers.yasgui
-cohort_server = browser_helpers.cohort_server
 
 
 # --- plain HTTP ---------------------------------------------------------------------------------------------------

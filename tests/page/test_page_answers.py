@@ -17,7 +17,7 @@ from kg.clinical.pathways import Cohort
 from kg.clinical.pathways.options import Options, steps_of
 from kg.namespaces import PREFIXES
 
-browser, visit, cohort_server = browser_helpers.browser, browser_helpers.visit, browser_helpers.cohort_server
+browser, visit = browser_helpers.browser, browser_helpers.visit  # cohort_server: tests/page/conftest.py
 WIDTHS = pytest.mark.parametrize("viewport", [DESKTOP_1440, PHONE_390], ids=["1440", "390"])
 SPARQL_JSON = {"Accept": "application/sparql-results+json"}
 
