@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import pyoxigraph as ox
-import pyshacl
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import SH
 
@@ -79,6 +78,8 @@ _IRI = re.compile(r"https?://[^\s,;)]+")
 
 def violations_in(data: Graph) -> list[Violation]:
     """Validate a graph holding ontology, vocabulary and instance data; [] when it conforms."""
+    import pyshacl  # here, not at the top: 0.2 s of every command's start-up, and only this path uses it
+
     shapes = shapes_graph()
     conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
     if conforms:
