@@ -20,6 +20,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -183,8 +184,8 @@ class WritableDiskBackend(Backend):
         self.graph.changed()
         if self.sparql is not None:
             snapshot = self.worker_load()
-            for pool in (self.sparql, self.questions):
-                pool.reload(snapshot)
+            with ThreadPoolExecutor(2, thread_name_prefix="salvage-kg-reload") as reloading:  # both pools at once
+                list(reloading.map(lambda pool: pool.reload(snapshot), (self.sparql, self.questions)))
         self.on_commit()
 
     def _retired(self, location: str) -> None:

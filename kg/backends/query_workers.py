@@ -19,6 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -164,7 +165,10 @@ class QueryWorkers:
 
     def reload(self, load: WorkerLoad) -> None:
         """Answer later queries from a new copy of the graph; queries running now finish on the old one."""
-        fresh = [self._start(load) for _ in range(self.size)]  # ready before the swap: readers never wait
+        # Ready before the swap: readers never wait. Started side by side: each is a process that imports the
+        # library and opens its copy, and a write answers only once every pool has its new workers.
+        with ThreadPoolExecutor(self.size, thread_name_prefix="salvage-kg-worker-start") as starting:
+            fresh = list(starting.map(lambda _: self._start(load), range(self.size)))
         with self._lock:
             self.load = load
             stale = []

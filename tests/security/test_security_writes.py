@@ -74,8 +74,8 @@ HOSTILE = [
 def writable(start_server, tmp_path_factory):
     store = build_store(tmp_path_factory.mktemp("security-writes"))
     # A body limit above the 2 MB list below: the parser itself must stop it.
-    # One worker in each pool: a write starts its pools' workers afresh, one after another, before it answers (about
-    # a second each), and this module writes some thirty times; how many workers read does not bear on its checks.
+    # One worker in each pool: a write starts its pools' workers afresh before it answers (a second or more each on
+    # a busy machine), and this module writes some thirty times; how many workers read does not bear on its checks.
     return start_server("--store", store, "--query-workers", "1",
                         env={"SALVAGE_KG_WRITE_TOKEN": WRITE_TOKEN, "SALVAGE_KG_QUESTION_WORKERS": "1",
                              "SALVAGE_KG_MAX_CASE_BYTES": "5000000", "SALVAGE_KG_MAX_CASE_TRIPLES": "20000"})
