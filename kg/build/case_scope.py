@@ -21,7 +21,6 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 TYPE = ox.NamedNode(RDF + "type")
-SUBCLASS = ox.NamedNode(RDFS + "subClassOf")
 NOTATION = ox.NamedNode(SKOS + "notation")
 SK_PATIENT = ox.NamedNode(str(SK.Patient))
 # The only things a case writes as blank nodes: the structured values inside one of its events.
@@ -31,10 +30,9 @@ BLANK_NODE_TYPES = {str(SK.Timing), str(SK.Dose)}
 OTHER_PREDICATES = {RDF + "type", RDF + "first", RDF + "rest", RDFS + "label", RDFS + "comment", RDFS + "seeAlso",
                     SKOS + "notation", SKOS + "altLabel", SKOS + "prefLabel"}
 OTHER_NAMESPACES = ("http://purl.org/dc/terms/", "http://purl.org/ontology/bibo/", "http://www.w3.org/ns/prov#")
-# Classes whose members a case may add: the statements a report makes, and who and what they are about.
-CASE_CLASS_ROOTS = (str(SK.ClinicalStatement), str(SK.SourceDocument))
+# Classes whose members a case may add besides the statements and sources queries/internal/case-classes.rq finds:
+# who the statements are about and the structured values inside them.
 CASE_CLASSES = {str(SK.Patient), str(SK.Timing), str(SK.Dose)}
-DERIVED_ROOT = str(SK.DerivedStatement)
 
 
 class OutOfScope(SalvageKgError, ValueError):
@@ -99,11 +97,8 @@ def check_alone(source: str, triples: tuple[ox.Triple, ...]) -> None:
 
 
 def _case_classes(store: ox.Store) -> set[str]:
-    roots = " ".join(f"<{root}>" for root in CASE_CLASS_ROOTS)
-    query = (f"SELECT DISTINCT ?class WHERE {{ VALUES ?root {{ {roots} }} ?class <{SUBCLASS.value}>* ?root "
-             f"FILTER NOT EXISTS {{ ?class <{SUBCLASS.value}>* <{DERIVED_ROOT}> }} }}")
-    found = {solution["class"].value for solution in store.query(query, use_default_graph_as_union=True)}
-    return found | CASE_CLASSES
+    solutions = store.query(internal("case-classes").text, use_default_graph_as_union=True)
+    return {solution["class"].value for solution in solutions} | CASE_CLASSES
 
 
 def _identifiers(store: ox.Store, subject: ox.NamedNode) -> set[str]:

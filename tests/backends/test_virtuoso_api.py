@@ -124,13 +124,22 @@ def test_a_store_that_is_down_is_a_502_with_the_reason(api, open_gate, path):
     assert answer.status_code == 502 and "unreachable" in answer.json()["message"]
 
 
+@pytest.fixture(scope="module")
+def hasty_api(start_server, gate):
+    """The same store behind a request time limit of 2 s: what a slow store costs is then the limit, not minutes."""
+    return start_server("--sparql-endpoint", gate.url, "--query-timeout", "2")
+
+
 @pytest.mark.parametrize("path, params", [("/sparql", {"query": SELECT}), ("/questions/antigen-escapes", {})])
-def test_a_slow_store_is_a_504_with_the_reason(api, open_gate, path, params):
-    """A store that takes the connection and never answers: /sparql waits its query time limit, a named question
-    its engine's (30 s); either way a 504 that says so, never a 500."""
+def test_a_slow_store_is_a_504_with_the_reason_at_the_request_time_limit(hasty_api, open_gate, path, params):
+    """A store that takes the connection and never answers: a 504 that says so, never a 500, once the request's
+    time limit has passed. (A named question over a remote store once waited its client's own 30 s whatever the
+    limit: regression.)"""
     open_gate.mode = "slow"
-    answer = httpx.get(api.url + path, params=params, timeout=90)
+    started = time.monotonic()
+    answer = httpx.get(hasty_api.url + path, params=params, timeout=90)
     assert answer.status_code == 504 and "did not answer" in answer.json()["message"]
+    assert time.monotonic() - started < 15
 
 
 def test_a_store_that_is_down_is_a_502_on_sparql(api, open_gate):
