@@ -13,6 +13,7 @@ from kg.namespaces import PATIENT, PROV, SK
 from kg.paths import case_files
 
 PBC = PATIENT["pbc-2021/"]
+pytestmark = pytest.mark.usefixtures("sparql_prepared_once")  # pySHACL in seconds, not minutes
 
 
 @pytest.fixture(scope="module")
