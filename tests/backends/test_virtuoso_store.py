@@ -13,6 +13,7 @@ from kg.backends.remote_terms import duration_text
 from kg.knowledge_graph import KnowledgeGraph
 from kg.progress import quiet
 from kg.questions.catalogue import catalogue, read_header
+from kg.questions.pages import Page
 
 XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
 OFFSETS = ("PREFIX sk: <https://w3id.org/salvage-kg/ontology#> "
@@ -122,3 +123,11 @@ def test_every_written_order_declaration_names_a_store_with_such_a_pragma():
     declared = {store for question in catalogue().values()
                 for store in read_header(question.text).get("written-order-on") or []}
     assert declared and declared <= WRITTEN_ORDER_PRAGMAS.keys()
+
+
+def test_a_refused_question_asked_by_page_is_refused_too(over_virtuoso):
+    """A page's text is the question's with its limit written in; the refusal was looked up by the exact text, so
+    a page of remission-durations went to Virtuoso and came back with month counts for durations (regression)."""
+    with pytest.raises(RemoteStoreError) as refused:
+        over_virtuoso.ask("remission-durations", page=Page(limit=2))
+    assert refused.value.kind == "not_on_this_store" and "month count" in str(refused.value)
