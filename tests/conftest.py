@@ -59,7 +59,7 @@ def thousand(tmp_path_factory) -> KnowledgeGraph:
     return KnowledgeGraph.build(cases=case_files() + [path])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # only for the modules that ask for it: elsewhere rdflib parses as it always does
 def sparql_prepared_once():
     """pySHACL hands rdflib the text of each SPARQL-based constraint once per focus node, and rdflib parses it
     every time: 1.1 of the 1.4 s a pySHACL validation of the bundled graph takes. Here each text is parsed and
