@@ -91,13 +91,20 @@ def _answered(url: str, send) -> httpx.Response:
     return response
 
 
-@lru_cache(maxsize=256)
 def _declared(text: str) -> dict:
-    """The `#+` header a question's text still carries, whatever was done to it after (a page's key written in):
-    what it declares of stores (`refused-on`, `written-order-on`)."""
+    """What a question's text declares of stores (`refused-on`, `written-order-on`), read from the `#+` header it
+    still carries whatever was done to it after (a page's limit or key written in). Only the header is the key of
+    the cache: every page of a question shares one parse."""
+    lines = text.splitlines()
+    body = next((n for n, line in enumerate(lines) if line.strip() and not line.startswith("#")), len(lines))
+    return _declared_in("\n".join(lines[:body]))
+
+
+@lru_cache(maxsize=256)
+def _declared_in(header_text: str) -> dict:
     from kg.questions.catalogue import read_header
 
-    header = read_header(text)
+    header = read_header(header_text)
     return {"refused-on": {str(store).lower(): " ".join(str(why).split())
                            for store, why in (header.get("refused-on") or {}).items()},
             "written-order-on": [str(store).lower() for store in header.get("written-order-on") or []]}
