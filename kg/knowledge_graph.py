@@ -29,10 +29,11 @@ from kg.errors import SalvageKgError
 from kg.progress import quiet
 from kg.questions.answers import Answer, disclaimer_for, records, to_python
 from kg.questions.catalogue import Question, catalogue, internal
+from kg.questions.group_pages import Groups
 from kg.questions.inline import inline
 from kg.questions.pages import Page, PageError
 from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
-from kg.questions.patient_pages import PATIENT_IRI, Roster, page_by_patient, with_patients
+from kg.questions.patient_pages import PATIENT_IRI, Roster, page_by_patient, projected, with_patients
 
 
 class UnknownQuestion(SalvageKgError, KeyError):
@@ -152,8 +153,14 @@ class KnowledgeGraph:
         bindings = resolve(question, given, self.choices)
         if page is not None and page.after is not None and not question.keyed_by:
             raise PageError(f"after: {name} is not ordered by patient; page it with offset")
-        if page is not None and question.keyed_by and not page.offset:
-            columns, rows, described = self._page_by_patient(question, bindings, page)
+        by_key = page is not None and question.keyed_by and not page.offset
+        if by_key and question.grouped_by:
+            by_key = self._by_group(question, bindings, page)
+        elif by_key and page.after is not None and page.after.group is not None:
+            raise PageError("after must be the `next` key a page of this answer gave; this one names a group")
+        if by_key:
+            pager = self._page_by_group if question.grouped_by else self._page_by_patient
+            columns, rows, described = pager(question, bindings, page)
         else:
             columns, rows, described = self._select(*self.query_for(question, bindings), page)
         shown = [column for column in columns if not column.startswith("_")]
@@ -183,6 +190,36 @@ class KnowledgeGraph:
             if len(self._rates) > 1_000:  # one entry per question and parameters: bounded all the same
                 self._rates.clear()
             self._rates[seen] = found.rate
+        return found.columns, found.rows, page.described(found.fetched, found.next)
+
+    def groups(self, question: Question) -> Groups:
+        """A grouped question's groups and their patients (kg.questions.group_pages), once per state of the graph."""
+        look_up = internal(question.grouped_by)
+        return self.summary(f"groups:{question.grouped_by}", lambda: Groups(
+            projected(look_up.text), self.internal_texts(question.grouped_by), question.group_order))
+
+    def _by_group(self, question: Question, bindings, page: Page) -> bool:
+        """Whether this page of a grouped question goes by key (else by OFFSET): not when a parameter narrows what
+        the groups do not hold (a therapy's class), nor when the groups cannot be told apart by their labels."""
+        narrowed = [param.name for param in question.params
+                    if param.variable in bindings and param.variable not in question.group_variables]
+        problem = f"with {', '.join(narrowed)} given" if narrowed else self.groups(question).problem
+        if problem and page.after is not None:
+            raise PageError(f"after: {question.name} is paged with offset here ({problem})")
+        if page.after is not None and page.after.group is None:
+            raise PageError("after must be the `next` key a page of this answer gave; this one names no group")
+        return problem is None
+
+    def _page_by_group(self, question: Question, bindings, page: Page):
+        """A page of a question ordered by groups before the patient, by key: group after group, each by patient."""
+        text, rest = self.query_for(question, bindings)
+        bound = {name: str(bindings[name]) for name in question.group_variables if name in bindings}
+
+        def run(block: str, iris, limit: int):
+            query = with_patients(text, iris, question.group_order, block)
+            return self.engine.select(f"{query.rstrip()}\nLIMIT {int(limit)}", rest)
+
+        found = self.groups(question).page(page, bound, run)
         return found.columns, found.rows, page.described(found.fetched, found.next)
 
     def query_for(self, question: Question, bindings) -> tuple[str, dict]:

@@ -1,8 +1,35 @@
 """What tests of the named questions share."""
 
+from kg.knowledge_graph import KnowledgeGraph
 from kg.questions.catalogue import catalogue
+from kg.questions.pages import Key, Page
 
 
 def examples(name: str) -> dict[str, str]:
     """The question's required parameters, as its header's examples give them."""
     return {param.name: param.example for param in catalogue()[name].params if param.required}
+
+
+def walk(graph: KnowledgeGraph, name: str, limit: int, **params) -> tuple[list[dict], list[Key]]:
+    """Every page from the first, each asked for after the key the one before gave: the rows, and the keys."""
+    rows, keys, after = [], [], None
+    while True:
+        answer = graph.ask(name, page=Page(limit=limit, after=after), **params)
+        assert len(answer.rows) == limit or answer.page["next"] is None
+        assert answer.page["limit"] == limit and answer.page["after"] == after
+        rows += answer.rows
+        after = answer.page["next"]
+        if after is None:
+            return rows, keys
+        keys.append(Key.read(after))
+
+
+class CountingEngine:
+    """The graph's engine, counting the queries a page asks."""
+
+    def __init__(self, engine):
+        self.engine, self.name, self.queries = engine, engine.name, 0
+
+    def select(self, text, bindings=None):
+        self.queries += 1
+        return self.engine.select(text, bindings)

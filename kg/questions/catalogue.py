@@ -22,7 +22,7 @@ import yaml
 
 from kg.errors import SalvageKgError
 from kg.paths import QUERIES_DIR
-from kg.questions.patient_pages import keyed_problem
+from kg.questions.patient_pages import KEY_COLUMNS, keyed_problem, ordered_before_patient, projected
 
 PARAM_TYPES = ("iri", "string", "integer", "decimal")
 # A page of the answer (kg.questions.pages), in Python and over HTTP.
@@ -65,6 +65,9 @@ class Question:
     params: tuple[Param, ...] = ()
     lists: tuple[str, ...] = field(default=())  # columns holding "a|b" lists, returned sorted as Python lists
     keyed_by: str | None = None  # `#+ keyed-by: patient`: pages by key, not OFFSET (kg.questions.patient_pages)
+    grouped_by: str | None = None  # `#+ grouped-by: LOOK-UP`: by groups, then patient (kg.questions.group_pages)
+    group_order: tuple[str, ...] = ()  # what orders the groups: the question's ORDER BY before ?patient
+    group_variables: tuple[str, ...] = ()  # what a group binds: the look-up's other columns
 
     def param(self, name: str) -> Param:
         for param in self.params:
@@ -126,9 +129,21 @@ def load_question(path: Path) -> Question:
         if f"?{param.variable}" not in text:
             raise QuestionFileError(f"{path.name}: parameter {name} is declared but ?{param.variable} is not used")
         params.append(param)
-    keyed_by = header.get("keyed-by")
+    keyed_by, grouped_by = header.get("keyed-by"), header.get("grouped-by")
+    order, variables = (), ()
+    if grouped_by is not None:
+        if keyed_by is None:
+            raise QuestionFileError(f"{path.name}: declares grouped-by: {grouped_by} without keyed-by: patient")
+        groups = QUERIES_DIR / "internal" / f"{grouped_by}.rq"
+        if not groups.is_file():
+            raise QuestionFileError(f"{path.name}: grouped-by: {grouped_by} names no look-up in queries/internal/")
+        order = ordered_before_patient(text)
+        variables = tuple(name for name in projected(read_query(groups)) if name not in (*order, *KEY_COLUMNS))
+        if not order or not set(order) <= set(projected(read_query(groups))):
+            raise QuestionFileError(f"{path.name}: grouped-by: {grouped_by} must project what the question orders "
+                                    f"by before ?patient ({', '.join(order) or 'nothing'})")
     if keyed_by is not None:
-        problem = keyed_problem(text, str(keyed_by))
+        problem = keyed_problem(text, str(keyed_by), order, variables)
         if problem:
             raise QuestionFileError(f"{path.name}: declares keyed-by: {keyed_by}, but {problem}")
     return Question(
@@ -141,6 +156,9 @@ def load_question(path: Path) -> Question:
         params=tuple(params),
         lists=tuple(header.get("lists") or ()),
         keyed_by=None if keyed_by is None else str(keyed_by),
+        grouped_by=None if grouped_by is None else str(grouped_by),
+        group_order=order,
+        group_variables=variables,
     )
 
 

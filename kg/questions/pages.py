@@ -41,14 +41,19 @@ class Key:
 
     >>> Key.read(Key("pbc-2021", 3).written()) == Key("pbc-2021", 3)
     True
+    >>> Key.read(Key("pbc-2021", None, ("avoid", "CD19")).written())
+    Key(patient='pbc-2021', given=None, group=('avoid', 'CD19'))
     """
 
     patient: str
     given: int | None = None
+    group: tuple[str, ...] | None = None  # an answer ordered by groups first: the group's order values
 
     def written(self) -> str:
         """The key as the client sees it: URL-safe base64 of a small JSON array, without padding."""
         data = [self.patient] if self.given is None else [self.patient, self.given]
+        if self.group is not None:
+            data = [self.patient, self.given, list(self.group)]
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
 
@@ -66,12 +71,15 @@ class Key:
             raise PageError(f"{problem}; {text[:40]!r} is not one") from None
         if (
             isinstance(data, list)
-            and len(data) in (1, 2)
+            and len(data) in (1, 2, 3)
             and isinstance(data[0], str)
             and data[0]
-            and (len(data) == 1 or (type(data[1]) is int and 0 < data[1] <= MAX_OFFSET))
+            and (len(data) == 1 or (type(data[1]) is int and 0 < data[1] <= MAX_OFFSET) or
+                 (len(data) == 3 and data[1] is None))
+            and (len(data) < 3 or (isinstance(data[2], list) and data[2]
+                                   and all(isinstance(value, str) for value in data[2])))
         ):
-            return cls(*data)
+            return cls(data[0], data[1] if len(data) > 1 else None, tuple(data[2]) if len(data) == 3 else None)
         raise PageError(f"{problem}; {text[:40]!r} is not one")
 
 

@@ -33,6 +33,7 @@ from kg.questions.pages import Key, Page
 
 KEYS = ("patient",)  # what a question may be keyed by
 PATIENT, PATIENT_IRI = "patient", "_patient_iri"
+KEY_COLUMNS = (PATIENT, PATIENT_IRI)
 FIRST_CHUNK, MAX_CHUNK = 16, 4_096  # patients per query: from the page's size, doubled while rows are missing
 # Patterns in which a variable is not bound for every row of the outermost WHERE, or is another variable.
 _NOT_REQUIRED = {
@@ -62,8 +63,11 @@ class _Shape:
 
 
 @lru_cache(maxsize=512)
-def _shape(text: str) -> _Shape:
-    """Where the VALUES block goes in this query, or why the query cannot be paged by patient."""
+def _shape(text: str, order: tuple[str, ...] = (), variables: tuple[str, ...] = ()) -> _Shape:
+    """Where the VALUES block goes in this query, or why the query cannot be paged by patient. A question ordered
+    by groups first (kg.questions.group_pages) names what orders them (`order`: its ORDER BY starts with these,
+    then ?patient) and what binds a group (`variables`: bound by required patterns, as ?_patient_iri is)."""
+    bound = (PATIENT_IRI, *variables)
     tree = parser().parse(as_the_grammar_reads_it(text).encode("utf-8"))
     root = tree.root_node
     if root.has_error:
@@ -77,14 +81,14 @@ def _shape(text: str) -> _Shape:
     if f"?{PATIENT}" not in [child.text.decode() for child in clause.children if child.type == "var"]:
         return _Shape(None, f"its SELECT does not project ?{PATIENT}")
     modifier = _child(select, "solution_modifier")
-    order = modifier and _child(modifier, "order_clause")
-    conditions = [child for child in order.children if child.type == "order_condition"] if order else []
-    if (
-        not conditions
-        or [child.type for child in conditions[0].children] != ["var"]
-        or conditions[0].text.decode() != f"?{PATIENT}"
+    order_clause = modifier and _child(modifier, "order_clause")
+    conditions = [child for child in order_clause.children if child.type == "order_condition"] if order_clause else []
+    leading = [f"?{name}" for name in (*order, PATIENT)]
+    if len(conditions) < len(leading) or any(
+        [child.type for child in condition.children] != ["var"] or condition.text.decode() != variable
+        for condition, variable in zip(conditions, leading, strict=False)
     ):
-        return _Shape(None, f"its ORDER BY does not start with ?{PATIENT} (ascending)")
+        return _Shape(None, f"its ORDER BY does not start with {' '.join(leading)} (ascending)")
     if modifier and _child(modifier, "limit_offset_clauses"):
         return _Shape(None, "it has a LIMIT or OFFSET of its own")
     grouping = modifier and _child(modifier, "group_clause")
@@ -92,13 +96,36 @@ def _shape(text: str) -> _Shape:
         keys = {child.text.decode() for child in grouping.children if child.type == "group_condition"}
         if not keys & {f"?{PATIENT}", f"?{PATIENT_IRI}"}:
             return _Shape(None, f"its GROUP BY does not group by ?{PATIENT} or ?{PATIENT_IRI}")
-    if not any(
-        _required_in(node, group)
-        for node in nodes(group)
-        if node.type == "var" and node.text.decode() == f"?{PATIENT_IRI}"
-    ):
-        return _Shape(None, f"no required pattern of its outermost WHERE binds ?{PATIENT_IRI}")
+    for variable in bound:
+        if not any(
+            _required_in(node, group)
+            for node in nodes(group)
+            if node.type == "var" and node.text.decode() == f"?{variable}"
+        ):
+            return _Shape(None, f"no required pattern of its outermost WHERE binds ?{variable}")
     return _Shape(group.children[0].end_byte, None)
+
+
+def ordered_before_patient(text: str) -> tuple[str, ...]:
+    """The variables a query's ORDER BY names before ?patient (a question ordered by groups first), or ()."""
+    tree = parser().parse(as_the_grammar_reads_it(text).encode("utf-8"))
+    select = _child(tree.root_node, "select_query")
+    modifier = select and _child(select, "solution_modifier")
+    order_clause = modifier and _child(modifier, "order_clause")
+    names = []
+    for condition in (c for c in order_clause.children if c.type == "order_condition") if order_clause else ():
+        if [child.type for child in condition.children] != ["var"] or condition.text.decode() == f"?{PATIENT}":
+            break
+        names.append(condition.text.decode()[1:])
+    return tuple(names)
+
+
+def projected(text: str) -> tuple[str, ...]:
+    """The variables a SELECT projects as themselves."""
+    tree = parser().parse(as_the_grammar_reads_it(text).encode("utf-8"))
+    select = _child(tree.root_node, "select_query")
+    clause = select and _child(select, "select_clause")
+    return tuple(child.text.decode()[1:] for child in clause.children if child.type == "var") if clause else ()
 
 
 def _required_in(node, group) -> bool:
@@ -113,20 +140,21 @@ def _required_in(node, group) -> bool:
     return ancestor == group
 
 
-def keyed_problem(text: str, key: str) -> str | None:
+def keyed_problem(text: str, key: str, order: tuple[str, ...] = (), variables: tuple[str, ...] = ()) -> str | None:
     """Why a question declaring `keyed-by: KEY` cannot be paged by it; None when it can."""
     if key not in KEYS:
         return f"keyed-by: {key!r} is not one of {', '.join(KEYS)}"
-    return _shape(text).problem
+    return _shape(text, order, variables).problem
 
 
-def with_patients(text: str, iris: Sequence[str]) -> str:
-    """The query restricted to these patients: a VALUES block at the top of its outermost WHERE. Each IRI is a
-    term the graph holds, written in canonical N-Triples form (kg.questions.inline.written)."""
-    shape = _shape(text)
+def with_patients(text: str, iris: Sequence[str], order: tuple[str, ...] = (), also: str = "") -> str:
+    """The query restricted to these patients: a VALUES block at the top of its outermost WHERE (after `also`,
+    a VALUES block of a group's terms). Each IRI is a term the graph holds, written in canonical N-Triples form
+    (kg.questions.inline.written)."""
+    shape = _shape(text, order)
     if shape.problem:
         raise ValueError(f"not paged by patient: {shape.problem}")
-    block = f" VALUES ?{PATIENT_IRI} {{ {' '.join(written(URIRef(iri)) for iri in iris)} }}\n"
+    block = f"{also} VALUES ?{PATIENT_IRI} {{ {' '.join(written(URIRef(iri)) for iri in iris)} }}\n"
     original = text.encode("utf-8")  # the grammar read it with the same byte offsets (as_the_grammar_reads_it)
     return (original[: shape.insert_at] + block.encode("utf-8") + original[shape.insert_at :]).decode("utf-8")
 

@@ -6,7 +6,7 @@ size: a patient whose rows run over several pages included (the key then says ho
 import re
 
 import pytest
-from question_helpers import examples
+from question_helpers import CountingEngine, examples, walk
 
 from kg.build.curation import Curator, read_case
 from kg.knowledge_graph import KnowledgeGraph
@@ -18,20 +18,6 @@ from kg.tools import synth
 
 KEYED = sorted(name for name, question in catalogue().items() if question.keyed_by)
 PATIENT = "https://w3id.org/salvage-kg/patient/"
-
-
-def walk(graph: KnowledgeGraph, name: str, limit: int, **params) -> tuple[list[dict], list[Key]]:
-    """Every page from the first, each asked for after the key the one before gave: the rows, and the keys."""
-    rows, keys, after = [], [], None
-    while True:
-        answer = graph.ask(name, page=Page(limit=limit, after=after), **params)
-        assert len(answer.rows) == limit or answer.page["next"] is None
-        assert answer.page["limit"] == limit and answer.page["after"] == after
-        rows += answer.rows
-        after = answer.page["next"]
-        if after is None:
-            return rows, keys
-        keys.append(Key.read(after))
 
 
 def test_the_questions_ordered_by_patient_are_keyed():
@@ -94,7 +80,7 @@ def cohort(tmp_path_factory) -> KnowledgeGraph:
 @pytest.mark.parametrize("name", KEYED)
 def test_walking_the_keys_gives_the_whole_answer_on_two_hundred_synthetic_patients(cohort, name, limit):
     whole = list(cohort.ask(name, **examples(name)).rows)
-    assert len({row["patient"] for row in whole}) > 50  # some patients have no rows (no transplant): skipped
+    assert len({row["patient"] for row in whole}) > 40  # some patients have no rows (no transplant, no warning)
     rows, keys = walk(cohort, name, limit, **examples(name))
     assert rows == whole
     if limit == 7 and len(whole) > len({row["patient"] for row in whole}):
@@ -116,7 +102,7 @@ def thirty(tmp_path_factory) -> KnowledgeGraph:
 @pytest.mark.parametrize("name", KEYED)
 def test_walking_the_keys_a_row_at_a_time_gives_the_whole_answer_on_thirty_synthetic_patients(thirty, name):
     whole = list(thirty.ask(name, **examples(name)).rows)
-    assert len({row["patient"] for row in whole}) > 15  # some patients have no rows (no transplant): skipped
+    assert len({row["patient"] for row in whole}) > 5  # some patients have no rows (no transplant, no warning)
     rows, keys = walk(thirty, name, 1, **examples(name))
     assert rows == whole
 
@@ -279,17 +265,6 @@ def test_no_persons_text_reaches_the_query_through_a_key(graph):
     answer = graph.ask("patients", page=Page(limit=1, after=hostile))
     assert [row["patient"] for row in answer.rows] == ["pbc-2021"]  # the first patient after "a> } } ..."
     assert answer.page["next"] == Key("pbc-2021").written()
-
-
-class CountingEngine:
-    """The graph's engine, counting the queries a page asks."""
-
-    def __init__(self, engine):
-        self.engine, self.name, self.queries = engine, engine.name, 0
-
-    def select(self, text, bindings=None):
-        self.queries += 1
-        return self.engine.select(text, bindings)
 
 
 def test_after_the_first_page_each_page_is_one_query_sized_by_the_rows_a_patient(cohort):

@@ -1,0 +1,114 @@
+"""A page of an answer ordered by a few groups before the patient, found by key (#20).
+
+`therapy-warnings` is ordered by warning level, antigen and therapy, and only then by patient: a first page by
+OFFSET is the whole answer joined and sorted (32 s at 100,000 patients). Its groups are few (tens: three levels,
+two antigens, the agents aimed at each), so its answer is the groups' answers one after another, each ordered by
+patient. A page asks for one group at a time: the group's terms and a chunk of the patients it holds rows of,
+written in as VALUES blocks (kg.questions.patient_pages chunks the patients), until the page is full.
+
+The question says so in its header, `#+ grouped-by: NAME`: an internal look-up (queries/internal/NAME.rq) that
+lists, for every patient a group holds rows of, the group's terms (the variables a group binds), its order values
+(the question's ORDER BY before ?patient) and the patient's identifier and IRI, ordered as the question orders the
+groups. It is read once per state of the graph. A group is one set of order values: terms with the same labels
+share it, as their rows share a place in the answer. A key names the group by its order values, the patient, and
+how many of the patient's rows in that group were given.
+"""
+
+from bisect import bisect_left
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rdflib import URIRef
+
+from kg.questions.inline import written
+from kg.questions.pages import Key, Page
+from kg.questions.patient_pages import PATIENT, PATIENT_IRI, PatientPage, Roster, page_by_patient
+
+# Runs the question with this VALUES block of a group's terms, for these patient IRIs, at most `limit` rows.
+Run = Callable[[str, Sequence[str], int], tuple[list[str], list[tuple]]]
+
+
+@dataclass(frozen=True)
+class Group:
+    order: tuple[str, ...]  # its order values, as text (the labels the answer is ordered by)
+    members: tuple[tuple[str, ...], ...]  # the group variables' IRIs: one tuple a member (level, antigen, therapy)
+    roster: Roster  # the patients it holds rows of, in identifier order
+
+
+class Groups:
+    """Every group of a grouped question, in its answer's order; `problem` says why its pages cannot go by group
+    (then they go by OFFSET)."""
+
+    def __init__(self, columns: Sequence[str], rows, order: Sequence[str]):
+        self.order = tuple(order)
+        self.variables = tuple(c for c in columns if c not in (*self.order, PATIENT, PATIENT_IRI))
+        at_order = [columns.index(name) for name in self.order]
+        at_terms = [columns.index(name) for name in self.variables]
+        at_patient, at_iri = columns.index(PATIENT), columns.index(PATIENT_IRI)
+        found: dict[tuple, tuple[set, dict]] = {}  # order values -> (members, {(identifier, IRI): None})
+        placed: dict[tuple, tuple] = {}  # member -> its order values
+        self.problem, last = None, None
+        for row in rows:
+            values, member = tuple(row[i] for i in at_order), tuple(row[i] for i in at_terms)
+            if placed.setdefault(member, values) != values:
+                self.problem = f"{' '.join(member)} is ordered under two labels"
+            if values != last and (values in found or (last is not None and values < last)):
+                # The look-up's ORDER BY is the question's: Python must sort the groups alike (bisect below).
+                self.problem = "its groups do not sort as their labels do in Python"
+            last = values
+            members, patients = found.setdefault(values, (set(), {}))
+            members.add(member)
+            patients[row[at_patient], row[at_iri]] = None
+        if any(written(URIRef(term)) is None for member in placed for term in member):
+            self.problem = "a group's term cannot be written into a query"
+        self.groups = [Group(values, tuple(sorted(members)), Roster(patients)) for values, (members, patients)
+                       in found.items()]
+        self._orders = [group.order for group in self.groups]
+
+    def values_block(self, members: Sequence[tuple[str, ...]], bound: Mapping[str, str]) -> str:
+        """A VALUES block of these members' terms, less the variables a parameter already binds."""
+        free = [i for i, name in enumerate(self.variables) if name not in bound]
+        if not free:
+            return ""
+        head = " ".join(f"?{self.variables[i]}" for i in free)
+        rows = " ".join("(" + " ".join(written(URIRef(member[i])) for i in free) + ")" for member in members)
+        return f" VALUES ({head}) {{ {rows} }}"
+
+    def page(self, page: Page, bound: Mapping[str, str], run: Run) -> PatientPage:
+        """A page by key: the groups from the key's on, each asked for by patient, until the page is full and one
+        row more (or the next group's first) says whether another page follows. `bound`: the group variables a
+        parameter gives, as IRIs (a group whose members all differ holds no row of the answer)."""
+        key, rows, columns = page.after, [], []
+        start = bisect_left(self._orders, key.group) if key else 0
+        following = None
+        for group in self.groups[start:]:
+            members = [m for m in group.members if all(m[self.variables.index(n)] == v for n, v in bound.items())]
+            if not members:
+                continue
+            block = self.values_block(members, bound)
+            if len(rows) == page.limit:  # the page is full: does any row follow it?
+                probe = _asked(group, block, Page(limit=1), run)
+                if probe.rows:
+                    following = group.order
+                    break
+                continue
+            within = key if key and key.group == group.order else None
+            inner = Page(limit=page.limit - len(rows), after=within and Key(within.patient, within.given))
+            found = _asked(group, block, inner, run)
+            columns = found.columns
+            rows += [(group.order, row) for row in found.rows]
+            if found.next is not None:
+                return PatientPage(columns, [row for _, row in rows], Key(found.next.patient, found.next.given,
+                                                                           group.order), page.limit + 1, None)
+        next_key = None
+        if following is not None:  # the page ended with its last group's rows: the next starts after them
+            order, last = rows[-1]
+            next_key = Key(str(last[columns.index(PATIENT)]), None, order)
+        if not columns:
+            columns, _ = run("", [], 1)
+        return PatientPage(columns, [row for _, row in rows], next_key, len(rows) + (next_key is not None), None)
+
+
+def _asked(group: Group, block: str, page: Page, run: Run) -> PatientPage:
+    """One group's page, by patient (kg.questions.patient_pages), its terms written in as `block`."""
+    return page_by_patient(group.roster, page, lambda iris, limit: run(block, iris, limit))

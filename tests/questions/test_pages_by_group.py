@@ -1,0 +1,126 @@
+"""Pages by key of an answer ordered by groups before the patient (#20): therapy-warnings, ordered by warning
+level, antigen and therapy, then patient, is asked for one group at a time, each by patient
+(kg.questions.group_pages). The walks of tests/questions/test_pages_by_key.py cover it with no parameter; here,
+with each kind of parameter, and what is refused."""
+
+import pytest
+from question_helpers import CountingEngine, walk
+
+from kg.knowledge_graph import KnowledgeGraph
+from kg.paths import case_files
+from kg.questions.catalogue import QuestionFileError, catalogue, load_question
+from kg.questions.group_pages import Groups
+from kg.questions.pages import Key, Page, PageError
+from kg.tools import synth
+
+NAME = "therapy-warnings"
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory) -> KnowledgeGraph:
+    """The two cases and 200 synthetic patients: 15 groups of 5 to 36 warnings."""
+    path = tmp_path_factory.mktemp("cohort") / "synthetic-200.ttl"
+    path.write_text("".join(synth.cohort_turtle(patients=200, seed=3)), encoding="utf-8")
+    return KnowledgeGraph.build(cases=case_files() + [path])
+
+
+def test_therapy_warnings_is_keyed_within_its_groups():
+    question = catalogue()[NAME]
+    assert question.keyed_by == "patient" and question.grouped_by == "therapy-warning-groups"
+    assert question.group_order == ("level_label", "antigen_label", "therapy_label")
+    assert question.group_variables == ("_level_iri", "_antigen_iri", "therapy")
+
+
+@pytest.mark.parametrize(
+    "params", [{"level": "avoid"}, {"antigen": "CD22"}, {"level": "test first", "antigen": "CD19"}]
+)
+@pytest.mark.parametrize("limit", [5, 100])
+def test_with_a_level_or_an_antigen_given_the_keys_walk_the_whole_answer(cohort, params, limit):
+    whole = list(cohort.ask(NAME, **params).rows)
+    assert len(whole) > 20
+    rows, keys = walk(cohort, NAME, limit, **params)
+    assert rows == whole
+    assert all(key.group is not None for key in keys)
+
+
+def test_a_page_that_ends_with_a_group_says_whether_another_follows(cohort):
+    """Pages the size of the first group end exactly where it does: the next key starts after its last patient."""
+    whole = list(cohort.ask(NAME, level="avoid").rows)
+    first = [row for row in whole if row["therapy_label"] == whole[0]["therapy_label"]]
+    rows, keys = walk(cohort, NAME, len(first), level="avoid")
+    assert rows == whole and keys[0] == Key(first[-1]["patient"], None, tuple(
+        first[-1][name] for name in ("level_label", "antigen_label", "therapy_label")))
+    last = walk(cohort, NAME, len(whole), level="avoid")
+    assert last == (whole, [])  # a page that holds the whole answer ends it: no key to an empty page
+
+
+def test_a_first_page_asks_only_for_the_groups_it_shows(cohort):
+    counting = KnowledgeGraph(cohort.store, CountingEngine(cohort.engine))
+    counting.groups(counting.question(NAME))  # read once per state of the graph
+    counting.engine.queries = 0
+    answer = counting.ask(NAME, page=Page(limit=10))
+    assert len(answer.rows) == 10 and answer.page["next"]
+    assert counting.engine.queries <= 2  # the first group holds 19 rows or more: one query, or two
+
+
+def test_with_a_therapy_given_pages_go_by_offset_and_a_key_is_refused_with_the_reason(cohort):
+    """A therapy or modality is matched through the class hierarchy, which the groups do not hold."""
+    whole = list(cohort.ask(NAME, therapy="CAR-T").rows)
+    first = cohort.ask(NAME, therapy="CAR-T", page=Page(limit=7))
+    assert list(first.rows) == whole[:7] and first.page["next"] is None and first.page["next_offset"] == 7
+    key = walk(cohort, NAME, 7)[1][0].written()
+    with pytest.raises(PageError, match="paged with offset here \\(with therapy given\\)"):
+        cohort.ask(NAME, therapy="CAR-T", page=Page(limit=7, after=key))
+
+
+def test_a_key_must_name_a_group_for_a_grouped_answer_and_none_for_another(graph):
+    with pytest.raises(PageError, match="names no group"):
+        graph.ask(NAME, page=Page(limit=5, after=Key("pbc-2021").written()))
+    with pytest.raises(PageError, match="names a group"):
+        graph.ask("patients", page=Page(limit=5, after=Key("pbc-2021", None, ("avoid",)).written()))
+
+
+def test_a_groups_text_in_a_key_only_says_where_to_start(graph):
+    """The group in a key is compared with the graph's own groups, never written into a query."""
+    whole = list(graph.ask(NAME).rows)
+    hostile = Key("a> } } SELECT * WHERE { ?s ?p ?o } #", None, ('a" } #',)).written()
+    answer = graph.ask(NAME, page=Page(limit=100, after=hostile))
+    assert list(answer.rows) == whole  # sorts before every group: the whole answer follows
+
+
+def test_a_term_under_two_labels_sends_the_pages_to_offset():
+    """Its rows would sit in two places of the answer: the groups cannot be told apart by their labels."""
+    columns = ["_level_iri", "therapy", "level_label", "therapy_label", "patient", "_patient_iri"]
+    one = ["https://x/avoid", "https://x/blina", "avoid", "blinatumomab", "p1", "https://x/p1"]
+    other = ["https://x/avoid", "https://x/blina", "avoid", "Blincyto", "p2", "https://x/p2"]
+    assert Groups(columns, [one], ["level_label", "therapy_label"]).problem is None
+    assert "under two labels" in Groups(columns, [other, one], ["level_label", "therapy_label"]).problem
+
+
+HEAD = "#+ summary: s\n#+ description: d\n#+ keyed-by: patient\n#+ grouped-by: {}\nPREFIX ex: <https://example.org/>\n"
+
+
+@pytest.mark.parametrize(
+    "groups, body, problem",
+    [
+        ("no-such-look-up", "SELECT ?patient WHERE { ?_patient_iri ex:id ?patient } ORDER BY ?patient",
+         "names no look-up"),
+        ("patient-ids", "SELECT ?patient ?l WHERE { ?_patient_iri ex:id ?patient ; ex:l ?l } ORDER BY ?l ?patient",
+         "must project what the question orders by"),
+    ],
+)
+def test_a_grouped_question_is_checked_when_loaded(tmp_path, groups, body, problem):
+    path = tmp_path / "q.rq"
+    path.write_text(HEAD.format(groups) + body, encoding="utf-8")
+    with pytest.raises(QuestionFileError, match=problem):
+        load_question(path)
+
+
+def test_a_grouped_question_must_bind_its_group_terms_by_required_patterns(tmp_path):
+    path = tmp_path / "q.rq"
+    body = ("SELECT ?patient ?level_label ?antigen_label ?therapy_label WHERE { ?_patient_iri ex:id ?patient ; "
+            "ex:l ?level_label ; ex:a ?antigen_label ; ex:t ?therapy_label . ?_level_iri ex:x ?_antigen_iri "
+            "OPTIONAL { ?w ex:agent ?therapy } } ORDER BY ?level_label ?antigen_label ?therapy_label ?patient")
+    path.write_text(HEAD.format("therapy-warning-groups") + body, encoding="utf-8")
+    with pytest.raises(QuestionFileError, match="no required pattern of its outermost WHERE binds \\?therapy"):
+        load_question(path)
