@@ -29,7 +29,7 @@ from kg.errors import SalvageKgError
 from kg.progress import quiet
 from kg.questions.answers import Answer, disclaimer_for, records, to_python
 from kg.questions.catalogue import Question, catalogue, internal
-from kg.questions.group_pages import Groups
+from kg.questions.group_pages import Groups, values_block
 from kg.questions.inline import inline
 from kg.questions.pages import Page, PageError
 from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
@@ -215,9 +215,16 @@ class KnowledgeGraph:
         text, rest = self.query_for(question, bindings)
         bound = {name: str(bindings[name]) for name in question.group_variables if name in bindings}
 
-        def run(block: str, iris, limit: int):
-            query = with_patients(text, iris, question.group_order, block)
-            return self.engine.select(f"{query.rstrip()}\nLIMIT {int(limit)}", rest)
+        def run(members, iris, limit: int):
+            # One member (terms under their own labels, as nearly always): its terms written in as constants, which
+            # the engine plans from (30 against 55-65 ms a page of 100 at 10,000 patients); several: VALUES.
+            group_text, group_rest, block = text, rest, values_block(members)
+            if len(members) == 1:
+                terms = {name: URIRef(iri) for name, iri in members[0].items()}
+                group_text, group_rest = self._inline(text, {**rest, **terms}, set(terms))
+                block = ""
+            query = with_patients(group_text, iris, question.group_order, block)
+            return self.engine.select(f"{query.rstrip()}\nLIMIT {int(limit)}", group_rest)
 
         found = self.groups(question).page(page, bound, run)
         return found.columns, found.rows, page.described(found.fetched, found.next)

@@ -24,8 +24,9 @@ from kg.questions.inline import written
 from kg.questions.pages import Key, Page
 from kg.questions.patient_pages import PATIENT, PATIENT_IRI, PatientPage, Roster, page_by_patient
 
-# Runs the question with this VALUES block of a group's terms, for these patient IRIs, at most `limit` rows.
-Run = Callable[[str, Sequence[str], int], tuple[list[str], list[tuple]]]
+# Runs the question for a group (its members: each group variable's IRI, less those a parameter binds) and these
+# patient IRIs, at most `limit` rows.
+Run = Callable[[Sequence[Mapping[str, str]], Sequence[str], int], tuple[list[str], list[tuple]]]
 
 
 @dataclass(frozen=True)
@@ -65,15 +66,6 @@ class Groups:
                        in found.items()]
         self._orders = [group.order for group in self.groups]
 
-    def values_block(self, members: Sequence[tuple[str, ...]], bound: Mapping[str, str]) -> str:
-        """A VALUES block of these members' terms, less the variables a parameter already binds."""
-        free = [i for i, name in enumerate(self.variables) if name not in bound]
-        if not free:
-            return ""
-        head = " ".join(f"?{self.variables[i]}" for i in free)
-        rows = " ".join("(" + " ".join(written(URIRef(member[i])) for i in free) + ")" for member in members)
-        return f" VALUES ({head}) {{ {rows} }}"
-
     def page(self, page: Page, bound: Mapping[str, str], run: Run) -> PatientPage:
         """A page by key: the groups from the key's on, each asked for by patient, until the page is full and one
         row more (or the next group's first) says whether another page follows. `bound`: the group variables a
@@ -82,19 +74,20 @@ class Groups:
         start = bisect_left(self._orders, key.group) if key else 0
         following = None
         for group in self.groups[start:]:
-            members = [m for m in group.members if all(m[self.variables.index(n)] == v for n, v in bound.items())]
+            members = [dict(zip(self.variables, member, strict=True)) for member in group.members]
+            members = [{name: iri for name, iri in member.items() if name not in bound} for member in members
+                       if all(member[name] == iri for name, iri in bound.items())]
             if not members:
                 continue
-            block = self.values_block(members, bound)
             if len(rows) == page.limit:  # the page is full: does any row follow it?
-                probe = _asked(group, block, Page(limit=1), run)
+                probe = _asked(group, members, Page(limit=1), run)
                 if probe.rows:
                     following = group.order
                     break
                 continue
             within = key if key and key.group == group.order else None
             inner = Page(limit=page.limit - len(rows), after=within and Key(within.patient, within.given))
-            found = _asked(group, block, inner, run)
+            found = _asked(group, members, inner, run)
             columns = found.columns
             rows += [(group.order, row) for row in found.rows]
             if found.next is not None:
@@ -105,10 +98,19 @@ class Groups:
             order, last = rows[-1]
             next_key = Key(str(last[columns.index(PATIENT)]), None, order)
         if not columns:
-            columns, _ = run("", [], 1)
+            columns, _ = run([], [], 1)
         return PatientPage(columns, [row for _, row in rows], next_key, len(rows) + (next_key is not None), None)
 
 
-def _asked(group: Group, block: str, page: Page, run: Run) -> PatientPage:
-    """One group's page, by patient (kg.questions.patient_pages), its terms written in as `block`."""
-    return page_by_patient(group.roster, page, lambda iris, limit: run(block, iris, limit))
+def _asked(group: Group, members: Sequence[Mapping[str, str]], page: Page, run: Run) -> PatientPage:
+    """One group's page, by patient (kg.questions.patient_pages)."""
+    return page_by_patient(group.roster, page, lambda iris, limit: run(members, iris, limit))
+
+
+def values_block(members: Sequence[Mapping[str, str]]) -> str:
+    """A VALUES block of a group's members (graph terms, written in canonical N-Triples form), or nothing."""
+    names = list(members[0]) if members else []
+    if not names:
+        return ""
+    rows = " ".join("(" + " ".join(written(URIRef(member[name])) for name in names) + ")" for member in members)
+    return f" VALUES ({' '.join(f'?{name}' for name in names)}) {{ {rows} }}"

@@ -9,8 +9,9 @@ from question_helpers import CountingEngine, walk
 from kg.knowledge_graph import KnowledgeGraph
 from kg.paths import case_files
 from kg.questions.catalogue import QuestionFileError, catalogue, load_question
-from kg.questions.group_pages import Groups
+from kg.questions.group_pages import Groups, values_block
 from kg.questions.pages import Key, Page, PageError
+from kg.questions.patient_pages import with_patients
 from kg.tools import synth
 
 NAME = "therapy-warnings"
@@ -124,3 +125,19 @@ def test_a_grouped_question_must_bind_its_group_terms_by_required_patterns(tmp_p
     path.write_text(HEAD.format("therapy-warning-groups") + body, encoding="utf-8")
     with pytest.raises(QuestionFileError, match="no required pattern of its outermost WHERE binds \\?therapy"):
         load_question(path)
+
+
+def test_a_group_of_several_members_is_asked_for_with_a_values_block_of_them(cohort):
+    """Terms that share their labels share a group (two therapies of one name): asked for together."""
+    question = catalogue()[NAME]
+    groups = cohort.groups(question).groups
+    two = [group for group in groups if group.order[:2] == ("avoid", "CD19")][:2]
+    members = [dict(zip(question.group_variables, group.members[0], strict=True)) for group in two]
+    iris = sorted({iri for group in two for iris in group.roster.iris for iri in iris})
+    query = with_patients(question.text, iris, question.group_order, values_block(members))
+    assert query.index("VALUES (?_level_iri ?_antigen_iri ?therapy)") < query.index("VALUES ?_patient_iri")
+    _, rows = cohort.engine.select(query)
+    labels = {group.order[2] for group in two}
+    expected = [row for row in cohort.ask(NAME).rows if (row["level_label"], row["antigen_label"]) == (
+        "avoid", "CD19") and row["therapy_label"] in labels]
+    assert len(rows) == len(expected) > 20
