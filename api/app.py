@@ -72,8 +72,9 @@ def _describe(state) -> None:
     # Each parameter range's accepted names are looked up in the background, not before the server answers: at
     # 10,000 patients on disk that took minutes. A client asking first shares the look-up under way.
     threading.Thread(target=_look_up_ranges, args=(state.graph,), daemon=True, name="salvage-kg-ranges").start()
-    # So is the patient roster the keyed questions page by (2.2 s at 100,000 patients): read at start-up and after
-    # each write, so that the first keyed page does not pay for it (one asked sooner shares the read under way).
+    # So are the patient roster the keyed questions page by (2.2 s at 100,000 patients) and the groups a grouped
+    # question pages by: read at start-up and after each write, so that the first keyed page does not pay for them
+    # (one asked sooner shares the read under way).
     threading.Thread(target=_read_roster, args=(state.graph,), daemon=True, name="salvage-kg-roster").start()
 
 
@@ -81,10 +82,15 @@ def _read_roster(graph: KnowledgeGraph) -> None:
     started = time.perf_counter()
     try:
         roster = graph.roster()
-    except Exception as exc:  # noqa: BLE001 - in the background; the first keyed page reads it again
-        log.warning("reading the patient roster in the background failed: %s", exc)
-        return
-    log.info("read the patient roster: %d patients in %.1f s", len(roster), time.perf_counter() - started)
+        log.info("read the patient roster: %d patients in %.1f s", len(roster), time.perf_counter() - started)
+        for question in catalogue().values():
+            if question.grouped_by:
+                started = time.perf_counter()
+                groups = graph.groups(question)
+                log.info("read the groups of %s: %d in %.1f s", question.name, len(groups.groups),
+                         time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001 - in the background; the first keyed page reads them again
+        log.warning("reading the patient roster or a question's groups in the background failed: %s", exc)
 
 
 def _look_up_ranges(graph: KnowledgeGraph) -> None:

@@ -1,6 +1,7 @@
-"""The patient roster the keyed questions page by (kg.questions.patient_pages.Roster) is read by the server at
-start-up and again after each write, in the background, so that the first keyed page does not pay for it (2.2 s at
-100,000 patients); and a page asked for after a write walks the graph as it now is, never a roster read before.
+"""The patient roster the keyed questions page by (kg.questions.patient_pages.Roster), and the groups
+therapy-warnings pages by (kg.questions.group_pages), are read by the server at start-up and again after each write,
+in the background, so that the first keyed page does not pay for them (2.2 s at 100,000 patients); and a page asked
+for after a write walks the graph as it now is, never a roster or groups read before.
 """
 
 import time
@@ -14,20 +15,20 @@ from write_helpers import WRITE, case_id, cohort
 QUESTION = "pathway-steps"  # keyed by patient, no required parameter
 
 
-def walk(client: httpx.Client, limit: int) -> list[dict]:
+def walk(client: httpx.Client, limit: int, question: str = QUESTION) -> list[dict]:
     """Every page of the question, each asked for after the `next` key the one before gave."""
     rows, after = [], None
     while True:
         params = {"limit": limit} | ({"after": after} if after else {})
-        answer = client.get(f"/questions/{QUESTION}", params=params).raise_for_status().json()
+        answer = client.get(f"/questions/{question}", params=params).raise_for_status().json()
         rows += answer["rows"]
         after = answer["page"]["next"]
         if after is None:
             return rows
 
 
-def whole(client: httpx.Client) -> list[dict]:
-    answer = client.get(f"/questions/{QUESTION}", params={"limit": 10_000}).raise_for_status().json()
+def whole(client: httpx.Client, question: str = QUESTION) -> list[dict]:
+    answer = client.get(f"/questions/{question}", params={"limit": 10_000}).raise_for_status().json()
     assert answer["page"]["next"] is None
     return answer["rows"]
 
@@ -88,3 +89,21 @@ def test_keyed_pages_after_adding_replacing_and_removing_a_case_follow_the_graph
     assert removed.status_code in (200, 204), removed.text
     assert walk(client, 5) == before
     wait_for_roster_reads(writable, 4)  # start-up, then once after each of the three writes
+
+
+def test_the_groups_of_therapy_warnings_are_read_at_start_up_and_followed_after_a_write(writable, client):
+    deadline = time.monotonic() + 60
+    while "read the groups of therapy-warnings" not in log_since(writable, 0):
+        assert time.monotonic() < deadline, "the server did not read the groups of therapy-warnings"
+        time.sleep(0.2)
+    before = walk(client, 4, "therapy-warnings")
+    assert before == whole(client, "therapy-warnings")
+    seed = 137
+    added = client.post("/cases", content=cohort(seed, patients=8), headers=WRITE)
+    assert added.status_code == 201, added.text
+    after_adding = walk(client, 4, "therapy-warnings")  # at once: the groups may still be read again
+    assert after_adding == whole(client, "therapy-warnings")
+    assert any(patient.startswith(f"synth-{seed}-") for patient in patients_of(after_adding))
+    removed = client.delete(f"/cases/{case_id(seed)}", headers=WRITE)
+    assert removed.status_code in (200, 204), removed.text
+    assert walk(client, 4, "therapy-warnings") == before
