@@ -22,7 +22,7 @@ from rdflib import URIRef
 
 from kg.questions.inline import written
 from kg.questions.pages import Key, Page
-from kg.questions.patient_pages import PATIENT, PATIENT_IRI, PatientPage, Roster, page_by_patient
+from kg.questions.patient_pages import KEY_COLUMNS, PATIENT, PATIENT_IRI, PatientPage, Roster, page_by_patient
 
 # Runs the question for a group (its members: each group variable's IRI, less those a parameter binds) and these
 # patient IRIs, at most `limit` rows.
@@ -42,7 +42,7 @@ class Groups:
 
     def __init__(self, columns: Sequence[str], rows, order: Sequence[str]):
         self.order = tuple(order)
-        self.variables = tuple(c for c in columns if c not in (*self.order, PATIENT, PATIENT_IRI))
+        self.variables = tuple(c for c in columns if c not in (*self.order, *KEY_COLUMNS))
         at_order = [columns.index(name) for name in self.order]
         at_terms = [columns.index(name) for name in self.variables]
         at_patient, at_iri = columns.index(PATIENT), columns.index(PATIENT_IRI)
