@@ -8,6 +8,7 @@ revalidate each time (Cache-Control: no-cache): a stale answer is never shown, a
 """
 
 import hashlib
+import secrets
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,15 +20,21 @@ CACHED = ("/questions", "/salvage-options", "/patients", "/pathways", "/cases", 
           "/similar", "/sparql")
 
 
+_PROCESS_TOKEN = secrets.token_hex(8)
+
+
 def stamp(state) -> str | None:
     """The graph's version: the software's, what the store holds, and the time of this process's last write (a
     replaced case may leave the counts as they were). Read-only servers started from one store agree on it.
     None for a remote store (serve --sparql-endpoint), which `salvage-kg load` may change without our knowing:
-    its answers carry no ETag rather than one that could vouch for a stale answer."""
-    if state.quads is None:  # the backend cannot count a remote store's quads (kg.backends.open)
+    its answers carry no ETag rather than one that could vouch for a stale answer. While a store on disk is being
+    counted (api.app), a stamp of this process's own: no other server or state of the graph shares it."""
+    if state.quads is None and not state.counting:  # a remote store's quads are not counted (kg.backends.open)
         return None
     written = state.graph.built_at.isoformat() if state.curator is not None else ""
-    text = "\n".join([version(), str(state.quads), *state.graph_names, written])
+    # While a store on disk is being counted: this process's own token, which no other state of the graph shares.
+    count = f"counting {_PROCESS_TOKEN} {state.described}" if state.counting else str(state.quads)
+    text = "\n".join([version(), count, *state.graph_names, written])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -91,7 +91,9 @@ class Backend:
         return sorted(name.value for name in self.graph.store.named_graphs())
 
     def quads(self) -> int | None:
-        return len(self.graph.store)
+        return len(self.graph.store)  # a scan of every quad: 11.4 s at 100,000 patients on disk
+
+    counted_quickly = True  # whether quads() is cheap enough to wait for (a server counts a store on disk aside)
 
     # --- serving --------------------------------------------------------------------------------------------
 
@@ -152,6 +154,8 @@ class MemoryBackend(Backend):
 class DiskBackend(Backend):
     """An on-disk store opened read-only by every process: no copy of the graph per worker in memory."""
 
+    counted_quickly = False
+
     def __init__(self, directory: Path):
         super().__init__(KnowledgeGraph(stores.open_read_only(directory)))
         self.directory = Path(directory)
@@ -163,6 +167,8 @@ class DiskBackend(Backend):
 class WritableDiskBackend(Backend):
     """An on-disk store this process alone writes (RocksDB lets one process do that); its workers read snapshots
     of it, renewed after each commit, and a snapshot is discarded once neither pool reads it."""
+
+    counted_quickly = False
 
     def __init__(self, directory: Path, on_commit: Callable[[], None], progress: Progress = quiet):
         from kg.build.curation import Curator  # the build layer; only a writable store needs it

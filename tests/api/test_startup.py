@@ -3,10 +3,14 @@ each range is looked up in the background or on first use, once for all who ask 
 up other ranges."""
 
 import threading
+from dataclasses import replace
 
+from conftest import build_store
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.settings import Settings
+from kg.backends.open import DiskBackend
 from kg.knowledge_graph import KnowledgeGraph
 
 SK = "https://w3id.org/salvage-kg/ontology#"
@@ -64,3 +68,22 @@ def test_a_slow_range_lookup_does_not_hold_up_other_ranges(graph):
     assert len(found) == 4 and all(choices is found[0] for choices in found)
     assert slow.patient_lookups == 1  # the concurrent first callers shared one look-up
     assert {choice.iri.rsplit("/", 1)[-1] for choice in found[0]} >= {"pbc-2021", "rascon-2022"}
+
+
+def test_the_server_answers_before_it_has_counted_a_store_on_disk(monkeypatch, tmp_path):
+    """Counting a store's quads scans every one (11.4 s of the 11.7 s to /health at 100,000 patients): done aside.
+    Meanwhile /health says null and answers carry an ETag of their own; once counted, both say the count."""
+    gate, original = threading.Event(), DiskBackend.quads
+    monkeypatch.setattr(DiskBackend, "quads", lambda self: gate.wait(30) and original(self))
+    with TestClient(create_app(replace(Settings.from_env(), store=build_store(tmp_path)))) as client:
+        health = client.get("/health").json()
+        assert health["status"] == "ok" and health["quads"] is None
+        uncounted = client.get("/questions/therapies-by-target", params={"antigen": "CD22"}).headers["etag"]
+        gate.set()
+        for _ in range(300):
+            if (quads := client.get("/health").json()["quads"]) is not None:
+                break
+            threading.Event().wait(0.1)
+        assert quads > 1000
+        counted = client.get("/questions/therapies-by-target", params={"antigen": "CD22"}).headers["etag"]
+        assert counted != uncounted
