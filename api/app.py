@@ -106,6 +106,8 @@ def _read_roster(graph: KnowledgeGraph) -> None:
         roster = graph.roster()
         log.info("read the patient roster: %d patients in %.1f s", len(roster), time.perf_counter() - started)
         for question in catalogue().values():
+            if question.patients_from:
+                graph.roster(question.patients_from)
             if question.grouped_by:
                 started = time.perf_counter()
                 groups = graph.groups(question)

@@ -169,15 +169,16 @@ class KnowledgeGraph:
         return Answer(question=name, parameters=used, columns=tuple(shown), rows=tuple(answers),
                       page=described, disclaimer=disclaimer_for(answers))
 
-    def roster(self) -> Roster:
-        """Every patient's identifier and IRI in identifier order, read once per state of the graph."""
-        return self.summary("patient-roster", lambda: Roster(self.internal_texts("patient-ids")))
+    def roster(self, look_up: str = "patient-ids") -> Roster:
+        """Every patient's identifier and IRI in identifier order, read once per state of the graph; or those of
+        the patients a question's `patients-from` look-up lists (those it can have rows for)."""
+        return self.summary(f"roster:{look_up}", lambda: Roster(self.internal_texts(look_up)))
 
     def _page_by_patient(self, question: Question, bindings, page: Page):
         """A page of a question keyed by patient, by key (kg.questions.patient_pages): chunks of the patients after
         the key, or the one patient the question is asked of."""
         text, rest = self.query_for(question, bindings)
-        roster = None if PATIENT_IRI in bindings else self.roster()
+        roster = None if PATIENT_IRI in bindings else self.roster(question.patients_from or "patient-ids")
 
         def run(iris, limit: int):
             query = text if iris is None else with_patients(text, iris)

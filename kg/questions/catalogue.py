@@ -66,6 +66,7 @@ class Question:
     lists: tuple[str, ...] = field(default=())  # columns holding "a|b" lists, returned sorted as Python lists
     keyed_by: str | None = None  # `#+ keyed-by: patient`: pages by key, not OFFSET (kg.questions.patient_pages)
     grouped_by: str | None = None  # `#+ grouped-by: LOOK-UP`: by groups, then patient (kg.questions.group_pages)
+    patients_from: str | None = None  # `#+ patients-from: LOOK-UP`: paged among the patients it lists, not all
     group_order: tuple[str, ...] = ()  # what orders the groups: the question's ORDER BY before ?patient
     group_variables: tuple[str, ...] = ()  # what a group binds: the look-up's other columns
 
@@ -130,6 +131,12 @@ def load_question(path: Path) -> Question:
             raise QuestionFileError(f"{path.name}: parameter {name} is declared but ?{param.variable} is not used")
         params.append(param)
     keyed_by, grouped_by = header.get("keyed-by"), header.get("grouped-by")
+    patients_from = header.get("patients-from")
+    if patients_from is not None and (keyed_by is None or grouped_by is not None):
+        raise QuestionFileError(f"{path.name}: declares patients-from: {patients_from} without keyed-by: patient, "
+                                "or with grouped-by (whose look-up lists the patients)")
+    if patients_from is not None and not (QUERIES_DIR / "internal" / f"{patients_from}.rq").is_file():
+        raise QuestionFileError(f"{path.name}: patients-from: {patients_from} names no look-up in queries/internal/")
     order, variables = (), ()
     if grouped_by is not None:
         if keyed_by is None:
@@ -157,6 +164,7 @@ def load_question(path: Path) -> Question:
         lists=tuple(header.get("lists") or ()),
         keyed_by=None if keyed_by is None else str(keyed_by),
         grouped_by=None if grouped_by is None else str(grouped_by),
+        patients_from=None if patients_from is None else str(patients_from),
         group_order=order,
         group_variables=variables,
     )

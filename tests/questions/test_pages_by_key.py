@@ -80,7 +80,7 @@ def cohort(tmp_path_factory) -> KnowledgeGraph:
 @pytest.mark.parametrize("name", KEYED)
 def test_walking_the_keys_gives_the_whole_answer_on_two_hundred_synthetic_patients(cohort, name, limit):
     whole = list(cohort.ask(name, **examples(name)).rows)
-    assert len({row["patient"] for row in whole}) > 40  # some patients have no rows (no transplant, no warning)
+    assert len({row["patient"] for row in whole}) > 10  # some have none (no transplant, escape...)
     rows, keys = walk(cohort, name, limit, **examples(name))
     assert rows == whole
     if limit == 7 and len(whole) > len({row["patient"] for row in whole}):
@@ -102,7 +102,7 @@ def thirty(tmp_path_factory) -> KnowledgeGraph:
 @pytest.mark.parametrize("name", KEYED)
 def test_walking_the_keys_a_row_at_a_time_gives_the_whole_answer_on_thirty_synthetic_patients(thirty, name):
     whole = list(thirty.ask(name, **examples(name)).rows)
-    assert len({row["patient"] for row in whole}) > 5  # some patients have no rows (no transplant, no warning)
+    assert len({row["patient"] for row in whole}) > 2  # some have none (no transplant, escape...)
     rows, keys = walk(thirty, name, 1, **examples(name))
     assert rows == whole
 
