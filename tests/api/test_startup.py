@@ -71,7 +71,7 @@ def test_a_slow_range_lookup_does_not_hold_up_other_ranges(graph):
 
 
 def test_the_server_answers_before_it_has_counted_a_store_on_disk(monkeypatch, tmp_path):
-    """Counting a store's quads scans every one (11.4 s of the 11.7 s to /health at 100,000 patients): done aside.
+    """Counting a store's quads scans every one (7-11 s at 100,000 patients, before /health answered): done aside.
     Meanwhile /health says null and answers carry an ETag of their own; once counted, both say the count."""
     gate, original = threading.Event(), DiskBackend.quads
     monkeypatch.setattr(DiskBackend, "quads", lambda self: gate.wait(30) and original(self))
