@@ -98,6 +98,14 @@ def internal(name: str) -> "Question":
     return load_question(QUERIES_DIR / "internal" / f"{name}.rq")
 
 
+def _look_up(path: Path, key: str, name: str) -> Path:
+    """The internal look-up a question's header names under `key`; a QuestionFileError when there is none."""
+    found = QUERIES_DIR / "internal" / f"{name}.rq"
+    if not found.is_file():
+        raise QuestionFileError(f"{path.name}: {key}: {name} names no look-up in queries/internal/")
+    return found
+
+
 def load_question(path: Path) -> Question:
     text = read_query(path)
     try:
@@ -135,18 +143,16 @@ def load_question(path: Path) -> Question:
     if patients_from is not None and (keyed_by is None or grouped_by is not None):
         raise QuestionFileError(f"{path.name}: declares patients-from: {patients_from} without keyed-by: patient, "
                                 "or with grouped-by (whose look-up lists the patients)")
-    if patients_from is not None and not (QUERIES_DIR / "internal" / f"{patients_from}.rq").is_file():
-        raise QuestionFileError(f"{path.name}: patients-from: {patients_from} names no look-up in queries/internal/")
+    if patients_from is not None:
+        _look_up(path, "patients-from", patients_from)
     order, variables = (), ()
     if grouped_by is not None:
         if keyed_by is None:
             raise QuestionFileError(f"{path.name}: declares grouped-by: {grouped_by} without keyed-by: patient")
-        groups = QUERIES_DIR / "internal" / f"{grouped_by}.rq"
-        if not groups.is_file():
-            raise QuestionFileError(f"{path.name}: grouped-by: {grouped_by} names no look-up in queries/internal/")
+        columns = projected(read_query(_look_up(path, "grouped-by", grouped_by)))
         order = ordered_before_patient(text)
-        variables = tuple(name for name in projected(read_query(groups)) if name not in (*order, *KEY_COLUMNS))
-        if not order or not set(order) <= set(projected(read_query(groups))):
+        variables = tuple(name for name in columns if name not in (*order, *KEY_COLUMNS))
+        if not order or not set(order) <= set(columns):
             raise QuestionFileError(f"{path.name}: grouped-by: {grouped_by} must project what the question orders "
                                     f"by before ?patient ({', '.join(order) or 'nothing'})")
     if keyed_by is not None:

@@ -41,7 +41,7 @@ def written(term: Node) -> str | None:
     return None
 
 
-def _projected(select_clause) -> list[str]:
+def projected_by(select_clause) -> list[str]:
     """The variables a SELECT clause projects, as themselves (`?x`) or as `(... AS ?x)`."""
     return [child.text.decode()[1:] for child in select_clause.children if child.type == "var"]
 
@@ -61,7 +61,7 @@ def _place(node, name: str) -> str | None:
     if found == _PROJECTION and parent.parent.type == "sub_select":
         # A subquery's column would bind the variable again where the outer query projects the constant (an
         # error): it is dropped, the constant being written everywhere else. A subquery needs one column left.
-        if len(_projected(parent)) < 2:
+        if len(projected_by(parent)) < 2:
             return None
         found = _DROPPED
     ancestor = parent
@@ -71,7 +71,7 @@ def _place(node, name: str) -> str | None:
         if ancestor.type == "sub_select":
             clause = ancestor.child_by_field_name("select_clause") or next(
                 child for child in ancestor.children if child.type == "select_clause")
-            if name not in _projected(clause):
+            if name not in projected_by(clause):
                 return None  # another variable of the same name, scoped inside the subquery
         ancestor = ancestor.parent
     return found

@@ -28,7 +28,7 @@ from functools import lru_cache
 from rdflib import URIRef
 
 from kg.backends.sparql_guard import as_the_grammar_reads_it, nodes, parser
-from kg.questions.inline import written
+from kg.questions.inline import projected_by, written
 from kg.questions.pages import Key, Page
 
 KEYS = ("patient",)  # what a question may be keyed by
@@ -78,11 +78,10 @@ def _shape(text: str, order: tuple[str, ...] = (), variables: tuple[str, ...] = 
     if group is None:
         return _Shape(None, "it is not a SELECT with a WHERE")
     clause = _child(select, "select_clause")
-    if f"?{PATIENT}" not in [child.text.decode() for child in clause.children if child.type == "var"]:
+    if PATIENT not in projected_by(clause):
         return _Shape(None, f"its SELECT does not project ?{PATIENT}")
     modifier = _child(select, "solution_modifier")
-    order_clause = modifier and _child(modifier, "order_clause")
-    conditions = [child for child in order_clause.children if child.type == "order_condition"] if order_clause else []
+    conditions = _order_conditions(select)
     leading = [f"?{name}" for name in (*order, PATIENT)]
     if len(conditions) < len(leading) or any(
         [child.type for child in condition.children] != ["var"] or condition.text.decode() != variable
@@ -106,14 +105,21 @@ def _shape(text: str, order: tuple[str, ...] = (), variables: tuple[str, ...] = 
     return _Shape(group.children[0].end_byte, None)
 
 
-def ordered_before_patient(text: str) -> tuple[str, ...]:
-    """The variables a query's ORDER BY names before ?patient (a question ordered by groups first), or ()."""
-    tree = parser().parse(as_the_grammar_reads_it(text).encode("utf-8"))
-    select = _child(tree.root_node, "select_query")
+def _order_conditions(select) -> list:
+    """The conditions of a SELECT's ORDER BY, in order (none without one)."""
     modifier = select and _child(select, "solution_modifier")
     order_clause = modifier and _child(modifier, "order_clause")
+    return [child for child in order_clause.children if child.type == "order_condition"] if order_clause else []
+
+
+def _select_of(text: str):
+    return _child(parser().parse(as_the_grammar_reads_it(text).encode("utf-8")).root_node, "select_query")
+
+
+def ordered_before_patient(text: str) -> tuple[str, ...]:
+    """The variables a query's ORDER BY names before ?patient (a question ordered by groups first), or ()."""
     names = []
-    for condition in (c for c in order_clause.children if c.type == "order_condition") if order_clause else ():
+    for condition in _order_conditions(_select_of(text)):
         if [child.type for child in condition.children] != ["var"] or condition.text.decode() == f"?{PATIENT}":
             break
         names.append(condition.text.decode()[1:])
@@ -122,10 +128,9 @@ def ordered_before_patient(text: str) -> tuple[str, ...]:
 
 def projected(text: str) -> tuple[str, ...]:
     """The variables a SELECT projects as themselves."""
-    tree = parser().parse(as_the_grammar_reads_it(text).encode("utf-8"))
-    select = _child(tree.root_node, "select_query")
+    select = _select_of(text)
     clause = select and _child(select, "select_clause")
-    return tuple(child.text.decode()[1:] for child in clause.children if child.type == "var") if clause else ()
+    return tuple(projected_by(clause)) if clause else ()
 
 
 def _required_in(node, group) -> bool:

@@ -33,14 +33,11 @@ def whole(client: httpx.Client, question: str = QUESTION) -> list[dict]:
     return answer["rows"]
 
 
-def roster_reads(server) -> int:
-    return log_since(server, 0).count("read the patient roster")
-
-
-def wait_for_roster_reads(server, count: int, seconds: float = 60) -> None:
+def wait_for_reads(server, count: int, what: str = "the patient roster", seconds: float = 60) -> None:
+    """Until the server's log says it has read `what` (in the background) `count` times."""
     deadline = time.monotonic() + seconds
-    while roster_reads(server) < count:
-        assert time.monotonic() < deadline, "the server did not read the patient roster"
+    while log_since(server, 0).count(f"read {what}") < count:
+        assert time.monotonic() < deadline, f"the server did not read {what}"
         time.sleep(0.2)
 
 
@@ -58,7 +55,7 @@ def client(writable):
 
 def test_the_roster_is_read_at_start_up_before_any_keyed_page_is_asked_for(writable, client):
     # Only /health has been asked (by the fixture): the roster is read all the same.
-    wait_for_roster_reads(writable, 1)
+    wait_for_reads(writable, 1)
     assert f"/questions/{QUESTION}" not in log_since(writable, 0)
     assert walk(client, 3) == whole(client)
 
@@ -68,7 +65,7 @@ def patients_of(rows: list[dict]) -> set[str]:
 
 
 def test_keyed_pages_after_adding_replacing_and_removing_a_case_follow_the_graph_as_it_now_is(writable, client):
-    wait_for_roster_reads(writable, 1)
+    wait_for_reads(writable, 1)
     before = walk(client, 5)
     assert before == whole(client)
     seed = 131
@@ -88,14 +85,11 @@ def test_keyed_pages_after_adding_replacing_and_removing_a_case_follow_the_graph
     removed = client.delete(f"/cases/{case_id(seed)}", headers=WRITE)
     assert removed.status_code in (200, 204), removed.text
     assert walk(client, 5) == before
-    wait_for_roster_reads(writable, 4)  # start-up, then once after each of the three writes
+    wait_for_reads(writable, 4)  # start-up, then once after each of the three writes
 
 
 def test_the_groups_of_therapy_warnings_are_read_at_start_up_and_followed_after_a_write(writable, client):
-    deadline = time.monotonic() + 60
-    while "read the groups of therapy-warnings" not in log_since(writable, 0):
-        assert time.monotonic() < deadline, "the server did not read the groups of therapy-warnings"
-        time.sleep(0.2)
+    wait_for_reads(writable, 1, "the groups of therapy-warnings")
     before = walk(client, 4, "therapy-warnings")
     assert before == whole(client, "therapy-warnings")
     seed = 137

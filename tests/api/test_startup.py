@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from conftest import build_store
 from fastapi.testclient import TestClient
+from write_helpers import counted_quads
 
 from api.app import create_app
 from api.settings import Settings
@@ -80,10 +81,6 @@ def test_the_server_answers_before_it_has_counted_a_store_on_disk(monkeypatch, t
         assert health["status"] == "ok" and health["quads"] is None
         uncounted = client.get("/questions/therapies-by-target", params={"antigen": "CD22"}).headers["etag"]
         gate.set()
-        for _ in range(300):
-            if (quads := client.get("/health").json()["quads"]) is not None:
-                break
-            threading.Event().wait(0.1)
-        assert quads > 1000
+        assert counted_quads(client) > 1000
         counted = client.get("/questions/therapies-by-target", params={"antigen": "CD22"}).headers["etag"]
         assert counted != uncounted
