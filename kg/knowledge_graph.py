@@ -240,10 +240,13 @@ class KnowledgeGraph:
         write = self.engine.name == "oxigraph" if self.write_terms is None else self.write_terms
         return inline(text, bindings, names) if write else (text, dict(bindings))
 
-    def ask_internal(self, name: str, page: Page | None = None) -> Answer:
-        """Run one of the project's own parameterless look-ups (not part of the public catalogue)."""
-        columns, rows, described = self._select(internal(name).text, None, page)
-        return Answer(question=name, parameters={}, columns=tuple(columns),
+    def ask_internal(self, name: str, page: Page | None = None, terms: Mapping[str, str] | None = None) -> Answer:
+        """Run one of the project's own look-ups (not part of the public catalogue). `terms`: graph terms the code
+        chose (never a person's text), as {variable: IRI}, written in as a named question's matched parameters are."""
+        bindings = {variable: URIRef(iri) for variable, iri in (terms or {}).items()}
+        text, rest = self._inline(internal(name).text, bindings, set(bindings))
+        columns, rows, described = self._select(text, rest or None, page)
+        return Answer(question=name, parameters=dict(terms or {}), columns=tuple(columns),
                       rows=tuple({c: to_python(v) for c, v in zip(columns, row, strict=True)} for row in rows),
                       page=described)
 

@@ -42,6 +42,14 @@ def graph() -> KnowledgeGraph:
 
 
 @pytest.fixture(scope="session")
+def graph_with_cohort(tmp_path_factory) -> KnowledgeGraph:
+    """The bundled cases beside a synthetic cohort of 60 patients (seed 3, which has CD19-negative relapses)."""
+    cohort = tmp_path_factory.mktemp("cohort") / "cohort.ttl"
+    cohort.write_text("".join(synth.cohort_turtle(patients=60, seed=3)), encoding="utf-8")
+    return KnowledgeGraph.build(cases=case_files() + [cohort])
+
+
+@pytest.fixture(scope="session")
 def rdflib_graph(graph) -> KnowledgeGraph:
     """The same store's quads, answered by rdflib's own SPARQL engine."""
     return KnowledgeGraph(graph.store, RdflibEngine(rdflib_dataset(graph.store)))

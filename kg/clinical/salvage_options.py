@@ -6,7 +6,9 @@ in a published case, and those aimed at an antigen such relapses still expressed
 agent aimed at an antigen, from the ontology), study-results and indirectness-notes (published figures and how
 far each study's population is from the question), therapy-warnings (the rule aimed-at-lost-antigen) and
 the internal look-up antigens-tested (which antigens reports test blasts for). Synthetic patients (kg.tools.synth) are
-never evidence and are left out.
+never evidence: the case evidence, warnings and tested antigens are asked for at the evidence levels of the sources
+the graph holds, synthetic data's excepted, one level at a time, so that a large synthetic cohort is never read
+(kg.clinical.salvage_reading.at_levels).
 
 How options are ranked (said in every option's reason):
   0. a therapy the question names as already given (prior=, that very therapy) goes after the others;
