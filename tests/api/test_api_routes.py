@@ -25,6 +25,10 @@ def test_catalogue_lists_every_question_with_typed_parameters(http):
     assert salvage["parameters"] == [{
         "name": "lost_antigen", "type": "iri", "example": "CD19", "required": True, "accepts": "sk:Antigen",
         "description": "The antigen the relapsed blasts no longer express (a label such as CD19, or an IRI).",
+    }, {
+        "name": "evidence_level", "type": "iri", "example": "C", "required": False, "accepts": "sk:EvidenceLevel",
+        "description": 'Only the rows at this evidence level: C for case reports, "target link" for the therapies '
+                       "listed on the ontology's target link alone, \"synthetic\" for generated patients; optional.",
     }]
     assert salvage["path"] == "/questions/salvage-options"
 
