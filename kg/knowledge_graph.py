@@ -114,8 +114,8 @@ class KnowledgeGraph:
         or, for a range of many members (a cohort's patients), every name in the graph joined with them at once."""
         bindings = {"_range_iri": URIRef(range_iri)}  # a class named in our own question files, written in
         look_up = "terms-in-range"
-        if self._writes_terms():  # read from the member only with the range a constant (a remote store binds it
-            # at the start of the query, where Virtuoso 7.2 walks rdfs:subClassOf* from no bound end: no rows)
+        if self._writes_terms():  # read from the member only with the range a constant: a remote store gets it
+            # as a BIND at the start of the query, and Oxigraph server and Virtuoso 7.2 found no names that way
             text, rest = self._inline(internal("range-members").text, bindings, set(bindings))
             _, members = self.engine.select(f"{text.rstrip()}\nLIMIT {MANY_MEMBERS + 1}", rest)
             look_up = "terms-in-range" if len(members) > MANY_MEMBERS else "terms-in-small-range"
