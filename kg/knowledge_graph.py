@@ -35,10 +35,10 @@ from kg.questions.pages import Page, PageError
 from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
 from kg.questions.patient_pages import PATIENT_IRI, Roster, page_by_patient, projected, with_patients
 
-# Past this many members a range's names are read all at once (terms-in-range: 1.0 s for 10,000 patients, against
-# 3.5 s member by member), below it member by member (terms-in-small-range: 2 ms for antigens at 10,000 patients,
-# against 0.5 s; 5-6 s for any range at 100,000).
-MANY_MEMBERS = 1000
+# A range whose names fill more rows than this is read all at once (terms-in-range: 1.0 s for 10,000 patients,
+# against 3.5 s member by member), a smaller one member by member (terms-in-small-range: 2 ms for antigens at 10,000
+# patients, against 0.5 s; 5-6 s for any range at 100,000).
+MANY_NAMES = 1000
 
 
 class UnknownQuestion(SalvageKgError, KeyError):
@@ -111,15 +111,15 @@ class KnowledgeGraph:
 
     def _range_rows(self, range_iri: str) -> list[tuple]:
         """The (range, term, name, is_class, is_label) rows of a range: each member's names read from the member,
-        or, for a range of many members (a cohort's patients), every name in the graph joined with them at once."""
+        or, for a range of many names (a cohort's patients), every name in the graph joined with them at once."""
         bindings = {"_range_iri": URIRef(range_iri)}  # a class named in our own question files, written in
-        look_up = "terms-in-range"
         if self._writes_terms():  # read from the member only with the range a constant: a remote store gets it
             # as a BIND at the start of the query, and Oxigraph server and Virtuoso 7.2 found no names that way
-            text, rest = self._inline(internal("range-members").text, bindings, set(bindings))
-            _, members = self.engine.select(f"{text.rstrip()}\nLIMIT {MANY_MEMBERS + 1}", rest)
-            look_up = "terms-in-range" if len(members) > MANY_MEMBERS else "terms-in-small-range"
-        return self.engine.select(*self._inline(internal(look_up).text, bindings, set(bindings)))[1]
+            text, rest = self._inline(internal("terms-in-small-range").text, bindings, set(bindings))
+            _, rows = self.engine.select(f"{text.rstrip()}\nLIMIT {MANY_NAMES + 1}", rest)
+            if len(rows) <= MANY_NAMES:  # the whole answer: no row past the limit
+                return rows
+        return self.engine.select(*self._inline(internal("terms-in-range").text, bindings, set(bindings)))[1]
 
     def lookup(self, range_name: str, value: str, param: str) -> Choice:
         """The term a person means by `value` among members of a range ('sk:Antigen', 'CD22')."""

@@ -25,11 +25,13 @@ def walk(graph: KnowledgeGraph, name: str, limit: int, **params) -> tuple[list[d
 
 
 class CountingEngine:
-    """The graph's engine, counting the queries a page asks."""
+    """The graph's engine, counting the queries a page asks and keeping every row it hands back."""
 
     def __init__(self, engine):
-        self.engine, self.name, self.queries = engine, engine.name, 0
+        self.engine, self.name, self.queries, self.rows = engine, engine.name, 0, []
 
     def select(self, text, bindings=None):
         self.queries += 1
-        return self.engine.select(text, bindings)
+        columns, rows = self.engine.select(text, bindings)
+        self.rows += rows
+        return columns, rows

@@ -9,11 +9,12 @@ from kg.clinical.sources import source_of
 from kg.knowledge_graph import KnowledgeGraph
 from kg.namespaces import SK
 from kg.questions.parameters import MAX_TEXT_LENGTH, Choice, ParameterError, expand
+from kg.questions.patient_pages import ordered_by
 
 NOT_REPORTED = "response not reported"
-# Generated data (kg.tools.synth) is never evidence, and the ontology's target link is no clinical evidence: the
-# answer's case evidence is asked for at every other level the sources hold.
-NOT_CASE_EVIDENCE = {str(SK.NoEvidence), str(SK.TargetLinkOnly)}
+# Generated data (kg.tools.synth) is never evidence: the answer's evidence is asked for at every other level the
+# sources hold (and the salvage options at the ontology's target link, which is no clinical evidence and says so).
+SYNTHETIC_LEVEL = str(SK.NoEvidence)
 MAX_PRIOR = 20  # therapies named as given before: a patient's history, not a list without end
 
 # How each indirectness dimension meets the question: the age note applies when the question gives an age group
@@ -95,11 +96,12 @@ def _case(row: dict) -> CaseEvidence:
                         evidence_level=row.get("evidence_level"))
 
 
-def at_levels(graph: KnowledgeGraph, name: str, levels: list[str], order: tuple[str, ...], **params) -> list[dict]:
+def at_levels(graph: KnowledgeGraph, name: str, levels: list[str], **params) -> list[dict]:
     """A question's rows at each of these evidence levels, in the order its ORDER BY gives them (an unbound value
     first, as SPARQL sorts it). One question a level: each starts from that level's few statements, where the whole
     answer would read every patient of a large synthetic cohort only to leave them out (#20)."""
     rows = [row for level in levels for row in graph.ask(name, evidence_level=level, **params).rows]
+    order = ordered_by(graph.question(name).text)
     return sorted(rows, key=lambda row: tuple((row[column] is not None, row[column] or "") for column in order))
 
 
@@ -112,9 +114,8 @@ def ask_the_question(graph: KnowledgeGraph, asked: Asked) -> Found:
             if lost.label not in row["targets"]:
                 found.candidate(therapy_of(row), f"targets {asked.expressed.label}, which the relapse still "
                                                  "expresses")
-    levels = [row["level"] for row in graph.ask_internal("source-levels").rows if row["level"] not in NOT_CASE_EVIDENCE]
-    for row in at_levels(graph, "salvage-options", [*levels, str(SK.TargetLinkOnly)],
-                         ("therapy_label", "patient", "administration"), lost_antigen=lost.iri):
+    levels = [row["level"] for row in graph.ask_internal("source-levels").rows if row["level"] != SYNTHETIC_LEVEL]
+    for row in at_levels(graph, "salvage-options", [*levels, str(SK.TargetLinkOnly)], lost_antigen=lost.iri):
         therapy = therapy_of(row)
         if row["administration"]:
             found.candidate(therapy, f"given after a {lost.label}-negative relapse in a published case "
@@ -126,9 +127,7 @@ def ask_the_question(graph: KnowledgeGraph, asked: Asked) -> Found:
             found.candidate(therapy, row["reasons"][0])
     found.cases = {iri: tuple(items) for iri, items in cases.items()}
     found.aimed_at_lost = [therapy_of(row) for row in graph.ask("therapies-by-target", antigen=lost.iri).rows]
-    found.warning_rows = tuple(at_levels(graph, "therapy-warnings", levels,
-                                         ("level_label", "antigen_label", "therapy_label", "patient", "state_label"),
-                                         antigen=lost.iri, level="sk:Avoid"))
+    found.warning_rows = tuple(at_levels(graph, "therapy-warnings", levels, antigen=lost.iri, level="sk:Avoid"))
     found.tested_antigens = {row["antigen_label"] for level in levels for row in graph.ask_internal(
         "antigens-tested", terms={"_evidence_level_iri": level}).rows}
     # Every study result and note at once (a few dozen), grouped here: one query each, however many options.

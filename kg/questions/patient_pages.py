@@ -24,6 +24,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import takewhile
 
 from rdflib import URIRef
 
@@ -116,14 +117,21 @@ def _select_of(text: str):
     return _child(parser().parse(as_the_grammar_reads_it(text).encode("utf-8")).root_node, "select_query")
 
 
-def ordered_before_patient(text: str) -> tuple[str, ...]:
-    """The variables a query's ORDER BY names before ?patient (a question ordered by groups first), or ()."""
+@lru_cache(maxsize=256)
+def ordered_by(text: str) -> tuple[str, ...]:
+    """The variables a query's ORDER BY sorts by, ascending, up to its first condition that is not a plain
+    variable."""
     names = []
     for condition in _order_conditions(_select_of(text)):
-        if [child.type for child in condition.children] != ["var"] or condition.text.decode() == f"?{PATIENT}":
+        if [child.type for child in condition.children] != ["var"]:
             break
         names.append(condition.text.decode()[1:])
     return tuple(names)
+
+
+def ordered_before_patient(text: str) -> tuple[str, ...]:
+    """The variables a query's ORDER BY names before ?patient (a question ordered by groups first), or ()."""
+    return tuple(takewhile(lambda name: name != PATIENT, ordered_by(text)))
 
 
 def projected(text: str) -> tuple[str, ...]:
