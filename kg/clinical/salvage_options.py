@@ -2,13 +2,15 @@
 and what the studies found, beside the therapies to avoid.
 
 Everything is read through named questions (queries/*.rq): salvage-options (therapies given after such a relapse
-in a published case, and those aimed at an antigen such relapses still expressed), therapies-by-target (every
-agent aimed at an antigen, from the ontology), study-results and indirectness-notes (published figures and how
-far each study's population is from the question), therapy-warnings (the rule aimed-at-lost-antigen) and
-the internal look-up antigens-tested (which antigens reports test blasts for). Synthetic patients (kg.tools.synth) are
-never evidence: the case evidence, warnings and tested antigens are asked for at the evidence levels of the sources
-the graph holds, synthetic data's excepted, one level at a time, so that a large synthetic cohort is never read
-(kg.clinical.salvage_reading.at_levels).
+in a published case), therapies-by-target (every agent aimed at an antigen, from the ontology: the antigen the
+question says is still expressed, and each antigen such relapses in published cases still expressed, found by the
+internal look-up antigens-still-expressed), study-results and indirectness-notes (published figures and how far
+each study's population is from the question), therapy-warnings (the rule aimed-at-lost-antigen) and the internal
+look-up antigens-tested (which antigens reports test blasts for). Synthetic patients (kg.tools.synth) are never
+evidence: the case evidence, the antigens still expressed, the warnings and the tested antigens are asked for at
+the evidence levels of the sources the graph holds, synthetic data's excepted, one level at a time, so that a large
+synthetic cohort is never read (kg.clinical.salvage_reading.at_levels). The salvage-options question's own
+target-link rows are not used: they rest on every such relapse the graph holds, synthetic ones included.
 
 How options are ranked (said in every option's reason):
   0. a therapy the question names as already given (prior=, that very therapy) goes after the others;

@@ -105,6 +105,13 @@ def at_levels(graph: KnowledgeGraph, name: str, levels: list[str], **params) -> 
     return sorted(rows, key=lambda row: tuple((row[column] is not None, row[column] or "") for column in order))
 
 
+def _still_expressed(graph: KnowledgeGraph, lost: Choice, levels: list[str]) -> list[dict]:
+    """Each antigen that a relapse negative for `lost` still expressed, at patients of these levels, once."""
+    found = {row["expressed"]: row for level in levels for row in graph.ask_internal(
+        "antigens-still-expressed", terms={"_lost_antigen_iri": lost.iri, "_evidence_level_iri": level}).rows}
+    return sorted(found.values(), key=lambda row: row["expressed_label"])
+
+
 def ask_the_question(graph: KnowledgeGraph, asked: Asked) -> Found:
     found = Found()
     lost = asked.lost
@@ -115,16 +122,20 @@ def ask_the_question(graph: KnowledgeGraph, asked: Asked) -> Found:
                 found.candidate(therapy_of(row), f"targets {asked.expressed.label}, which the relapse still "
                                                  "expresses")
     levels = [row["level"] for row in graph.ask_internal("source-levels").rows if row["level"] != SYNTHETIC_LEVEL]
-    for row in at_levels(graph, "salvage-options", [*levels, str(SK.TargetLinkOnly)], lost_antigen=lost.iri):
+    # Aimed at an antigen that such a relapse in a published case still expressed (unless the question says so of
+    # this relapse, or names another antigen). Read at the published levels here, not from the question's own
+    # target-link rows, which rest on every such relapse the graph holds, synthetic ones included.
+    for expressed in _still_expressed(graph, lost, levels):
+        for row in graph.ask("therapies-by-target", antigen=expressed["expressed"]).rows:
+            therapy = therapy_of(row)
+            if lost.label not in therapy.targets and (therapy.id not in found.candidates or asked.expressed is None):
+                found.candidate(therapy, f"targets {expressed['expressed_label']}, expressed at a {lost.label}"
+                                         "-negative relapse")
+    for row in at_levels(graph, "salvage-options", levels, lost_antigen=lost.iri):
         therapy = therapy_of(row)
-        if row["administration"]:
-            found.candidate(therapy, f"given after a {lost.label}-negative relapse in a published case "
-                                     f"({row['patient']})")
-            cases.setdefault(therapy.id, []).append(_case(row))
-        elif therapy.id not in found.candidates or asked.expressed is None:
-            # Aimed at an antigen that such a relapse in a published case still expressed (the question does not
-            # say so of this relapse, or names another antigen).
-            found.candidate(therapy, row["reasons"][0])
+        found.candidate(therapy, f"given after a {lost.label}-negative relapse in a published case "
+                                 f"({row['patient']})")
+        cases.setdefault(therapy.id, []).append(_case(row))
     found.cases = {iri: tuple(items) for iri, items in cases.items()}
     found.aimed_at_lost = [therapy_of(row) for row in graph.ask("therapies-by-target", antigen=lost.iri).rows]
     found.warning_rows = tuple(at_levels(graph, "therapy-warnings", levels, antigen=lost.iri, level="sk:Avoid"))

@@ -1,6 +1,7 @@
 """kg.salvage_options: the ranked answer after a relapse that lost an antigen, in the library (issue 15)."""
 
 import dataclasses
+import re
 
 import pytest
 from question_helpers import CountingEngine
@@ -8,6 +9,8 @@ from question_helpers import CountingEngine
 from kg import ParameterError, salvage_options
 from kg.clinical.salvage_options import DESIGN_ORDER
 from kg.knowledge_graph import KnowledgeGraph
+from kg.paths import case_files
+from kg.tools import synth
 
 ASKED = {"lost": "CD19", "expressed": "CD22", "prior": ["CAR-T"], "age_group": "child"}
 
@@ -175,6 +178,30 @@ def test_the_ranked_answer_reads_no_synthetic_patient(graph_with_cohort):
                                    {"lost": "CD19", "expressed": "CD22", "prior": ["blinatumomab"]}])
 def test_a_synthetic_cohort_changes_nothing_of_the_ranked_answer(graph, graph_with_cohort, asked):
     assert salvage_options(**asked, graph=graph_with_cohort) == salvage_options(**asked, graph=graph)
+
+
+@pytest.fixture(scope="module")
+def graph_with_cd22_negative_cohort(tmp_path_factory) -> KnowledgeGraph:
+    """The two reports beside 60 synthetic patients whose every relapse is CD22-negative and still CD19-positive:
+    relapses no published case has."""
+    cohort = "".join(synth.cohort_turtle(patients=60, seed=3))
+    cohort = re.sub(r"(sk:antigen sk:CD22 ;\s*sk:expressionStatus )sk:\w+", r"\1sk:Negative", cohort)
+    path = tmp_path_factory.mktemp("cd22-negative") / "cohort.ttl"
+    path.write_text(cohort, encoding="utf-8")
+    return KnowledgeGraph.build(cases=case_files() + [path])
+
+
+def test_the_ranked_answer_lists_no_target_link_option_from_a_synthetic_relapse(graph,
+                                                                                  graph_with_cd22_negative_cohort):
+    """The options aimed at an antigen still expressed after the loss were the question's target-link rows, which
+    rest on every such relapse the graph holds: beside this cohort, CD19 agents were listed for a CD22 loss on
+    synthetic relapses alone."""
+    rows = graph_with_cd22_negative_cohort.ask("salvage-options", lost_antigen="CD22",
+                                               evidence_level="target link").rows
+    assert {row["reasons"][0] for row in rows} == {"targets CD19, expressed at a CD22-negative relapse"}
+    answer = salvage_options(lost="CD22", graph=graph_with_cd22_negative_cohort)
+    assert [option.why for option in answer.options if "expressed at" in " ".join(option.why)] == []
+    assert answer == salvage_options(lost="CD22", graph=graph)
 
 
 def test_outcome_is_read_from_the_figure_that_counts_the_most_patients(answer):
