@@ -68,6 +68,21 @@ def test_the_cd19_negative_relapse_names_what_it_still_expresses_and_the_therapi
     assert {row["given"].rsplit("/", 1)[-1] for row in rows} == {"inotuzumab-1", "inotuzumab-2", "transplant-2"}
 
 
+def test_each_antigen_negative_relapse_carries_its_patients_evidence_level(graph_with_cohort):
+    """Written on the relapse, so that a question at one level starts from that level's such relapses (#20)."""
+    columns, rows = graph_with_cohort.engine.select("""
+        PREFIX sk: <https://w3id.org/salvage-kg/ontology#>
+        SELECT ?negative ?written ?stated WHERE {
+          ?negative a sk:AntigenNegativeRelapse ; sk:patient ?patient .
+          ?patient sk:evidenceLevel ?stated .
+          OPTIONAL { ?negative sk:patientEvidenceLevel ?written }
+        }""")
+    levels = {str(stated) for _, _, stated in rows}
+    assert levels == {"https://w3id.org/salvage-kg/ontology#EvidenceLevelC",
+                      "https://w3id.org/salvage-kg/ontology#NoEvidence"}, "published and synthetic relapses"
+    assert [row for row in rows if row[1] != row[2]] == []
+
+
 def test_agent_classes_rest_on_the_vocabulary_alone_and_say_so(select):
     (rule,) = [rule for rule in rules() if rule.name == "agent-classes"]
     assert "#+ scope: vocabulary" in rule.text
