@@ -29,7 +29,7 @@ from kg.errors import SalvageKgError
 from kg.progress import quiet
 from kg.questions.answers import Answer, disclaimer_for, records, to_python
 from kg.questions.catalogue import Question, catalogue, internal
-from kg.questions.group_pages import Groups, values_block
+from kg.questions.group_pages import FEW_PATIENTS, Groups, values_block
 from kg.questions.inline import inline
 from kg.questions.pages import Page, PageError
 from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
@@ -210,14 +210,21 @@ class KnowledgeGraph:
         """A grouped question's groups and their patients (kg.questions.group_pages), once per state of the graph."""
         look_up = internal(question.grouped_by)
         return self.summary(f"groups:{question.grouped_by}", lambda: Groups(
-            projected(look_up.text), self.internal_texts(question.grouped_by), question.group_order))
+            projected(look_up.text), self.internal_texts(question.grouped_by), question.group_order,
+            question.patients_by))
 
     def _by_group(self, question: Question, bindings, page: Page) -> bool:
         """Whether this page of a grouped question goes by key (else by OFFSET): not when a parameter narrows what
-        the groups do not hold (a therapy's class), nor when the groups cannot be told apart by their labels."""
-        narrowed = [param.name for param in question.params
-                    if param.variable in bindings and param.variable not in question.group_variables]
+        the groups do not hold (a therapy's class), nor when the groups cannot be told apart by their labels, nor
+        when a patients-by parameter leaves few patients (one query from their few statements is faster than one
+        a group: at 100,000 patients evidence_level=C took 23 ms by OFFSET, 104 ms group by group)."""
+        narrowed = [param.name for param in question.params if param.variable in bindings
+                    and param.variable not in (*question.group_variables, *question.patients_by)]
         problem = f"with {', '.join(narrowed)} given" if narrowed else self.groups(question).problem
+        given = _given(question.patients_by, bindings)
+        if problem is None and given and self.groups(question).patients_at(given) <= FEW_PATIENTS:
+            names = ", ".join(param.name for param in question.params if param.variable in given)
+            problem = f"at most {FEW_PATIENTS} patients at the {names} given"
         if problem and page.after is not None:
             raise PageError(f"after: {question.name} is paged with offset here ({problem})")
         if page.after is not None and page.after.group is None:
@@ -227,7 +234,7 @@ class KnowledgeGraph:
     def _page_by_group(self, question: Question, bindings, page: Page):
         """A page of a question ordered by groups before the patient, by key: group after group, each by patient."""
         text, rest = self.query_for(question, bindings)
-        bound = {name: str(bindings[name]) for name in question.group_variables if name in bindings}
+        bound, narrowed = _given(question.group_variables, bindings), _given(question.patients_by, bindings)
 
         def run(members, iris, limit: int):
             # One member (terms under their own labels, as nearly always): its terms written in as constants, which
@@ -240,7 +247,7 @@ class KnowledgeGraph:
             query = with_patients(group_text, iris, question.group_order, block)
             return self.engine.select(f"{query.rstrip()}\nLIMIT {int(limit)}", group_rest)
 
-        found = self.groups(question).page(page, bound, run)
+        found = self.groups(question).page(page, bound, run, narrowed)
         return found.columns, found.rows, page.described(found.fetched, found.next)
 
     def query_for(self, question: Question, bindings) -> tuple[str, dict]:
@@ -287,3 +294,8 @@ class KnowledgeGraph:
         SPARQL runs on Oxigraph (a copy: changes made to it stay in the notebook). Raises RemoteStoreError
         (not_on_this_store) for a graph in a remote store."""
         return notebook_dataset(self.store, self.engine)
+
+
+def _given(variables, bindings) -> dict[str, str]:
+    """Which of these variables a parameter binds, each to its IRI."""
+    return {name: str(bindings[name]) for name in variables if name in bindings}

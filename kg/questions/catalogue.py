@@ -69,6 +69,7 @@ class Question:
     patients_from: str | None = None  # `#+ patients-from: LOOK-UP`: paged among the patients it lists, not all
     group_order: tuple[str, ...] = ()  # what orders the groups: the question's ORDER BY before ?patient
     group_variables: tuple[str, ...] = ()  # what a group binds: the look-up's other columns
+    patients_by: tuple[str, ...] = ()  # `#+ patients-by: [PARAM]`: variables each group's patients are listed by
 
     def param(self, name: str) -> Param:
         for param in self.params:
@@ -104,6 +105,20 @@ def _look_up(path: Path, key: str, name: str) -> Path:
     if not found.is_file():
         raise QuestionFileError(f"{path.name}: {key}: {name} names no look-up in queries/internal/")
     return found
+
+
+def _patients_by(path: Path, names, params: list[Param], columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The variables of `#+ patients-by: [PARAM, ...]`: optional parameters the grouped-by look-up projects, by
+    whose values each group's patients are listed too, so that a page with one given walks only its patients."""
+    declared = {param.name: param for param in params}
+    found = []
+    for name in names if isinstance(names, list) else [names]:
+        param = declared.get(str(name))
+        if param is None or param.type != "iri" or param.variable not in columns:
+            raise QuestionFileError(f"{path.name}: patients-by: {name} must name an IRI parameter whose variable "
+                                    "the grouped-by look-up projects")
+        found.append(param.variable)
+    return tuple(found)
 
 
 def load_question(path: Path) -> Question:
@@ -145,13 +160,16 @@ def load_question(path: Path) -> Question:
                                 "or with grouped-by (whose look-up lists the patients)")
     if patients_from is not None:
         _look_up(path, "patients-from", patients_from)
-    order, variables = (), ()
+    order, variables, patients_by = (), (), ()
+    if header.get("patients-by") is not None and grouped_by is None:
+        raise QuestionFileError(f"{path.name}: declares patients-by without grouped-by (whose look-up lists them)")
     if grouped_by is not None:
         if keyed_by is None:
             raise QuestionFileError(f"{path.name}: declares grouped-by: {grouped_by} without keyed-by: patient")
         columns = projected(read_query(_look_up(path, "grouped-by", grouped_by)))
         order = ordered_before_patient(text)
-        variables = tuple(name for name in columns if name not in (*order, *KEY_COLUMNS))
+        patients_by = _patients_by(path, header.get("patients-by") or [], params, columns)
+        variables = tuple(name for name in columns if name not in (*order, *KEY_COLUMNS, *patients_by))
         if not order or not set(order) <= set(columns):
             raise QuestionFileError(f"{path.name}: grouped-by: {grouped_by} must project what the question orders "
                                     f"by before ?patient ({', '.join(order) or 'nothing'})")
@@ -173,6 +191,7 @@ def load_question(path: Path) -> Question:
         patients_from=None if patients_from is None else str(patients_from),
         group_order=order,
         group_variables=variables,
+        patients_by=patients_by,
     )
 
 

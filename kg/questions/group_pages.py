@@ -12,6 +12,12 @@ lists, for every patient a group holds rows of, the group's terms (the variables
 groups. It is read once per state of the graph. A group is one set of order values: terms with the same labels
 share it, as their rows share a place in the answer. A key names the group by its order values, the patient, and
 how many of the patient's rows in that group were given.
+
+A question may also list each group's patients by the value of a parameter that narrows rows without making
+groups of its own (`#+ patients-by: [evidence_level]`: the look-up projects the warning's evidence level): with
+that parameter given, a group's page walks only the patients it holds rows of at that value, where walking every
+patient of the group would ask chunk after chunk of patients with no row at the level (a published level among
+100,000 synthetic patients).
 """
 
 from bisect import bisect_left
@@ -24,6 +30,10 @@ from kg.questions.inline import written
 from kg.questions.pages import Key, Page
 from kg.questions.patient_pages import KEY_COLUMNS, PATIENT, PATIENT_IRI, PatientPage, Roster, page_by_patient
 
+# With a patients-by value given, a page goes by OFFSET when the groups hold at most this many patients at it: the
+# question then starts from that value's few statements, one query, where a page by group asks one query a group.
+FEW_PATIENTS = 100
+
 # Runs the question for a group (its members: each group variable's IRI, less those a parameter binds) and these
 # patient IRIs, at most `limit` rows.
 Run = Callable[[Sequence[Mapping[str, str]], Sequence[str], int], tuple[list[str], list[tuple]]]
@@ -34,19 +44,22 @@ class Group:
     order: tuple[str, ...]  # its order values, as text (the labels the answer is ordered by)
     members: tuple[tuple[str, ...], ...]  # the group variables' IRIs: one tuple a member (level, antigen, therapy)
     roster: Roster  # the patients it holds rows of, in identifier order
+    rosters: Mapping[tuple[str, str], Roster]  # (patients-by variable, its value's IRI) -> those of them with rows
 
 
 class Groups:
     """Every group of a grouped question, in its answer's order; `problem` says why its pages cannot go by group
     (then they go by OFFSET)."""
 
-    def __init__(self, columns: Sequence[str], rows, order: Sequence[str]):
+    def __init__(self, columns: Sequence[str], rows, order: Sequence[str], patients_by: Sequence[str] = ()):
         self.order = tuple(order)
-        self.variables = tuple(c for c in columns if c not in (*self.order, *KEY_COLUMNS))
+        self.variables = tuple(c for c in columns if c not in (*self.order, *KEY_COLUMNS, *patients_by))
         at_order = [columns.index(name) for name in self.order]
         at_terms = [columns.index(name) for name in self.variables]
+        at_by = [(name, columns.index(name)) for name in patients_by]
         at_patient, at_iri = columns.index(PATIENT), columns.index(PATIENT_IRI)
         found: dict[tuple, tuple[set, dict]] = {}  # order values -> (members, {(identifier, IRI): None})
+        by: dict[tuple, dict[tuple[str, str], dict]] = {}  # order values -> {(variable, IRI): its patients}
         placed: dict[tuple, tuple] = {}  # member -> its order values
         self.problem, last = None, None
         for row in rows:
@@ -60,16 +73,26 @@ class Groups:
             members, patients = found.setdefault(values, (set(), {}))
             members.add(member)
             patients[row[at_patient], row[at_iri]] = None
+            for name, at in at_by:
+                by.setdefault(values, {}).setdefault((name, row[at]), {})[row[at_patient], row[at_iri]] = None
         if any(written(URIRef(term)) is None for member in placed for term in member):
             self.problem = "a group's term cannot be written into a query"
-        self.groups = [Group(values, tuple(sorted(members)), Roster(patients)) for values, (members, patients)
-                       in found.items()]
+        self.groups = [Group(values, tuple(sorted(members)), Roster(patients),
+                             {value: Roster(them) for value, them in by.get(values, {}).items()})
+                       for values, (members, patients) in found.items()]
         self._orders = [group.order for group in self.groups]
 
-    def page(self, page: Page, bound: Mapping[str, str], run: Run) -> PatientPage:
+    def patients_at(self, narrowed: Mapping[str, str]) -> int:
+        """How many patients the groups' pages would walk with these patients-by values given (a patient counted
+        once a group)."""
+        return sum(len(roster) for roster in (_narrowed(group, narrowed) for group in self.groups) if roster)
+
+    def page(self, page: Page, bound: Mapping[str, str], run: Run,
+             narrowed: Mapping[str, str] | None = None) -> PatientPage:
         """A page by key: the groups from the key's on, each asked for by patient, until the page is full and one
         row more (or the next group's first) says whether another page follows. `bound`: the group variables a
-        parameter gives, as IRIs (a group whose members all differ holds no row of the answer)."""
+        parameter gives, as IRIs (a group whose members all differ holds no row of the answer); `narrowed`: the
+        patients-by variables a parameter gives (a group with no patient at that value holds no row either)."""
         key, rows, columns = page.after, [], []
         start = bisect_left(self._orders, key.group) if key else 0
         following = None
@@ -77,17 +100,18 @@ class Groups:
             members = [dict(zip(self.variables, member, strict=True)) for member in group.members]
             members = [{name: iri for name, iri in member.items() if name not in bound} for member in members
                        if all(member[name] == iri for name, iri in bound.items())]
-            if not members:
+            roster = _narrowed(group, narrowed or {})
+            if not members or roster is None:
                 continue
             if len(rows) == page.limit:  # the page is full: does any row follow it?
-                probe = _asked(group, members, Page(limit=1), run)
+                probe = _asked(roster, members, Page(limit=1), run)
                 if probe.rows:
                     following = group.order
                     break
                 continue
             within = key if key and key.group == group.order else None
             inner = Page(limit=page.limit - len(rows), after=within and Key(within.patient, within.given))
-            found = _asked(group, members, inner, run)
+            found = _asked(roster, members, inner, run)
             columns = found.columns
             rows += [(group.order, row) for row in found.rows]
             if found.next is not None:
@@ -102,9 +126,18 @@ class Groups:
         return PatientPage(columns, [row for _, row in rows], next_key, len(rows) + (next_key is not None), None)
 
 
-def _asked(group: Group, members: Sequence[Mapping[str, str]], page: Page, run: Run) -> PatientPage:
+def _narrowed(group: Group, narrowed: Mapping[str, str]) -> Roster | None:
+    """The patients of the group to walk: those with rows at each given patients-by value (the fewest, where
+    several are given: the query itself keeps only the rows at every value), or None when it has none."""
+    rosters = [group.rosters.get(item) for item in narrowed.items()]
+    if any(roster is None for roster in rosters):
+        return None
+    return min(rosters, key=len) if rosters else group.roster
+
+
+def _asked(roster: Roster, members: Sequence[Mapping[str, str]], page: Page, run: Run) -> PatientPage:
     """One group's page, by patient (kg.questions.patient_pages)."""
-    return page_by_patient(group.roster, page, lambda iris, limit: run(members, iris, limit))
+    return page_by_patient(roster, page, lambda iris, limit: run(members, iris, limit))
 
 
 def values_block(members: Sequence[Mapping[str, str]]) -> str:

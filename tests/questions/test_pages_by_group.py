@@ -30,6 +30,7 @@ def test_therapy_warnings_is_keyed_within_its_groups():
     assert question.keyed_by == "patient" and question.grouped_by == "therapy-warning-groups"
     assert question.group_order == ("level_label", "antigen_label", "therapy_label")
     assert question.group_variables == ("_level_iri", "_antigen_iri", "therapy")
+    assert question.patients_by == ("_evidence_level_iri",)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +43,49 @@ def test_with_a_level_or_an_antigen_given_the_keys_walk_the_whole_answer(cohort,
     rows, keys = walk(cohort, NAME, limit, **params)
     assert rows == whole
     assert all(key.group is not None for key in keys)
+
+
+@pytest.mark.parametrize(
+    "params", [{"evidence_level": "synthetic"}, {"evidence_level": "synthetic", "level": "avoid", "antigen": "CD19"}]
+)
+@pytest.mark.parametrize("limit", [5, 100])
+def test_with_an_evidence_level_given_the_keys_walk_that_levels_answer(cohort, params, limit):
+    """Went by OFFSET (the whole answer at that level, joined and sorted: 30 s and more at 100,000 patients for
+    the synthetic level); now by key, each group among its patients at that level."""
+    whole = list(cohort.ask(NAME, **params).rows)
+    assert len(whole) > 5
+    rows, keys = walk(cohort, NAME, limit, **params)
+    assert rows == whole
+    assert all(key.group is not None for key in keys) and (keys or limit >= len(whole))
+
+
+def test_a_page_at_a_level_of_few_patients_is_one_query_by_offset(cohort):
+    """The two published patients' warnings: one query from their few statements, not one a group."""
+    whole = list(cohort.ask(NAME, evidence_level="C").rows)
+    counting = KnowledgeGraph(cohort.store, CountingEngine(cohort.engine))
+    counting.ask(NAME, evidence_level="C", page=Page(limit=1))  # the groups and the levels' names, read once
+    counting.engine.queries = 0
+    answer = counting.ask(NAME, evidence_level="C", page=Page(limit=20))
+    assert list(answer.rows) == whole[:20] and answer.page["next"] is None and answer.page["next_offset"] == 20
+    assert counting.engine.queries == 1
+    key = walk(cohort, NAME, 7)[1][0].written()
+    with pytest.raises(PageError, match="at most 100 patients at the evidence_level given"):
+        cohort.ask(NAME, evidence_level="C", page=Page(limit=7, after=key))
+
+
+def test_a_page_by_group_at_a_level_asks_only_for_that_levels_patients(cohort, monkeypatch):
+    """Not chunk after chunk of a group's synthetic patients, who hold no row at level C: one query a group with
+    rows at C (paged by group here however few they are)."""
+    monkeypatch.setattr("kg.knowledge_graph.FEW_PATIENTS", 0)
+    whole = list(cohort.ask(NAME, evidence_level="C").rows)
+    counting = KnowledgeGraph(cohort.store, CountingEngine(cohort.engine))
+    counting.ask(NAME, evidence_level="C", page=Page(limit=1))  # the groups and the levels' names, read once
+    counting.engine.queries = 0
+    answer = counting.ask(NAME, evidence_level="C", page=Page(limit=100))
+    assert list(answer.rows) == whole and answer.page["next"] is None
+    groups = {(row["level_label"], row["antigen_label"], row["therapy_label"]) for row in whole}
+    assert counting.engine.queries <= len(groups)
+    assert walk(counting, NAME, 5, evidence_level="C")[0] == whole
 
 
 def test_a_page_that_ends_with_a_group_says_whether_another_follows(cohort):
@@ -108,6 +152,9 @@ HEAD = "#+ summary: s\n#+ description: d\n#+ keyed-by: patient\n#+ grouped-by: {
          "names no look-up"),
         ("patient-ids", "SELECT ?patient ?l WHERE { ?_patient_iri ex:id ?patient ; ex:l ?l } ORDER BY ?l ?patient",
          "must project what the question orders by"),
+        ("therapy-warning-groups\n#+ patients-by: [nothing]",
+         "SELECT ?patient WHERE { ?_patient_iri ex:id ?patient } ORDER BY ?patient",
+         "patients-by: nothing must name an IRI parameter"),
     ],
 )
 def test_a_grouped_question_is_checked_when_loaded(tmp_path, groups, body, problem):
