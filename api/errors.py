@@ -46,7 +46,7 @@ STATUS = {
     # the server, for now: retry later
     "timeout": 503, "busy": 503, "question_failed": 503, "pathways_not_ready": 503, "store_in_use": 503,
     # the server's own files (a question or a shape it cannot read): nothing a client can change
-    "invalid_question_file": 503, "unsupported_shape": 503,
+    "invalid_question_file": 503, "unsupported_shape": 503, "stale_store": 503,
 }
 RETRY_AFTER = {"busy", "timeout", "question_failed"}  # gone in a second: tell the client when to ask again
 

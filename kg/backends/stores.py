@@ -42,8 +42,27 @@ def _existing(directory: Path) -> Path:
 
 
 def open_read_only(directory: Path) -> ox.Store:
-    """Open a store written by `build --store`; a clear error if there is none."""
-    return ox.Store.read_only(str(_existing(directory)))
+    """Open a store written by `build --store`; a clear error if there is none, or if other rules derived it."""
+    directory = _existing(directory)
+    return _current(ox.Store.read_only(str(directory)), directory)
+
+
+class StaleStore(SalvageKgError, ValueError):
+    """The store's derived facts were made by other rule texts (an older salvage-kg): it is rebuilt, not served."""
+
+    kinds = ("stale_store",)
+
+
+def _current(store: ox.Store, directory: Path) -> ox.Store:
+    """The store, if today's rules derived its facts (kg.build.rules.stale_rules); else a StaleStore error."""
+    from kg.build.rules import stale_rules  # the build layer names the rules
+
+    stale = stale_rules(store)
+    if stale:
+        raise StaleStore(f"the store at {directory} holds facts derived by other versions of the rules "
+                         f"{', '.join(stale)} (an older salvage-kg?): questions would answer from them wrongly. "
+                         f"Build it again: `salvage-kg build --store {directory}` with the case files it holds")
+    return store
 
 
 class StoreInUse(SalvageKgError, OSError):
@@ -56,12 +75,13 @@ def open_writable(directory: Path) -> ox.Store:
     """Open a store written by `build --store` for writing; only one process at a time may."""
     directory = _existing(directory)
     try:
-        return ox.Store(str(directory))
+        store = ox.Store(str(directory))
     except OSError as exc:
         if "lock" in str(exc).lower():
             raise StoreInUse(f"the store at {directory} is open for writing in another process (a server "
                              "accepting writes?): send the case there with POST /cases") from None
         raise
+    return _current(store, directory)
 
 
 class Snapshots:

@@ -10,6 +10,7 @@ run for one case alone on a small scratch store (kg/build/case_facts.py), which 
 parts bring them up to date. Vocabulary rules run first, so that case rules may read what they derive.
 """
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +25,7 @@ from kg.questions.catalogue import read_header, read_query
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 _DESCRIPTION = ox.NamedNode("http://purl.org/dc/terms/description")
+_DIGEST = ox.NamedNode(str(SK.ruleDigest))
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,11 @@ class Rule:
     @property
     def iri(self) -> str:
         return str(RULE[self.name])
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of its text, written on its rule node: a store derived by another text is stale."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
 @cache
@@ -88,6 +95,19 @@ def derive(store: ox.Store, only: Iterable[Rule] | None = None) -> dict[str, int
             ox.Quad(rule_node, _LABEL, ox.Literal(rule.title, language="en"), graph),
             ox.Quad(rule_node, _DESCRIPTION, ox.Literal(rule.description, language="en"), graph),
             ox.Quad(rule_node, ox.NamedNode(str(SK.ruleFile)), ox.Literal(f"queries/rules/{rule.path.name}"), graph),
+            ox.Quad(rule_node, _DIGEST, ox.Literal(rule.digest), graph),
         ])
         counts[rule.name] = derived.count(b"\n")  # one triple per line
     return counts
+
+
+def stale_rules(store: ox.Store) -> list[str]:
+    """The rules whose derived facts in a built store are not what today's rule text derives (derived by another
+    text, or never): questions read those facts, and would answer from them wrongly. None in a store that holds
+    no derived graph at all (nothing built yet)."""
+    derived = [rule for rule in rules() if any(True for _ in store.quads_for_pattern(
+        ox.NamedNode(rule.iri), _RDF_TYPE, None, graph_of(rule)))]
+    if not derived:
+        return []
+    return [rule.name for rule in rules() if [quad.object.value for quad in store.quads_for_pattern(
+        ox.NamedNode(rule.iri), _DIGEST, None, graph_of(rule))] != [rule.digest]]

@@ -19,7 +19,7 @@ EXIT = {
     "rejected": FAILED, "cancelled": FAILED, "nonconforming": FAILED, "not_exportable": FAILED,
     # where the graph lives: an on-disk store held by another process, a remote store down or refusing
     "store_in_use": FAILED, "store_failed": FAILED, "store_unreachable": FAILED, "store_timeout": FAILED,
-    "store_altered": FAILED, "not_on_this_store": FAILED,
+    "store_altered": FAILED, "not_on_this_store": FAILED, "stale_store": FAILED,
     # a query stopped or refused (the server's query workers, the SPARQL guard)
     "not_acceptable": FAILED, "not_representable": FAILED, "timeout": FAILED, "busy": FAILED, "crashed": FAILED,
     "question_failed": FAILED, "service_disabled": FAILED, "read_only": FAILED, "too_deeply_nested": FAILED,

@@ -55,3 +55,29 @@ def test_missing_store_is_a_clear_error(tmp_path):
     done = subprocess.run([EXE, "ask", "patients", "--store", str(tmp_path / "none")], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 1 and "no store at" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_store_derived_by_other_rules_is_refused_with_how_to_rebuild_it(store_dir, tmp_path):
+    """A store built by an older salvage-kg holds the facts its rules derived: a question reading a fact a rule
+    now writes (the patient's level on an antigen-negative relapse) would have answered nothing, silently."""
+    import pyoxigraph as ox
+
+    from kg.build.rules import graph_of, rules
+    from kg.namespaces import SK
+
+    stale = tmp_path / "stale"
+    shutil.copytree(store_dir, stale)
+    (rule,) = [rule for rule in rules() if rule.name == "antigen-negative-relapse"]
+    store = ox.Store(str(stale))
+    digest = ox.Quad(ox.NamedNode(rule.iri), ox.NamedNode(str(SK.ruleDigest)), ox.Literal(rule.digest),
+                     graph_of(rule))
+    assert digest in store, "the build wrote the rule's digest"
+    store.remove(digest)
+    store.add(ox.Quad(digest.subject, digest.predicate, ox.Literal("an older text"), digest.graph_name))
+    store.flush()
+    del store
+    for command in (["ask", "patients", "--store", str(stale)], ["serve", "--store", str(stale), "--port", "1"]):
+        done = subprocess.run([EXE, *command], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert "derived by other versions of the rules antigen-negative-relapse" in done.stderr
+        assert f"salvage-kg build --store {stale}" in done.stderr and "Traceback" not in done.stderr
