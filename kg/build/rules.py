@@ -105,9 +105,10 @@ def stale_rules(store: ox.Store) -> list[str]:
     """The rules whose derived facts in a built store are not what today's rule text derives (derived by another
     text, or never): questions read those facts, and would answer from them wrongly. None in a store that holds
     no derived graph at all (nothing built yet)."""
-    derived = [rule for rule in rules() if any(True for _ in store.quads_for_pattern(
-        ox.NamedNode(rule.iri), _RDF_TYPE, None, graph_of(rule)))]
-    if not derived:
+    def written(rule: Rule, predicate: ox.NamedNode) -> list[str]:
+        return [quad.object.value for quad in store.quads_for_pattern(ox.NamedNode(rule.iri), predicate, None,
+                                                                       graph_of(rule))]
+
+    if not any(written(rule, _RDF_TYPE) for rule in rules()):
         return []
-    return [rule.name for rule in rules() if [quad.object.value for quad in store.quads_for_pattern(
-        ox.NamedNode(rule.iri), _DIGEST, None, graph_of(rule))] != [rule.digest]]
+    return [rule.name for rule in rules() if written(rule, _DIGEST) != [rule.digest]]
