@@ -18,6 +18,7 @@ from uvicorn.supervisors import Multiprocess
 
 from api.settings import Settings
 from kg.backends import stores
+from kg.backends.open import RemoteBackend
 from kg.build.extra_graphs import ExtraGraphError, read_extra_graphs
 from kg.cli import options as opts
 from kg.cli.options import UsageError
@@ -40,7 +41,11 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _check_store(settings: Settings) -> None:
-    """Open the store as the server will, and close it: a wrong folder or a store held by a writer shows here."""
+    """Open the store as the server will, and close it: a wrong folder, a store held by a writer, or one whose
+    derived facts other rules made shows here."""
+    if settings.sparql_endpoint:
+        RemoteBackend(settings.sparql_endpoint).close()
+        return
     if not settings.store:
         return
     opened = (stores.open_writable if settings.write_token else stores.open_read_only)(settings.store)

@@ -39,7 +39,7 @@ from kg.backends.query_workers import (
     StoreCopy,
     WorkerLoad,
 )
-from kg.backends.remote import RemoteEngine, RemoteQueries
+from kg.backends.remote import RemoteEngine, RemoteQueries, RemoteStoreError
 from kg.errors import SalvageKgError
 from kg.knowledge_graph import KnowledgeGraph
 from kg.progress import Progress, quiet
@@ -221,6 +221,27 @@ class RemoteBackend(Backend):
     def __init__(self, query_url: str):
         self.engine = RemoteEngine(query_url)
         super().__init__(KnowledgeGraph(None, self.engine))
+        self._check_rules(query_url)
+
+    def _check_rules(self, query_url: str) -> None:
+        """Refuse a store loaded with facts other rule texts derived (kg.build.rules.stale); a store that does not
+        answer is left to say so on the first question, as it does whenever it goes down."""
+        from kg.build.rules import stale  # the build layer names the rules
+
+        try:
+            rows = self.graph.ask_internal("rule-digests").rows
+        except RemoteStoreError:
+            return
+        digests: dict[str, list[str]] = {}
+        for row in rows:
+            digests.setdefault(row["rule"], []).extend([row["digest"]] if row["digest"] else [])
+        found = stale(digests)
+        if found:
+            self.engine.client.close()
+            raise stores.StaleStore(f"the store at {query_url} holds facts derived by other versions of the rules "
+                                    f"{', '.join(found)} (loaded by an older salvage-kg?): questions would answer "
+                                    f"from them wrongly. Load it again: `salvage-kg load --sparql-endpoint "
+                                    f"{query_url}`")
 
     def graph_names(self) -> list[str]:
         return [row["graph"] for row in self.graph.ask_internal("named-graphs").rows]

@@ -11,7 +11,7 @@ parts bring them up to date. Vocabulary rules run first, so that case rules may 
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -101,14 +101,19 @@ def derive(store: ox.Store, only: Iterable[Rule] | None = None) -> dict[str, int
     return counts
 
 
+def stale(digests: Mapping[str, Sequence[str]]) -> list[str]:
+    """The rules whose derived facts are not what today's rule text derives (derived by another text, or never),
+    given the digests written on each rule node a store holds ({rule IRI: digests}): questions read those facts,
+    and would answer from them wrongly. None where the store holds no rule node (nothing derived there)."""
+    if not digests:
+        return []
+    return [rule.name for rule in rules() if list(digests.get(rule.iri, ())) != [rule.digest]]
+
+
 def stale_rules(store: ox.Store) -> list[str]:
-    """The rules whose derived facts in a built store are not what today's rule text derives (derived by another
-    text, or never): questions read those facts, and would answer from them wrongly. None in a store that holds
-    no derived graph at all (nothing built yet)."""
+    """stale() of a local store, each rule node read from its rule's graph."""
     def written(rule: Rule, predicate: ox.NamedNode) -> list[str]:
         return [quad.object.value for quad in store.quads_for_pattern(ox.NamedNode(rule.iri), predicate, None,
                                                                        graph_of(rule))]
 
-    if not any(written(rule, _RDF_TYPE) for rule in rules()):
-        return []
-    return [rule.name for rule in rules() if written(rule, _DIGEST) != [rule.digest]]
+    return stale({rule.iri: written(rule, _DIGEST) for rule in rules() if written(rule, _RDF_TYPE)})
