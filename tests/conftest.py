@@ -165,8 +165,9 @@ def skip_without_browser() -> None:
 # Markers follow from what a test uses, so a new test is put in its tier without anyone remembering to mark it:
 # a fixture that starts a process of its own (our server, Oxigraph server, Virtuoso, the CLI) makes it `live`, one
 # that opens chromium makes it `browser`. The fast tier is `-m "not live and not browser and not slow"`.
-LIVE_FIXTURES = {"start_server", "server", "http", "oxigraph_server", "remote_graph", "disk_server", "virtuoso",
-                 "virtuoso_loaded", "cohort_server", "bare_install", "listener", "pool", "question_pool"}
+LIVE_FIXTURES = {"start_server", "server", "http", "oxigraph_server", "own_oxigraph_server", "remote_graph",
+                 "disk_server", "virtuoso", "virtuoso_loaded", "cohort_server", "bare_install", "listener", "pool",
+                 "question_pool"}
 BROWSER_FIXTURES = {"browser"}
 
 

@@ -1,5 +1,6 @@
 """Fixtures of the store tests: a real Oxigraph server (PyPI `oxigraph`) on loopback, loaded with `salvage-kg load`."""
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -18,18 +19,15 @@ EXE = shutil.which("salvage-kg", path=str(BIN)) or "salvage-kg"
 OXIGRAPH = shutil.which("oxigraph", path=str(BIN)) or "oxigraph"
 
 
-# One Oxigraph server, loaded once, for the whole session: the tests only read it (loading again replaces each
-# graph with the same one), and five modules use it.
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory):
+@contextlib.contextmanager
+def oxigraph_serving(location: Path, log=subprocess.DEVNULL, *extra: str):
+    """An Oxigraph server on a free loopback port, writable, its default graph the union of the named ones: its
+    URL, once it answers (within 30 s); stopped on leaving."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    location = tmp_path_factory.mktemp("oxigraph")
-    log = (location / "server.log").open("wb")
-    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location / "data"), "--bind",
-                                f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", "30"],
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+                                "--union-default-graph", *extra], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -43,7 +41,23 @@ def oxigraph_server(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=10)
-        log.close()
+
+
+@pytest.fixture
+def own_oxigraph_server(tmp_path):
+    """An empty Oxigraph server for one test, which may change it as it likes."""
+    with oxigraph_serving(tmp_path / "oxigraph") as url:
+        yield url
+
+
+# One Oxigraph server, loaded once, for the whole session: the tests only read it (loading again replaces each
+# graph with the same one), and five modules use it.
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    location = tmp_path_factory.mktemp("oxigraph")
+    with (location / "server.log").open("wb") as log, oxigraph_serving(location / "data", log, "--timeout-s", "30") \
+            as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,8 @@
 """A real Oxigraph server (PyPI `oxigraph`) on loopback as the remote store: load, then every named question."""
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -84,39 +82,24 @@ def test_the_api_serves_a_remote_store(start_server, oxigraph_server, remote_gra
     assert "etag" in http.get("/patients").headers
 
 
-def test_a_remote_store_loaded_by_other_rules_is_refused_with_how_to_load_it(tmp_path):
+def test_a_remote_store_loaded_by_other_rules_is_refused_with_how_to_load_it(own_oxigraph_server):
     """As an on-disk store is (tests/backends/test_stores.py): an Oxigraph server of its own, loaded, then one rule's
     digest changed as an older salvage-kg would have left it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([OXIGRAPH, "serve", "--location", str(tmp_path / "data"), "--bind", f"127.0.0.1:{port}",
-                               "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(150):
-            try:
-                httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        loaded = subprocess.run([EXE, "load", "--sparql-endpoint", url + "/query"], capture_output=True, text=True,
-                                timeout=300)
-        assert loaded.returncode == 0, loaded.stderr
-        asked = [EXE, "ask", "patients", "--sparql-endpoint", url + "/query"]
-        assert subprocess.run(asked, capture_output=True, timeout=120).returncode == 0
-        rule = "<https://w3id.org/salvage-kg/rule/antigen-negative-relapse>"
-        changed = httpx.post(url + "/update", data={"update": (
-            "PREFIX sk: <https://w3id.org/salvage-kg/ontology#> "
-            f"DELETE {{ GRAPH ?g {{ {rule} sk:ruleDigest ?d }} }} "
-            f"INSERT {{ GRAPH ?g {{ {rule} sk:ruleDigest \"old\" }} }} "
-            f"WHERE {{ GRAPH ?g {{ {rule} sk:ruleDigest ?d }} }}")}, timeout=30)
-        assert changed.status_code in (200, 204), changed.text
-        for command in (asked, [EXE, "serve", "--sparql-endpoint", url + "/query", "--port", "1"]):
-            done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-            assert done.returncode == 1, done.stderr
-            assert "derived by other versions of the rules antigen-negative-relapse" in done.stderr
-            assert f"salvage-kg load --sparql-endpoint {url}/query" in done.stderr and "Traceback" not in done.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    url = own_oxigraph_server
+    loaded = subprocess.run([EXE, "load", "--sparql-endpoint", url + "/query"], capture_output=True, text=True,
+                            timeout=300)
+    assert loaded.returncode == 0, loaded.stderr
+    asked = [EXE, "ask", "patients", "--sparql-endpoint", url + "/query"]
+    assert subprocess.run(asked, capture_output=True, timeout=120).returncode == 0
+    rule = "<https://w3id.org/salvage-kg/rule/antigen-negative-relapse>"
+    changed = httpx.post(url + "/update", data={"update": (
+        "PREFIX sk: <https://w3id.org/salvage-kg/ontology#> "
+        f"DELETE {{ GRAPH ?g {{ {rule} sk:ruleDigest ?d }} }} "
+        f"INSERT {{ GRAPH ?g {{ {rule} sk:ruleDigest \"old\" }} }} "
+        f"WHERE {{ GRAPH ?g {{ {rule} sk:ruleDigest ?d }} }}")}, timeout=30)
+    assert changed.status_code in (200, 204), changed.text
+    for command in (asked, [EXE, "serve", "--sparql-endpoint", url + "/query", "--port", "1"]):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert "derived by other versions of the rules antigen-negative-relapse" in done.stderr
+        assert f"salvage-kg load --sparql-endpoint {url}/query" in done.stderr and "Traceback" not in done.stderr
