@@ -65,11 +65,14 @@ def test_values_block_binds_terms_not_text():
 
 
 def test_the_api_serves_a_remote_store(start_server, oxigraph_server, remote_graph, http):
-    api = start_server("--sparql-endpoint", oxigraph_server + "/query")
+    # What is checked is the answers, not how fast: the first ranked answer asks a dozen queries of a store that,
+    # in CI, shares two cores with Virtuoso and the other tests (1.1 s here when quiet; past the default 10 s
+    # once in CI, a 504 `store_timeout`).
+    api = start_server("--sparql-endpoint", oxigraph_server + "/query", "--query-timeout", "30")
     for path, params in [("/questions/salvage-options", {"lost_antigen": "CD19"}),
                          ("/salvage-options", {"lost_antigen": "CD19", "expressed": "CD22"}),
                          ("/patients/rascon-2022/timeline", {})]:
-        assert httpx.get(api.url + path, params=params, timeout=30).json() == http.get(path, params=params).json()
+        assert httpx.get(api.url + path, params=params, timeout=60).json() == http.get(path, params=params).json()
     query = {"query": "SELECT ?r WHERE { ?r a <https://w3id.org/salvage-kg/ontology#Relapse> } ORDER BY ?r"}
     remote = httpx.get(api.url + "/sparql", params=query, headers={"Accept": "text/csv"}, timeout=30)
     assert remote.status_code == 200 and remote.text == http.get("/sparql", params=query,
