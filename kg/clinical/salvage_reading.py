@@ -13,7 +13,7 @@ from kg.questions.patient_pages import ordered_by
 
 NOT_REPORTED = "response not reported"
 # Generated data (kg.tools.synth) is never evidence: the answer's evidence is asked for at every other level the
-# sources hold (and the salvage options at the ontology's target link, which is no clinical evidence and says so).
+# sources hold.
 SYNTHETIC_LEVEL = str(SK.NoEvidence)
 MAX_PRIOR = 20  # therapies named as given before: a patient's history, not a list without end
 
@@ -112,23 +112,26 @@ def _still_expressed(graph: KnowledgeGraph, lost: Choice, levels: list[str]) -> 
     return sorted(found.values(), key=lambda row: row["expressed_label"])
 
 
+def _aimed_at(graph: KnowledgeGraph, antigen_iri: str, lost: Choice) -> list[Therapy]:
+    """The therapy agents aimed at an antigen (the ontology's target link), less any also aimed at the lost one."""
+    therapies = (therapy_of(row) for row in graph.ask("therapies-by-target", antigen=antigen_iri).rows)
+    return [therapy for therapy in therapies if lost.label not in therapy.targets]
+
+
 def ask_the_question(graph: KnowledgeGraph, asked: Asked) -> Found:
     found = Found()
     lost = asked.lost
     cases: dict[str, list[CaseEvidence]] = {}
     if asked.expressed is not None:
-        for row in graph.ask("therapies-by-target", antigen=asked.expressed.iri).rows:
-            if lost.label not in row["targets"]:
-                found.candidate(therapy_of(row), f"targets {asked.expressed.label}, which the relapse still "
-                                                 "expresses")
+        for therapy in _aimed_at(graph, asked.expressed.iri, lost):
+            found.candidate(therapy, f"targets {asked.expressed.label}, which the relapse still expresses")
     levels = [row["level"] for row in graph.ask_internal("source-levels").rows if row["level"] != SYNTHETIC_LEVEL]
     # Aimed at an antigen that such a relapse in a published case still expressed (unless the question says so of
     # this relapse, or names another antigen). Read at the published levels here, not from the question's own
     # target-link rows, which rest on every such relapse the graph holds, synthetic ones included.
     for expressed in _still_expressed(graph, lost, levels):
-        for row in graph.ask("therapies-by-target", antigen=expressed["expressed"]).rows:
-            therapy = therapy_of(row)
-            if lost.label not in therapy.targets and (therapy.id not in found.candidates or asked.expressed is None):
+        for therapy in _aimed_at(graph, expressed["expressed"], lost):
+            if therapy.id not in found.candidates or asked.expressed is None:
                 found.candidate(therapy, f"targets {expressed['expressed_label']}, expressed at a {lost.label}"
                                          "-negative relapse")
     for row in at_levels(graph, "salvage-options", levels, lost_antigen=lost.iri):
