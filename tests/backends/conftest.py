@@ -2,7 +2,6 @@
 
 import contextlib
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import pytest
 
 from kg.backends.remote import RemoteEngine
 from kg.knowledge_graph import KnowledgeGraph
+from kg.tools.ports import free_port
 
 BIN = Path(sys.executable).parent
 EXE = shutil.which("salvage-kg", path=str(BIN)) or "salvage-kg"
@@ -23,19 +23,23 @@ OXIGRAPH = shutil.which("oxigraph", path=str(BIN)) or "oxigraph"
 def oxigraph_serving(location: Path, log=subprocess.DEVNULL, *extra: str):
     """An Oxigraph server on a free loopback port, writable, its default graph the union of the named ones: its
     URL, once it answers (within 30 s); stopped on leaving."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
                                 "--union-default-graph", *extra], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    while True:
+        # Ours, alive: a server that could not bind its port exits, and another's answer there would pass for it.
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"Oxigraph server did not start on {url} (exit code {process.poll()})")
         try:
             httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-            break
         except httpx.HTTPError:
             time.sleep(0.2)
+            continue
+        if process.poll() is None:
+            break
     try:
         yield url
     finally:
