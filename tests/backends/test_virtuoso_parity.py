@@ -46,8 +46,8 @@ def outcome(graph: KnowledgeGraph, name: str, params: dict):
     except RemoteStoreError as exc:
         return ("refused" if exc.kind == "not_on_this_store" else "failed"), str(exc)
     except ParameterError as exc:
-        # Seen twice in CI, never here: a store's accepted names for sk:EvidenceLevel held the labels alone. The
-        # failure names the store's own rows for the range, read again now, beside what was cached then.
+        # One failed cell naming the store's rows for the range, not an error of every test: as when Virtuoso 7.2
+        # gave an evidence level's label but not its notation (tests/backends/test_remote_names.py).
         return "failed", f"{exc}; the store's names for that range now: {names_now(graph, exc)}"
 
 
