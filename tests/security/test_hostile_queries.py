@@ -201,12 +201,11 @@ def test_a_client_that_leaves_mid_query_does_not_leave_its_worker_busy(server):
     offset = log_size(server)
     with httpx.Client(base_url=server.url, timeout=0.5) as client, pytest.raises(httpx.ReadTimeout):
         client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"})
-    left = time.monotonic()
     time.sleep(0.5)  # the server looks at its client every 0.2 s, then kills the worker
-    # Well before the 2 s limit would have stopped it, nothing is burning CPU any more.
     workers_replaced(server.url)
-    assert worker_cpu(server.process.pid, 0.5) < 0.15
-    assert time.monotonic() - left < LIMIT
+    assert worker_cpu(server.process.pid, 0.5) < 0.15  # nothing is burning CPU any more...
+    # ...because the client left, not because the 2 s limit stopped the query (that is a `503 timeout`). Read from
+    # the log, not from a clock: on a loaded CI machine the checks above took 4.9 s once.
     assert "-> 499 cancelled:" in log_since(server, offset)
     with httpx.Client(base_url=server.url, timeout=10) as client:
         assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
