@@ -7,7 +7,6 @@
 """
 
 import logging
-import threading
 import time
 from contextlib import asynccontextmanager
 
@@ -30,6 +29,7 @@ from api import (
     similar,
     sparql,
     time_limits,
+    warming,
 )
 from api.settings import Settings
 from api.single_values import refuse_repeats
@@ -62,6 +62,7 @@ class Health(BaseModel):
     query_workers_starting: int  # started in place of workers killed at the time limit; not yet ready
     query_timeout_s: float
     writes: bool  # whether this server accepts POST/PUT/DELETE /cases (with the token)
+    warming: list[str]  # background reads still under way (api/warming.py); answers meanwhile may wait for them
 
 
 def _describe(state) -> None:
@@ -76,16 +77,15 @@ def _describe(state) -> None:
         # Meanwhile /health says null and ETags carry a stamp of this process's own, so that a client's cached
         # answer is never vouched for by a count not yet made.
         state.quads, state.counting = None, True
-        threading.Thread(target=_count_quads, args=(state, state.described), daemon=True,
-                         name="salvage-kg-quads").start()
+        state.warming.start("quad count", _count_quads, state, state.described)
     state.version = caching.stamp(state)  # in every ETag: a write changes them all
     # Each parameter range's accepted names are looked up in the background, not before the server answers: at
     # 10,000 patients on disk that took minutes. A client asking first shares the look-up under way.
-    threading.Thread(target=_look_up_ranges, args=(state.graph,), daemon=True, name="salvage-kg-ranges").start()
+    state.warming.start("accepted names", _look_up_ranges, state.graph)
     # So are the patient roster the keyed questions page by (2.2 s at 100,000 patients) and the groups a grouped
     # question pages by: read at start-up and after each write, so that the first keyed page does not pay for them
     # (one asked sooner shares the read under way).
-    threading.Thread(target=_read_roster, args=(state.graph,), daemon=True, name="salvage-kg-roster").start()
+    state.warming.start("patient roster and groups", _read_roster, state.graph)
 
 
 def _count_quads(state, described: int) -> None:
@@ -148,6 +148,7 @@ async def lifespan(app: FastAPI):
         state.graph = backend.graph
         state.cohort = pathways.SharedCohort(backend.graph)
         state.curator = backend.curator
+        state.warming = warming.Warming()
         _describe(state)
         log.info("serving %s quads in %d named graphs%s", "uncounted" if state.counting else state.quads,
                  len(state.graph_names),
@@ -194,6 +195,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                       query_workers=state.workers.size,
                       query_workers_starting=state.backend.starting(),
                       query_timeout_s=state.settings.query_timeout,
-                      writes=state.curator is not None)
+                      writes=state.curator is not None, warming=state.warming.names())
 
     return app

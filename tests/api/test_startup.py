@@ -3,6 +3,7 @@ each range is looked up in the background or on first use, once for all who ask 
 up other ranges."""
 
 import threading
+import time
 from dataclasses import replace
 
 from conftest import build_store
@@ -35,6 +36,25 @@ def test_start_up_waits_for_no_parameter_range(monkeypatch):
         answer = client.get("/questions/therapies-by-target", params={"antigen": "CD22"})
         assert answer.status_code == 200 and answer.json()["rows"]
         assert SK + "Antigen" in finished
+
+
+def test_health_lists_the_background_reads_until_they_are_done(monkeypatch):
+    """`warming` names what the server still reads (api/warming.py): the bench times nothing before it is empty."""
+    gate = threading.Event()
+    original = KnowledgeGraph.choices
+
+    def held(self, range_iri):
+        gate.wait(5)
+        return original(self, range_iri)
+
+    monkeypatch.setattr(KnowledgeGraph, "choices", held)
+    with TestClient(create_app()) as client:
+        assert "accepted names" in client.get("/health").json()["warming"]
+        gate.set()
+        deadline = time.monotonic() + 30
+        while (warming := client.get("/health").json()["warming"]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert warming == []
 
 
 class _SlowPatients:
