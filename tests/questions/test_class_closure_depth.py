@@ -19,8 +19,8 @@ def test_the_fixed_chains_reach_every_class_the_transitive_closure_reaches(selec
 def test_the_questions_use_the_chain_this_test_checks():
     from kg.paths import QUERIES_DIR
 
-    users = [path.name for path in QUERIES_DIR.glob("*.rq") if CHAIN in path.read_text(encoding="utf-8")]
-    assert {"study-results.rq", "therapy-warnings.rq", "toxicities-by-therapy.rq"} <= set(users)
+    users = [path.name for path in QUERIES_DIR.rglob("*.rq") if CHAIN in path.read_text(encoding="utf-8")]
+    assert {"study-results.rq", "therapy-warnings.rq", "toxicities-by-therapy.rq", "terms-in-range.rq"} <= set(users)
 
 
 def test_the_fixed_narrower_chains_reach_every_narrower_age_group(select):
