@@ -209,7 +209,7 @@ def run_wrk(base_url: str, mix: list[dict], users: int, duration: float, seed: i
 def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1, workers: int = 2,
         query_workers: int = 2, cache: Path = Path("build/load"), query_timeout: float = 10.0,
         progress=print) -> dict:
-    from kg.tools.bench import _wait_http
+    from kg.tools.bench import _wait_http, _wait_warm
 
     load_before = os.getloadavg()[0]  # other work on a shared machine shows here
     store = cached_store(patients, seed, cache, progress)
@@ -227,6 +227,7 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_http(base_url + "/health")
+            _wait_warm(base_url + "/health")  # the clients meet a server done with its own background reads
             mix = request_mix(base_url, seed, values)
             progress(f"{len(mix)} distinct requests; {users} clients for {duration:g} s on {base_url}")
             run_wrk(base_url, mix[:50], min(users, 4), 2, seed, client_timeout)  # warm the server's caches first
