@@ -29,17 +29,18 @@ def oxigraph_serving(location: Path, log=subprocess.DEVNULL, *extra: str):
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
+        try:
+            httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+            answered = True
+        except httpx.HTTPError:
+            answered = False
         # Ours, alive: a server that could not bind its port exits, and another's answer there would pass for it.
+        if answered and process.poll() is None:
+            break
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError(f"Oxigraph server did not start on {url} (exit code {process.poll()})")
-        try:
-            httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-        except httpx.HTTPError:
-            time.sleep(0.2)
-            continue
-        if process.poll() is None:
-            break
+        time.sleep(0.2)
     try:
         yield url
     finally:

@@ -15,7 +15,8 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.questions.catalogue import catalogue
 from kg.questions.parameters import expand
 
-# In the order the questions' parameters first ask for them: the antigens before the evidence levels.
+# Sorted, as the server looks them up at start-up (api/app.py): the antigens before the evidence levels, the order
+# that exposed the bug.
 RANGES = sorted({expand(param.range) for question in catalogue().values() for param in question.params
                  if param.range})
 
