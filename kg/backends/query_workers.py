@@ -317,10 +317,10 @@ class PooledEngine:
             raise QueryError("question_failed", str(exc)) from None
 
     def select(self, text, bindings=None):
-        from kg.backends.engines import to_rdflib
+        from kg.backends.engines import from_plain
 
         columns, rows = self._run(text, bindings)
-        return columns, [tuple(to_rdflib(term) for term in row) for row in rows]
+        return columns, [tuple(from_plain(term) for term in row) for row in rows]
 
     def ask(self, text, bindings=None) -> bool:
         return bool(self._run(text, bindings))

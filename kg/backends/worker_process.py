@@ -98,7 +98,7 @@ class QueryRequest:
 class QueryResult:
     media_type: str
     body: bytes
-    rows: object = None  # (columns, [tuple of terms]) or a bool, for a request with `rows`
+    rows: object = None  # (columns, [tuple of plain terms]) or a bool, for a request with `rows`
 
 
 # --- inside the worker process --------------------------------------------------------------------------
@@ -124,6 +124,20 @@ class _Capped:
         pass
 
 
+def plain(term):
+    """A term as the server receives it (kg.backends.engines.from_plain): an IRI as str, a literal as (value,
+    datatype, language), a blank node as (id,). Plain tuples cross the pipe several times faster than
+    pyoxigraph's terms, which pickle one by one through Python calls (4-6 ms a 100-row page at 10,000 patients,
+    against under 1 ms)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal):
+        return term.value, term.datatype.value, term.language
+    return (term.value,)
+
+
 def _execute(store: ox.Store, request: QueryRequest) -> QueryResult:
     options = {}
     if request.default_graphs:
@@ -144,7 +158,7 @@ def _execute(store: ox.Store, request: QueryRequest) -> QueryResult:
         if isinstance(result, ox.QueryBoolean):
             return QueryResult("", b"", bool(result))
         columns = [variable.value for variable in result.variables]
-        return QueryResult("", b"", (columns, [tuple(solution[n] for n in range(len(columns)))
+        return QueryResult("", b"", (columns, [tuple(plain(solution[n]) for n in range(len(columns)))
                                                for solution in result]))
     if isinstance(result, ox.QueryBoolean):
         formats = BOOLEAN_FORMATS

@@ -5,7 +5,7 @@ import io
 import json
 from dataclasses import dataclass
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Literal
 from rdflib.namespace import XSD
 
 DISCLAIMER = (
@@ -41,21 +41,26 @@ _INTEGERS = {XSD.integer, XSD.int, XSD.long, XSD.short, XSD.nonNegativeInteger, 
 _NUMBERS = {XSD.decimal, XSD.double, XSD.float}
 
 
+_BOOLEAN = XSD.boolean  # looked up once: rdflib's namespace attribute is a call each time (a page reads thousands)
+
+
 def to_python(term):
     """JSON-ready value of an RDF term: IRIs and durations as text, numbers as numbers, booleans as booleans."""
     if term is None:
         return None
-    if isinstance(term, URIRef):
+    if isinstance(term, Literal):
+        datatype = term.datatype
+        if datatype is None:
+            return str(term)
+        if datatype in _INTEGERS:
+            return int(term)
+        if datatype in _NUMBERS:
+            return float(term)
+        if datatype == _BOOLEAN:
+            return str(term).strip().lower() in ("true", "1")
         return str(term)
     if isinstance(term, BNode):
         return f"_:{term}"
-    if isinstance(term, Literal):
-        if term.datatype in _INTEGERS:
-            return int(term)
-        if term.datatype in _NUMBERS:
-            return float(term)
-        if term.datatype == XSD.boolean:
-            return str(term).strip().lower() in ("true", "1")
     return str(term)
 
 

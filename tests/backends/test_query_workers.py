@@ -128,3 +128,43 @@ def test_a_request_waiting_for_a_look_up_under_way_stops_at_its_time_limit(graph
     assert stopped.value.kind == "timeout"
     assert time.monotonic() - started < 5
     assert [row["therapy"] for row in fresh.ask("therapies-by-target", antigen="CD22").rows]  # answered once done
+
+
+# Every kind of term an answer holds: an IRI, a blank node, plain, typed and language-tagged literals, a value
+# rdflib parses (a date, a duration, a number) and an unbound column.
+EVERY_KIND = """
+SELECT ?term WHERE {
+  VALUES ?term { <urn:x:s1> "plain" "a label"@en-GB "2021-03-04"^^<http://www.w3.org/2001/XMLSchema#date>
+                 "P28D"^^<http://www.w3.org/2001/XMLSchema#duration> 12 "1.5"^^<http://www.w3.org/2001/XMLSchema#decimal>
+                 true "x"^^<urn:x:own-datatype> UNDEF }
+}
+"""
+
+
+def test_rows_from_a_worker_are_the_terms_the_engine_gives_in_process(pool, tmp_path):
+    """A worker sends rows as plain tuples (pyoxigraph's terms pickle slowly), turned back into rdflib's terms in
+    the server: every kind must come back as the in-process engine gives it, datatype and language included."""
+    import pyoxigraph as ox
+    from rdflib import BNode
+
+    from kg.backends.engines import OxigraphEngine
+    from kg.backends.query_workers import PooledEngine
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.BlankNode("b1")))
+    dump = tmp_path / "graph.nq"
+    store.dump(str(dump), ox.RdfFormat.N_QUADS)
+    workers = QueryWorkers(NQuadsDump(str(dump)), size=1, timeout=30)
+    try:
+        pooled, local = PooledEngine(workers), OxigraphEngine(store)
+        (columns, rows), (local_columns, local_rows) = pooled.select(EVERY_KIND), local.select(EVERY_KIND)
+        assert columns == local_columns == ["term"] and len(rows) == len(local_rows) == 10
+        for (term,), (local_term,) in zip(rows, local_rows, strict=True):
+            assert type(term) is type(local_term) and term == local_term
+            assert getattr(term, "datatype", None) == getattr(local_term, "datatype", None)
+            assert getattr(term, "language", None) == getattr(local_term, "language", None)
+        # A blank node is a blank node (its label is the worker's own: the worker loaded the graph anew).
+        [(term,)] = pooled.select("SELECT ?term WHERE { <urn:x:s> <urn:x:p> ?term }")[1]
+        assert type(term) is BNode
+    finally:
+        workers.close()
