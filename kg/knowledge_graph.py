@@ -28,12 +28,13 @@ from kg.build import pipeline as build
 from kg.errors import SalvageKgError
 from kg.progress import quiet
 from kg.questions.answers import Answer, disclaimer_for, records, to_python
+from kg.questions.branches import split
 from kg.questions.catalogue import Question, catalogue, internal
 from kg.questions.group_pages import FEW_PATIENTS, Groups, values_block
 from kg.questions.inline import inline
 from kg.questions.pages import Page, PageError
 from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
-from kg.questions.patient_pages import PATIENT_IRI, Roster, page_by_patient, projected, with_patients
+from kg.questions.patient_pages import PATIENT_IRI, Roster, page_by_patient, projected, with_patients, with_values
 
 # A range whose names fill more rows than this is read all at once (terms-in-range: 1.0 s for 10,000 patients,
 # against 3.5 s member by member), a smaller one member by member (terms-in-small-range: 2 ms for antigens at 10,000
@@ -194,6 +195,8 @@ class KnowledgeGraph:
         roster = None if PATIENT_IRI in bindings else self.roster(question.patients_from or "patient-ids")
 
         def run(iris, limit: int):
+            if iris is not None and not iris:
+                return _for_nobody(text)
             query = text if iris is None else with_patients(text, iris)
             return self.engine.select(f"{query.rstrip()}\nLIMIT {int(limit)}", rest)
 
@@ -221,7 +224,10 @@ class KnowledgeGraph:
         narrowed = [param.name for param in question.params if param.variable in bindings
                     and param.variable not in (*question.group_variables, *question.patients_by)]
         problem = f"with {', '.join(narrowed)} given" if narrowed else self.groups(question).problem
-        given = _given(question.patients_by, bindings)
+        # Only an optional parameter narrows the question below what it always asks (salvage-options' lost antigen
+        # is always given: its patients are few only on a small graph, where pages by key are as quick).
+        optional = {param.variable for param in question.params if not param.required}
+        given = _given([name for name in question.patients_by if name in optional], bindings)
         if problem is None and given and self.groups(question).patients_at(given) <= FEW_PATIENTS:
             names = ", ".join(param.name for param in question.params if param.variable in given)
             problem = f"at most {FEW_PATIENTS} patients at the {names} given"
@@ -232,22 +238,37 @@ class KnowledgeGraph:
         return problem is None
 
     def _page_by_group(self, question: Question, bindings, page: Page):
-        """A page of a question ordered by groups before the patient, by key: group after group, each by patient."""
+        """A page of a question ordered by groups before the patient, by key: group after group, each by patient,
+        after its rows of no patient where the question has them (kg.questions.branches)."""
         text, rest = self.query_for(question, bindings)
         bound, narrowed = _given(question.group_variables, bindings), _given(question.patients_by, bindings)
+        branches = split(text)
 
-        def run(members, iris, limit: int):
+        def for_group(query: str, members):
             # One member (terms under their own labels, as nearly always): its terms written in as constants, which
             # the engine plans from (30 against 55-65 ms a page of 100 at 10,000 patients); several: VALUES.
-            group_text, group_rest, block = text, rest, values_block(members)
             if len(members) == 1:
                 terms = {name: URIRef(iri) for name, iri in members[0].items()}
-                group_text, group_rest = self._inline(text, {**rest, **terms}, set(terms))
-                block = ""
+                return (*self._inline(query, {**rest, **terms}, set(terms)), "")
+            return query, rest, values_block(members)
+
+        def run(members, iris, limit: int):
+            if not iris:
+                return _for_nobody(text)
+            group_text, group_rest, block = for_group(branches.patients if branches else text, members)
             query = with_patients(group_text, iris, question.group_order, block)
             return self.engine.select(f"{query.rstrip()}\nLIMIT {int(limit)}", group_rest)
 
-        found = self.groups(question).page(page, bound, run, narrowed)
+        def run_head(members, limit: int):
+            # A few rows a group, read once per state of the graph: at 100,000 patients their query (each antigen
+            # the cohort's negative relapses still express) took as long as a page of 100 patients' rows.
+            group_text, group_rest, block = for_group(branches.head, members)
+            query = with_values(group_text, block)
+            key = f"head:{query}:{sorted((name, str(value)) for name, value in group_rest.items())}"
+            columns, rows = self.summary(key, lambda: self.engine.select(query, group_rest))
+            return columns, rows[:limit]
+
+        found = self.groups(question).page(page, bound, run, narrowed, run_head if branches else None)
         return found.columns, found.rows, page.described(found.fetched, found.next)
 
     def query_for(self, question: Question, bindings) -> tuple[str, dict]:
@@ -294,6 +315,12 @@ class KnowledgeGraph:
         SPARQL runs on Oxigraph (a copy: changes made to it stay in the notebook). Raises RemoteStoreError
         (not_on_this_store) for a graph in a remote store."""
         return notebook_dataset(self.store, self.engine)
+
+
+def _for_nobody(text: str) -> tuple[list[str], list]:
+    """The answer for no patient: its columns, read from the query (rdflib's engine fails on an empty VALUES block,
+    and no engine need be asked for no rows)."""
+    return list(projected(text)), []
 
 
 def _given(variables, bindings) -> dict[str, str]:

@@ -22,6 +22,7 @@ import yaml
 
 from kg.errors import SalvageKgError
 from kg.paths import QUERIES_DIR
+from kg.questions.branches import split
 from kg.questions.patient_pages import KEY_COLUMNS, keyed_problem, ordered_before_patient, projected
 
 PARAM_TYPES = ("iri", "string", "integer", "decimal")
@@ -174,7 +175,10 @@ def load_question(path: Path) -> Question:
             raise QuestionFileError(f"{path.name}: grouped-by: {grouped_by} must project what the question orders "
                                     f"by before ?patient ({', '.join(order) or 'nothing'})")
     if keyed_by is not None:
-        problem = keyed_problem(text, str(keyed_by), order, variables)
+        # A grouped answer whose WHERE starts with a union of patients' rows and rows of no patient is paged
+        # branch by branch (kg.questions.branches): its patients' branch is what must be keyed.
+        branches = split(text) if grouped_by is not None else None
+        problem = keyed_problem(branches.patients if branches else text, str(keyed_by), order, variables)
         if problem:
             raise QuestionFileError(f"{path.name}: declares keyed-by: {keyed_by}, but {problem}")
     return Question(

@@ -18,6 +18,11 @@ groups of its own (`#+ patients-by: [evidence_level]`: the look-up projects the 
 that parameter given, a group's page walks only the patients it holds rows of at that value, where walking every
 patient of the group would ask chunk after chunk of patients with no row at the level (a published level among
 100,000 synthetic patients).
+
+A group may also hold rows of no patient (kg.questions.branches: `salvage-options`' row from the ontology's
+target link, one a therapy). They sort before its patients' rows, and the look-up lists them as a row with
+?patient unbound, under the patients-by values they have. A page asks for them once a group, before the patients;
+a key within them names the patient "" (before every identifier) and how many of them were given.
 """
 
 from bisect import bisect_left
@@ -37,6 +42,9 @@ FEW_PATIENTS = 100
 # Runs the question for a group (its members: each group variable's IRI, less those a parameter binds) and these
 # patient IRIs, at most `limit` rows.
 Run = Callable[[Sequence[Mapping[str, str]], Sequence[str], int], tuple[list[str], list[tuple]]]
+# Runs the question for a group's rows of no patient, at most `limit` rows.
+RunHead = Callable[[Sequence[Mapping[str, str]], int], tuple[list[str], list[tuple]]]
+NO_PATIENT = ""  # a key within a group's rows of no patient names this "patient": it sorts before every identifier
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,11 @@ class Group:
     members: tuple[tuple[str, ...], ...]  # the group variables' IRIs: one tuple a member (level, antigen, therapy)
     roster: Roster  # the patients it holds rows of, in identifier order
     rosters: Mapping[tuple[str, str], Roster]  # (patients-by variable, its value's IRI) -> those of them with rows
+    heads: tuple[frozenset, ...] = ()  # its rows of no patient: each one's patients-by values, {(variable, IRI)}
+
+    def has_head(self, narrowed: Mapping[str, str]) -> bool:
+        """Whether it holds rows of no patient at these patients-by values."""
+        return any(set(narrowed.items()) <= head for head in self.heads)
 
 
 class Groups:
@@ -60,6 +73,7 @@ class Groups:
         at_patient, at_iri = columns.index(PATIENT), columns.index(PATIENT_IRI)
         found: dict[tuple, tuple[set, dict]] = {}  # order values -> (members, {(identifier, IRI): None})
         by: dict[tuple, dict[tuple[str, str], dict]] = {}  # order values -> {(variable, IRI): its patients}
+        heads: dict[tuple, set] = {}  # order values -> the patients-by values of its rows of no patient
         placed: dict[tuple, tuple] = {}  # member -> its order values
         self.problem, last = None, None
         for row in rows:
@@ -72,13 +86,17 @@ class Groups:
             last = values
             members, patients = found.setdefault(values, (set(), {}))
             members.add(member)
+            if row[at_patient] is None:
+                heads.setdefault(values, set()).add(frozenset((name, row[at]) for name, at in at_by))
+                continue
             patients[row[at_patient], row[at_iri]] = None
             for name, at in at_by:
                 by.setdefault(values, {}).setdefault((name, row[at]), {})[row[at_patient], row[at_iri]] = None
         if any(written(URIRef(term)) is None for member in placed for term in member):
             self.problem = "a group's term cannot be written into a query"
         self.groups = [Group(values, tuple(sorted(members)), Roster(patients),
-                             {value: Roster(them) for value, them in by.get(values, {}).items()})
+                             {value: Roster(them) for value, them in by.get(values, {}).items()},
+                             tuple(heads.get(values, ())))
                        for values, (members, patients) in found.items()]
         self._orders = [group.order for group in self.groups]
 
@@ -88,28 +106,45 @@ class Groups:
         return sum(len(roster) for roster in (_narrowed(group, narrowed) for group in self.groups) if roster)
 
     def page(self, page: Page, bound: Mapping[str, str], run: Run,
-             narrowed: Mapping[str, str] | None = None) -> PatientPage:
-        """A page by key: the groups from the key's on, each asked for by patient, until the page is full and one
-        row more (or the next group's first) says whether another page follows. `bound`: the group variables a
-        parameter gives, as IRIs (a group whose members all differ holds no row of the answer); `narrowed`: the
-        patients-by variables a parameter gives (a group with no patient at that value holds no row either)."""
-        key, rows, columns = page.after, [], []
+             narrowed: Mapping[str, str] | None = None, run_head: RunHead | None = None) -> PatientPage:
+        """A page by key: the groups from the key's on, each asked for by patient (after its rows of no patient,
+        with `run_head`), until the page is full and one row more (or the next group's first) says whether another
+        page follows. `bound`: the group variables a parameter gives, as IRIs (a group whose members all differ
+        holds no row of the answer); `narrowed`: the patients-by variables a parameter gives (a group with no
+        patient at that value holds no row either)."""
+        key, rows, columns, narrowed = page.after, [], [], narrowed or {}
         start = bisect_left(self._orders, key.group) if key else 0
         following = None
         for group in self.groups[start:]:
             members = [dict(zip(self.variables, member, strict=True)) for member in group.members]
             members = [{name: iri for name, iri in member.items() if name not in bound} for member in members
                        if all(member[name] == iri for name, iri in bound.items())]
-            roster = _narrowed(group, narrowed or {})
-            if not members or roster is None:
+            roster = _narrowed(group, narrowed)
+            head = run_head is not None and group.has_head(narrowed)
+            if not members or (roster is None and not head):
                 continue
+            within = key if key and key.group == group.order else None
             if len(rows) == page.limit:  # the page is full: does any row follow it?
-                probe = _asked(roster, members, Page(limit=1), run)
-                if probe.rows:
+                if head or (roster is not None and _asked(roster, members, Page(limit=1), run).rows):
                     following = group.order
                     break
                 continue
-            within = key if key and key.group == group.order else None
+            if head and (within is None or (within.patient == NO_PATIENT and within.given is not None)):
+                given, room = within.given if within else 0, page.limit - len(rows)
+                columns, heads = run_head(members, given + room + 1)
+                rows += [(group.order, row) for row in heads[given:given + room]]
+                if len(heads) > given + room:  # the page ends within them
+                    return PatientPage(columns, [row for _, row in rows], Key(NO_PATIENT, given + room, group.order),
+                                       page.limit + 1, None)
+                within = Key(NO_PATIENT, None, group.order)  # its patients follow, from the first
+                if roster is None:
+                    continue
+                if len(rows) == page.limit:
+                    if _asked(roster, members, Page(limit=1), run).rows:
+                        return PatientPage(columns, [row for _, row in rows], within, page.limit + 1, None)
+                    continue
+            if roster is None:
+                continue
             inner = Page(limit=page.limit - len(rows), after=within and Key(within.patient, within.given))
             found = _asked(roster, members, inner, run)
             columns = found.columns
@@ -120,7 +155,8 @@ class Groups:
         next_key = None
         if following is not None:  # the page ended with its last group's rows: the next starts after them
             order, last = rows[-1]
-            next_key = Key(str(last[columns.index(PATIENT)]), None, order)
+            patient = last[columns.index(PATIENT)]
+            next_key = Key(NO_PATIENT if patient is None else str(patient), None, order)
         if not columns:
             columns, _ = run([], [], 1)
         return PatientPage(columns, [row for _, row in rows], next_key, len(rows) + (next_key is not None), None)

@@ -45,7 +45,7 @@ class Key:
     Key(patient='pbc-2021', given=None, group=('avoid', 'CD19'))
     """
 
-    patient: str
+    patient: str  # "" within a group's rows of no patient (kg.questions.group_pages)
     given: int | None = None
     group: tuple[str, ...] | None = None  # an answer ordered by groups first: the group's order values
 
@@ -73,7 +73,7 @@ class Key:
             isinstance(data, list)
             and len(data) in (1, 2, 3)
             and isinstance(data[0], str)
-            and data[0]
+            and (data[0] or len(data) == 3)  # "" only within a group: its rows of no patient (group_pages)
             and (len(data) == 1 or (type(data[1]) is int and 0 < data[1] <= MAX_OFFSET) or
                  (len(data) == 3 and data[1] is None))
             and (len(data) < 3 or (isinstance(data[2], list) and data[2]

@@ -98,7 +98,7 @@ def _shape(text: str, order: tuple[str, ...] = (), variables: tuple[str, ...] = 
             return _Shape(None, f"its GROUP BY does not group by ?{PATIENT} or ?{PATIENT_IRI}")
     for variable in bound:
         if not any(
-            _required_in(node, group)
+            required_in(node, group)
             for node in nodes(group)
             if node.type == "var" and node.text.decode() == f"?{variable}"
         ):
@@ -141,7 +141,7 @@ def projected(text: str) -> tuple[str, ...]:
     return tuple(projected_by(clause)) if clause else ()
 
 
-def _required_in(node, group) -> bool:
+def required_in(node, group) -> bool:
     """The variable is bound by a pattern every row of `group` matches (a triple of its own graph patterns)."""
     if node.parent.type in ("select_clause", "group_condition", "order_condition"):
         return False
@@ -167,9 +167,22 @@ def with_patients(text: str, iris: Sequence[str], order: tuple[str, ...] = (), a
     shape = _shape(text, order)
     if shape.problem:
         raise ValueError(f"not paged by patient: {shape.problem}")
-    block = f"{also} VALUES ?{PATIENT_IRI} {{ {' '.join(written(URIRef(iri)) for iri in iris)} }}\n"
+    return _inserted(text, shape.insert_at,
+                     f"{also} VALUES ?{PATIENT_IRI} {{ {' '.join(written(URIRef(iri)) for iri in iris)} }}\n")
+
+
+def with_values(text: str, block: str) -> str:
+    """The query with a VALUES block of graph terms (group_pages.values_block) at the top of its outermost WHERE."""
+    if not block:
+        return text
+    select = _select_of(text)
+    group = _child(_child(select, "where_clause"), "group_graph_pattern")
+    return _inserted(text, group.children[0].end_byte, block + "\n")
+
+
+def _inserted(text: str, at: int, block: str) -> str:
     original = text.encode("utf-8")  # the grammar read it with the same byte offsets (as_the_grammar_reads_it)
-    return (original[: shape.insert_at] + block.encode("utf-8") + original[shape.insert_at :]).decode("utf-8")
+    return (original[:at] + block.encode("utf-8") + original[at:]).decode("utf-8")
 
 
 class Roster:

@@ -25,13 +25,19 @@ from kg.paths import case_files
 from kg.questions.answers import to_python
 from kg.questions.catalogue import catalogue
 from kg.questions.pages import Key, Page
+from kg.questions.parameters import resolve
 
 ROUND_BUDGET_S = 60.0  # a question slower than this per round gets fewer rounds (still at least 3 when asked)
 
 
+def _examples(name: str) -> dict[str, str]:
+    """A question's required parameters, as its header's examples give them (salvage-options: CD19 lost)."""
+    return {param.name: param.example for param in catalogue()[name].params if param.required}
+
+
 def _by_offset(graph: KnowledgeGraph, name: str, limit: int, offset: int) -> list[tuple]:
     question = catalogue()[name]
-    text, bindings = graph.query_for(question, {})
+    text, bindings = graph.query_for(question, resolve(question, _examples(name), graph.choices))
     columns, rows = graph.engine.select(Page(limit, offset).applied_to(text), bindings)
     shown = [index for index, column in enumerate(columns) if not column.startswith("_")]
     return [tuple(_value(columns[index], row[index], question.lists) for index in shown) for row in rows[:limit]]
@@ -43,7 +49,7 @@ def _value(column: str, term, lists: tuple[str, ...]):
 
 
 def _by_key(graph: KnowledgeGraph, name: str, limit: int, after: str | None) -> list[tuple]:
-    return [tuple(row.values()) for row in graph.ask(name, page=Page(limit, after=after)).rows]
+    return [tuple(row.values()) for row in graph.ask(name, _examples(name), page=Page(limit, after=after)).rows]
 
 
 def _timed(run, *args) -> tuple[float, list]:
@@ -68,11 +74,13 @@ def measure(graph: KnowledgeGraph, rounds: int, limit: int, later: int, progress
             ms, _ = _timed(graph.groups, question)
             progress(f"{name}: its groups ({question.grouped_by}) read in {ms:.0f} ms (once per state of the graph)")
             # Ordered by groups before the patient: the later page is the second, after the key the first gave.
-            whole_ms, whole = None, None
-            cases = {"first": (0, None), "later": (limit, graph.ask(name, page=Page(limit)).page["next"])}
+            whole_ms, whole, offset = None, None, limit
+            first = graph.ask(name, _examples(name), page=Page(limit))
+            cases = {"first": (0, None), "later": (limit, first.page["next"])}
         else:
             started = time.perf_counter()
-            whole = graph.ask(name).rows  # where the later page starts, as an offset: after every row of the Nth
+            # Where the later page starts, as an offset: after every row of the Nth patient.
+            whole = graph.ask(name, _examples(name)).rows
             whole_ms = (time.perf_counter() - started) * 1000
             offset = sum(1 for row in whole if row["patient"] <= after_id)
             cases = {"first": (0, None), "later": (offset, Key(after_id).written())}
