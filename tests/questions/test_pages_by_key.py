@@ -159,6 +159,14 @@ def test_a_key_past_every_patient_is_an_empty_last_page(graph):
     assert answer.rows == () and answer.page["next"] is None and "patient" in answer.columns
 
 
+def test_a_key_past_every_patient_is_an_empty_last_page_on_rdflibs_engine_too(rdflib_graph):
+    """Its columns came from asking for no patient, an empty VALUES block, which rdflib's engine fails on
+    (AttributeError): the columns are read from the query now."""
+    for name, past in (("patients", Key("zzz")), ("therapy-warnings", Key("zzz", None, ("zzz",)))):
+        answer = rdflib_graph.ask(name, page=Page(limit=5, after=past.written()))
+        assert answer.rows == () and answer.page["next"] is None and "patient" in answer.columns
+
+
 # --- over HTTP ---------------------------------------------------------------------------------------------------
 
 
