@@ -59,7 +59,7 @@ def from_plain(term) -> Node | None:
     return BNode(term[0])
 
 
-@lru_cache(maxsize=65_536)  # bounded; about 20 MB when full
+@lru_cache(maxsize=16_384)  # bounded: a page of 100 rows holds under 2,000 literals
 def _literal(value: str, datatype: str, language: str | None) -> Literal:
     """rdflib parses a literal's value as it makes one (a date, a duration, a number: 5-13 us each, about half
     of a 100-row page's time in Python at 10,000 patients). A page repeats most of its literals (labels,
