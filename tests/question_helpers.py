@@ -7,7 +7,7 @@ from kg.questions.pages import Key, Page
 
 def examples(name: str) -> dict[str, str]:
     """The question's required parameters, as its header's examples give them."""
-    return {param.name: param.example for param in catalogue()[name].params if param.required}
+    return catalogue()[name].examples
 
 
 def walk(graph: KnowledgeGraph, name: str, limit: int, **params) -> tuple[list[dict], list[Key]]:

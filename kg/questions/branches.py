@@ -21,8 +21,8 @@ WHERE, never name ?patient or ?_patient_iri (the head's rows are the ones withou
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kg.backends.sparql_guard import as_the_grammar_reads_it, nodes, parser
-from kg.questions.patient_pages import required_in
+from kg.backends.sparql_guard import nodes
+from kg.questions.patient_pages import child, required_in, select_of
 
 _PATIENT_VARIABLES = ("?patient", "?_patient_iri")
 _SKIPPED = ("comment",)
@@ -34,12 +34,8 @@ class Branches:
     head: str  # the query for the rows with no patient
 
 
-def _child(node, kind: str):
-    return next((child for child in node.children if child.type == kind), None)
-
-
 def _names_a_patient(node) -> bool:
-    return any(child.type == "var" and child.text.decode() in _PATIENT_VARIABLES for child in nodes(node))
+    return any(found.type == "var" and found.text.decode() in _PATIENT_VARIABLES for found in nodes(node))
 
 
 def _binds_the_patient(branch) -> bool:
@@ -52,21 +48,20 @@ def _binds_the_patient(branch) -> bool:
 def split(text: str) -> Branches | None:
     """The two texts of a question whose WHERE starts with a union of a patients' branch and a no-patient branch;
     None for any other query (its pages need no split, or cannot have one)."""
-    root = parser().parse(as_the_grammar_reads_it(text).encode("utf-8")).root_node
-    select = _child(root, "select_query")
-    where = select and _child(select, "where_clause")
-    group = where and _child(where, "group_graph_pattern")
+    select = select_of(text)
+    where = select and child(select, "where_clause")
+    group = where and child(where, "group_graph_pattern")
     if group is None:
         return None
-    parts = [child for child in group.children[1:-1] if child.type not in _SKIPPED]
+    parts = [part for part in group.children[1:-1] if part.type not in _SKIPPED]
     if not parts or parts[0].type != "group_or_union_graph_pattern":
         return None
     union, rest = parts[0], parts[1:]
-    branches = [child for child in union.children if child.type == "group_graph_pattern"]
+    branches = [part for part in union.children if part.type == "group_graph_pattern"]
     if len(branches) != 2 or any(_names_a_patient(part) for part in rest):
         return None
     keyed = [branch for branch in branches if _binds_the_patient(branch)]
-    if len(keyed) != 1 or _child(keyed[0], "filter") is not None:
+    if len(keyed) != 1 or child(keyed[0], "filter") is not None:
         return None
     [head] = [branch for branch in branches if branch is not keyed[0]]
     if _names_a_patient(head):

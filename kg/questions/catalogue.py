@@ -72,6 +72,11 @@ class Question:
     group_variables: tuple[str, ...] = ()  # what a group binds: the look-up's other columns
     patients_by: tuple[str, ...] = ()  # `#+ patients-by: [PARAM]`: variables each group's patients are listed by
 
+    @property
+    def examples(self) -> dict[str, str]:
+        """Its required parameters, as its header's examples give them (salvage-options: lost_antigen=CD19)."""
+        return {param.name: param.example for param in self.params if param.required}
+
     def param(self, name: str) -> Param:
         for param in self.params:
             if param.name == name:

@@ -53,7 +53,7 @@ _NOT_REQUIRED = {
 }
 
 
-def _child(node, kind: str):
+def child(node, kind: str):
     return next((child for child in node.children if child.type == kind), None)
 
 
@@ -73,15 +73,15 @@ def _shape(text: str, order: tuple[str, ...] = (), variables: tuple[str, ...] = 
     root = tree.root_node
     if root.has_error:
         return _Shape(None, "the SPARQL grammar does not read it whole")
-    select = _child(root, "select_query")
-    where = select and _child(select, "where_clause")
-    group = where and _child(where, "group_graph_pattern")
+    select = child(root, "select_query")
+    where = select and child(select, "where_clause")
+    group = where and child(where, "group_graph_pattern")
     if group is None:
         return _Shape(None, "it is not a SELECT with a WHERE")
-    clause = _child(select, "select_clause")
+    clause = child(select, "select_clause")
     if PATIENT not in projected_by(clause):
         return _Shape(None, f"its SELECT does not project ?{PATIENT}")
-    modifier = _child(select, "solution_modifier")
+    modifier = child(select, "solution_modifier")
     conditions = _order_conditions(select)
     leading = [f"?{name}" for name in (*order, PATIENT)]
     if len(conditions) < len(leading) or any(
@@ -89,9 +89,9 @@ def _shape(text: str, order: tuple[str, ...] = (), variables: tuple[str, ...] = 
         for condition, variable in zip(conditions, leading, strict=False)
     ):
         return _Shape(None, f"its ORDER BY does not start with {' '.join(leading)} (ascending)")
-    if modifier and _child(modifier, "limit_offset_clauses"):
+    if modifier and child(modifier, "limit_offset_clauses"):
         return _Shape(None, "it has a LIMIT or OFFSET of its own")
-    grouping = modifier and _child(modifier, "group_clause")
+    grouping = modifier and child(modifier, "group_clause")
     if grouping is not None:
         keys = {child.text.decode() for child in grouping.children if child.type == "group_condition"}
         if not keys & {f"?{PATIENT}", f"?{PATIENT_IRI}"}:
@@ -108,13 +108,13 @@ def _shape(text: str, order: tuple[str, ...] = (), variables: tuple[str, ...] = 
 
 def _order_conditions(select) -> list:
     """The conditions of a SELECT's ORDER BY, in order (none without one)."""
-    modifier = select and _child(select, "solution_modifier")
-    order_clause = modifier and _child(modifier, "order_clause")
+    modifier = select and child(select, "solution_modifier")
+    order_clause = modifier and child(modifier, "order_clause")
     return [child for child in order_clause.children if child.type == "order_condition"] if order_clause else []
 
 
-def _select_of(text: str):
-    return _child(parser().parse(as_the_grammar_reads_it(text).encode("utf-8")).root_node, "select_query")
+def select_of(text: str):
+    return child(parser().parse(as_the_grammar_reads_it(text).encode("utf-8")).root_node, "select_query")
 
 
 @lru_cache(maxsize=256)
@@ -122,7 +122,7 @@ def ordered_by(text: str) -> tuple[str, ...]:
     """The variables a query's ORDER BY sorts by, ascending, up to its first condition that is not a plain
     variable."""
     names = []
-    for condition in _order_conditions(_select_of(text)):
+    for condition in _order_conditions(select_of(text)):
         if [child.type for child in condition.children] != ["var"]:
             break
         names.append(condition.text.decode()[1:])
@@ -136,8 +136,8 @@ def ordered_before_patient(text: str) -> tuple[str, ...]:
 
 def projected(text: str) -> tuple[str, ...]:
     """The variables a SELECT projects as themselves."""
-    select = _select_of(text)
-    clause = select and _child(select, "select_clause")
+    select = select_of(text)
+    clause = select and child(select, "select_clause")
     return tuple(projected_by(clause)) if clause else ()
 
 
@@ -175,8 +175,8 @@ def with_values(text: str, block: str) -> str:
     """The query with a VALUES block of graph terms (group_pages.values_block) at the top of its outermost WHERE."""
     if not block:
         return text
-    select = _select_of(text)
-    group = _child(_child(select, "where_clause"), "group_graph_pattern")
+    select = select_of(text)
+    group = child(child(select, "where_clause"), "group_graph_pattern")
     return _inserted(text, group.children[0].end_byte, block + "\n")
 
 

@@ -348,7 +348,7 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
         # Every path asks for the same first page, as the HTTP API serves it by default.
         graph = KnowledgeGraph(store)
         page = Page(limit=DEFAULT_LIMIT)
-        questions = {name: {p.name: p.example for p in q.params if p.required} for name, q in catalogue().items()}
+        questions = {name: question.examples for name, question in catalogue().items()}
         for range_name in {p.range for q in catalogue().values() for p in q.params if p.range}:
             graph.choices(expand(range_name))  # looked up once, before timing: not in the first question's time
         engine = {}

@@ -30,14 +30,9 @@ from kg.questions.parameters import resolve
 ROUND_BUDGET_S = 60.0  # a question slower than this per round gets fewer rounds (still at least 3 when asked)
 
 
-def _examples(name: str) -> dict[str, str]:
-    """A question's required parameters, as its header's examples give them (salvage-options: CD19 lost)."""
-    return {param.name: param.example for param in catalogue()[name].params if param.required}
-
-
 def _by_offset(graph: KnowledgeGraph, name: str, limit: int, offset: int) -> list[tuple]:
     question = catalogue()[name]
-    text, bindings = graph.query_for(question, resolve(question, _examples(name), graph.choices))
+    text, bindings = graph.query_for(question, resolve(question, question.examples, graph.choices))
     columns, rows = graph.engine.select(Page(limit, offset).applied_to(text), bindings)
     shown = [index for index, column in enumerate(columns) if not column.startswith("_")]
     return [tuple(_value(columns[index], row[index], question.lists) for index in shown) for row in rows[:limit]]
@@ -49,7 +44,8 @@ def _value(column: str, term, lists: tuple[str, ...]):
 
 
 def _by_key(graph: KnowledgeGraph, name: str, limit: int, after: str | None) -> list[tuple]:
-    return [tuple(row.values()) for row in graph.ask(name, _examples(name), page=Page(limit, after=after)).rows]
+    answer = graph.ask(name, catalogue()[name].examples, page=Page(limit, after=after))
+    return [tuple(row.values()) for row in answer.rows]
 
 
 def _timed(run, *args) -> tuple[float, list]:
@@ -75,12 +71,12 @@ def measure(graph: KnowledgeGraph, rounds: int, limit: int, later: int, progress
             progress(f"{name}: its groups ({question.grouped_by}) read in {ms:.0f} ms (once per state of the graph)")
             # Ordered by groups before the patient: the later page is the second, after the key the first gave.
             whole_ms, whole, offset = None, None, limit
-            first = graph.ask(name, _examples(name), page=Page(limit))
+            first = graph.ask(name, question.examples, page=Page(limit))
             cases = {"first": (0, None), "later": (limit, first.page["next"])}
         else:
             started = time.perf_counter()
             # Where the later page starts, as an offset: after every row of the Nth patient.
-            whole = graph.ask(name, _examples(name)).rows
+            whole = graph.ask(name, question.examples).rows
             whole_ms = (time.perf_counter() - started) * 1000
             offset = sum(1 for row in whole if row["patient"] <= after_id)
             cases = {"first": (0, None), "later": (offset, Key(after_id).written())}

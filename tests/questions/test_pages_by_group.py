@@ -7,22 +7,12 @@ import pytest
 from question_helpers import CountingEngine, walk
 
 from kg.knowledge_graph import KnowledgeGraph
-from kg.paths import case_files
 from kg.questions.catalogue import QuestionFileError, catalogue, load_question
 from kg.questions.group_pages import Groups, values_block
 from kg.questions.pages import Key, Page, PageError
 from kg.questions.patient_pages import with_patients
-from kg.tools import synth
 
 NAME = "therapy-warnings"
-
-
-@pytest.fixture(scope="module")
-def cohort(tmp_path_factory) -> KnowledgeGraph:
-    """The two cases and 200 synthetic patients: 15 groups of 5 to 36 warnings."""
-    path = tmp_path_factory.mktemp("cohort") / "synthetic-200.ttl"
-    path.write_text("".join(synth.cohort_turtle(patients=200, seed=3)), encoding="utf-8")
-    return KnowledgeGraph.build(cases=case_files() + [path])
 
 
 def test_therapy_warnings_is_keyed_within_its_groups():

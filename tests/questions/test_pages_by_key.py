@@ -69,14 +69,6 @@ def test_with_the_patient_given_the_keys_walk_that_patients_rows(graph, rdflib_g
         assert walk(engine, "pathway-steps", 3, patient="pbc-2021")[0] == whole
 
 
-@pytest.fixture(scope="module")
-def cohort(tmp_path_factory) -> KnowledgeGraph:
-    """The two cases and 200 synthetic patients: 200-1,200 rows a question, several rows a patient."""
-    path = tmp_path_factory.mktemp("cohort") / "synthetic-200.ttl"
-    path.write_text("".join(synth.cohort_turtle(patients=200, seed=3)), encoding="utf-8")
-    return KnowledgeGraph.build(cases=case_files() + [path])
-
-
 @pytest.mark.parametrize("limit", [100, pytest.param(7, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("name", KEYED)
 def test_walking_the_keys_gives_the_whole_answer_on_two_hundred_synthetic_patients(cohort, name, limit):

@@ -11,21 +11,12 @@ import pytest
 from question_helpers import CountingEngine, walk
 
 from kg.knowledge_graph import KnowledgeGraph
-from kg.paths import case_files
 from kg.questions.branches import split
 from kg.questions.catalogue import catalogue
 from kg.questions.group_pages import NO_PATIENT
 from kg.questions.pages import Key, Page, PageError
-from kg.tools import synth
 
 NAME = "salvage-options"
-
-
-@pytest.fixture(scope="module")
-def cohort(tmp_path_factory) -> KnowledgeGraph:
-    path = tmp_path_factory.mktemp("cohort") / "synthetic-200.ttl"
-    path.write_text("".join(synth.cohort_turtle(patients=200, seed=3)), encoding="utf-8")
-    return KnowledgeGraph.build(cases=case_files() + [path])
 
 
 def test_salvage_options_is_keyed_within_its_therapies():
