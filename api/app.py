@@ -28,6 +28,7 @@ from api import (
     salvage,
     similar,
     sparql,
+    stored_answers,
     time_limits,
     warming,
 )
@@ -107,7 +108,7 @@ def _read_roster(graph: KnowledgeGraph) -> None:
         roster = graph.roster()
         log.info("read the patient roster: %d patients in %.1f s", len(roster), time.perf_counter() - started)
         for question in catalogue().values():
-            if question.patients_from:
+            if question.patients_from and not question.patients_from_takes:  # else one roster a parameter's value
                 graph.roster(question.patients_from)
             if question.grouped_by:
                 started = time.perf_counter()
@@ -168,6 +169,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or Settings.from_env()
+    # Innermost: an answer is kept as the routes made it, before ConditionalGet tags it (a kept one is tagged again).
+    app.add_middleware(stored_answers.StoredAnswers, megabytes=app.state.settings.answer_cache_mb)
     app.add_middleware(caching.ConditionalGet)  # inside CORS: a 304 carries its headers too
     if app.state.settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(app.state.settings.cors_origins),

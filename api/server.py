@@ -105,6 +105,7 @@ def serve(args) -> int:
         max_query_length=args.max_query_length,
         max_result_bytes=args.max_result_bytes,
         query_workers=args.query_workers,
+        answer_cache_mb=args.answer_cache_mb,
         cors_origins=tuple(args.cors_origin),
         store=args.store,
         sparql_endpoint=args.sparql_endpoint,
@@ -158,6 +159,9 @@ def add_command(commands) -> None:
                    help="refuse SPARQL results larger than this (default 20 MB)")
     p.add_argument("--query-workers", type=opts.positive, default=2, metavar="N",
                    help="processes that run /sparql queries (default 2)")
+    p.add_argument("--answer-cache-mb", type=opts.count, default=64, metavar="MB",
+                   help="keep answers of GETs in memory, up to this many MB a server process, until the next "
+                   "write; a client's 'Cache-Control: no-cache' asks the graph anew (default 64; 0: keep none)")
     p.add_argument("--store", metavar="DIR",
                    help="serve a store written by `build --store`, opened read-only; read-write, accepting "
                    "/cases writes, when SALVAGE_KG_WRITE_TOKEN is set (default: build in memory)")

@@ -23,6 +23,8 @@ class Settings:
     # look-ups, whose memory grows with the cohort (the /sparql cap of 1,000 MB stopped six of them at 100,000
     # patients, the patients' look-up among them, #20), but a server must still not grow without bound.
     question_memory_mb: int = 4_000
+    # Answers of GETs kept in memory for the graph's version (api/stored_answers.py), in each server process; 0: none.
+    answer_cache_mb: int = 64
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; "*" for any
     store: str | None = None  # an on-disk store written by `build --store`, opened read-only; None: build in memory
     sparql_endpoint: str | None = None  # a remote SPARQL 1.1 store loaded with `salvage-kg load`
@@ -48,6 +50,7 @@ class Settings:
             question_workers=int(env.get(PREFIX + "QUESTION_WORKERS", cls.question_workers)),
             query_memory_mb=int(env.get(PREFIX + "QUERY_MEMORY_MB", cls.query_memory_mb)),
             question_memory_mb=int(env.get(PREFIX + "QUESTION_MEMORY_MB", cls.question_memory_mb)),
+            answer_cache_mb=int(env.get(PREFIX + "ANSWER_CACHE_MB", cls.answer_cache_mb)),
             cors_origins=tuple(o for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o),
             store=env.get(PREFIX + "STORE") or None,
             sparql_endpoint=env.get(PREFIX + "SPARQL_ENDPOINT") or None,
@@ -67,6 +70,7 @@ class Settings:
             PREFIX + "QUESTION_WORKERS": str(self.question_workers),
             PREFIX + "QUERY_MEMORY_MB": str(self.query_memory_mb),
             PREFIX + "QUESTION_MEMORY_MB": str(self.question_memory_mb),
+            PREFIX + "ANSWER_CACHE_MB": str(self.answer_cache_mb),
             PREFIX + "CORS_ORIGINS": ",".join(self.cors_origins),
             PREFIX + "STORE": self.store or "",
             PREFIX + "SPARQL_ENDPOINT": self.sparql_endpoint or "",

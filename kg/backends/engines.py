@@ -162,15 +162,16 @@ def oxigraph_dataset(store: ox.Store, copy: bool = True) -> Dataset:
     return Dataset(store=OxigraphStore(store=store), default_union=True)
 
 
-def plain_texts(store: ox.Store | None, engine: Engine, text: str):
+def plain_texts(store: ox.Store | None, engine: Engine, text: str, bindings=None):
     """A look-up's rows with each term as its text (an IRI, a literal's lexical form; None when unbound), for reading
     a whole cohort at once. On a local store pyoxigraph's terms are read as they come: turning each into an rdflib
     term and a Python value took most of the time of such a read (tens of seconds at 10,000 patients). Elsewhere
     (a remote store, rdflib's engine), through the engine."""
     if store is None:
-        _, rows = engine.select(text)
+        _, rows = engine.select(text, bindings or None)
         return (tuple(None if term is None else str(term) for term in row) for row in rows)
-    solutions = store.query(text, use_default_graph_as_union=True)
+    substitutions = {ox.Variable(name): to_oxigraph(term) for name, term in (bindings or {}).items()}
+    solutions = store.query(text, use_default_graph_as_union=True, substitutions=substitutions or None)
     return (tuple(None if term is None else term.value for term in solution) for solution in solutions)
 
 

@@ -12,7 +12,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import queue
 import signal
 import tempfile
 import threading
@@ -23,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from pathlib import Path
 
+from kg.backends.waiting_line import WaitingLine
 from kg.backends.worker_process import (  # noqa: F401 - the request and result shapes are used through this module
     BOOLEAN_FORMATS,
     GRAPH_FORMATS,
@@ -115,7 +115,7 @@ class QueryWorkers:
         self.name = name
         self.nice = nice  # added to the workers' CPU niceness: the /sparql pool yields to everything else
         self.retired = retired
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: WaitingLine[_Worker] = WaitingLine()  # free workers, handed out earliest deadline first
         self._lock = threading.Lock()
         self._readers: Counter[WorkerLoad] = Counter()
         self._closed = False
@@ -171,24 +171,26 @@ class QueryWorkers:
             fresh = list(starting.map(lambda _: self._start(load), range(self.size)))
         with self._lock:
             self.load = load
-            stale = []
-            while not self._idle.empty():
-                stale.append(self._idle.get_nowait())
-            for worker in fresh:
-                self._idle.put(worker)
+            stale = self._idle.take_free()
+        for worker in fresh:
+            self._idle.put(worker)
         for worker in stale:
             self._stop(worker)
 
-    def _next_idle(self, cancelled: threading.Event | None, deadline: float) -> _Worker:
-        while True:
-            try:
-                return self._idle.get(timeout=_TICK)
-            except queue.Empty:
-                if cancelled is not None and cancelled.is_set():
-                    raise QueryError("cancelled", "the client went away before a worker was free") from None
-                if time.monotonic() > deadline:
-                    raise QueryError("busy", f"all {self.size} query workers stayed busy for "
-                                             f"{min(self.timeout, deadline - time.monotonic()):g} s") from None
+    def _next_idle(self, cancelled: threading.Event | None, limit: float) -> _Worker:
+        waited = time.monotonic()
+        deadline = waited + limit
+
+        def still_waiting() -> None:
+            if cancelled is not None and cancelled.is_set():
+                raise QueryError("cancelled", "the client went away before a worker was free")
+            if time.monotonic() > deadline:
+                raise QueryError("busy", f"all {self.size} query workers stayed busy for "
+                                         f"{time.monotonic() - waited:.3g} s")
+
+        # Due when the request must be answered (a named question's budget: every query of one request shares it);
+        # work the server does for itself, with a longer limit, is due as a request arriving now would be.
+        return self._idle.get(waited + min(limit, self.timeout), still_waiting, _TICK)
 
     def run(self, request: QueryRequest, cancelled: threading.Event | None = None,
             timeout: float | None = None) -> QueryResult:
@@ -196,7 +198,7 @@ class QueryWorkers:
         `timeout` (seconds) replaces the pool's limit for this query: what is left of a request's own limit, or
         a longer one for work the server does for itself."""
         limit = self.timeout if timeout is None else timeout
-        worker = self._next_idle(cancelled, time.monotonic() + limit)
+        worker = self._next_idle(cancelled, limit)
         alive = True
         try:
             worker.connection.send(request)
@@ -238,11 +240,8 @@ class QueryWorkers:
 
     def close(self) -> None:
         self._closed = True
-        while True:
-            try:
-                self._stop(self._idle.get_nowait())
-            except queue.Empty:
-                return
+        for worker in self._idle.take_free():
+            self._stop(worker)
 
 
 # --- the named questions' engine, over a pool of its own ---------------------------------------------------------

@@ -239,7 +239,7 @@ def cmd_loadtest(args) -> int:
 
     result = loadtest.run(args.patients, args.users, args.duration, _output(args.out), seed=args.seed,
                           workers=args.workers, query_workers=args.query_workers, cache=Path(args.cache),
-                          progress=progress)
+                          answer_cache_mb=args.answer_cache_mb, progress=progress)
     print(loadtest.summary(result))
     return 1 if result["errors"] else 0
 
@@ -373,6 +373,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=opts.positive, default=2, help="server processes (serve --workers; default 2)")
     p.add_argument("--query-workers", type=opts.positive, default=2, metavar="N",
                    help="serve --query-workers (default 2)")
+    p.add_argument("--answer-cache-mb", type=opts.count, default=64, metavar="MB",
+                   help="serve --answer-cache-mb (default 64; 0: every request asks the graph)")
     p.add_argument("--seed", type=int, default=1, help="the synthetic cohort's seed")
     p.add_argument("--cache", default="build/load", metavar="DIR",
                    help="where the synthetic store is built once and reused (default build/load)")

@@ -68,6 +68,9 @@ class Question:
     keyed_by: str | None = None  # `#+ keyed-by: patient`: pages by key, not OFFSET (kg.questions.patient_pages)
     grouped_by: str | None = None  # `#+ grouped-by: LOOK-UP`: by groups, then patient (kg.questions.group_pages)
     patients_from: str | None = None  # `#+ patients-from: LOOK-UP`: paged among the patients it lists, not all
+    # The parameters' variables the patients-from look-up names: it lists the patients for the values given (the
+    # patients given a therapy), and with none of them given the question is paged among every patient.
+    patients_from_takes: tuple[str, ...] = ()
     group_order: tuple[str, ...] = ()  # what orders the groups: the question's ORDER BY before ?patient
     group_variables: tuple[str, ...] = ()  # what a group binds: the look-up's other columns
     patients_by: tuple[str, ...] = ()  # `#+ patients-by: [PARAM]`: variables each group's patients are listed by
@@ -164,8 +167,10 @@ def load_question(path: Path) -> Question:
     if patients_from is not None and (keyed_by is None or grouped_by is not None):
         raise QuestionFileError(f"{path.name}: declares patients-from: {patients_from} without keyed-by: patient, "
                                 "or with grouped-by (whose look-up lists the patients)")
+    takes = ()
     if patients_from is not None:
-        _look_up(path, "patients-from", patients_from)
+        listed = _look_up(path, "patients-from", patients_from).read_text(encoding="utf-8")
+        takes = tuple(param.variable for param in params if f"?{param.variable}" in listed)
     order, variables, patients_by = (), (), ()
     if header.get("patients-by") is not None and grouped_by is None:
         raise QuestionFileError(f"{path.name}: declares patients-by without grouped-by (whose look-up lists them)")
@@ -198,6 +203,7 @@ def load_question(path: Path) -> Question:
         keyed_by=None if keyed_by is None else str(keyed_by),
         grouped_by=None if grouped_by is None else str(grouped_by),
         patients_from=None if patients_from is None else str(patients_from),
+        patients_from_takes=takes,
         group_order=order,
         group_variables=variables,
         patients_by=patients_by,

@@ -36,6 +36,9 @@ KEYS = ("patient",)  # what a question may be keyed by
 PATIENT, PATIENT_IRI = "patient", "_patient_iri"
 KEY_COLUMNS = (PATIENT, PATIENT_IRI)
 FIRST_CHUNK, MAX_CHUNK = 16, 4_096  # patients per query: from the page's size, doubled while rows are missing
+# A patients-from look-up for a parameter's value (the patients given a therapy) is walked instead of every patient
+# up to this many: past it nearly every patient has rows, and chunks of the roster find them as fast.
+FEW_GIVEN = 2_000
 # Patterns in which a variable is not bound for every row of the outermost WHERE, or is another variable.
 _NOT_REQUIRED = {
     "optional_graph_pattern",

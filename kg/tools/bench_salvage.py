@@ -46,7 +46,8 @@ def _now(graph: KnowledgeGraph, asked: dict) -> int:
 def _over_http(url: str, asked: dict) -> int:
     query = {"lost_antigen": asked["lost"], "expressed": asked.get("expressed"), "prior": asked.get("prior", []),
              "age_group": asked.get("age_group")}
-    response = httpx.get(f"{url}/salvage-options", params={k: v for k, v in query.items() if v}, timeout=120)
+    response = httpx.get(f"{url}/salvage-options", params={k: v for k, v in query.items() if v}, timeout=120,
+                         headers={"Cache-Control": "no-cache"})  # the graph asked each time, not a kept answer
     response.raise_for_status()
     return len(response.json()["options"])
 

@@ -208,7 +208,7 @@ def run_wrk(base_url: str, mix: list[dict], users: int, duration: float, seed: i
 
 def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1, workers: int = 2,
         query_workers: int = 2, cache: Path = Path("build/load"), query_timeout: float = 10.0,
-        progress=print) -> dict:
+        answer_cache_mb: int = 64, progress=print) -> dict:
     from kg.tools.bench import _wait_http, _wait_warm
 
     load_before = os.getloadavg()[0]  # other work on a shared machine shows here
@@ -218,7 +218,8 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
     base_url = f"http://127.0.0.1:{port}"
     log_path = Path(tempfile.mkstemp(prefix="salvage-kg-load-server-", suffix=".log")[1])
     command = [str(BIN / "salvage-kg"), "serve", "--port", str(port), "--workers", str(workers),
-               "--query-workers", str(query_workers), "--query-timeout", f"{query_timeout:g}"]
+               "--query-workers", str(query_workers), "--query-timeout", f"{query_timeout:g}",
+               "--answer-cache-mb", str(answer_cache_mb)]
     command += ["--store", str(store)] if store else []
     # The clients wait longer than the server's own limit, so that a slow request ends as the server's refusal,
     # with its kind in the log (503 timeout, busy), rather than as a client that gave up (499 cancelled).
@@ -252,7 +253,8 @@ def run(patients: int, users: int, duration: float, out: Path, *, seed: int = 1,
         "patients": patients,
         "users": users,
         "duration_s": duration,
-        "server": {"workers": workers, "query_workers": query_workers, "query_timeout_s": query_timeout},
+        "server": {"workers": workers, "query_workers": query_workers, "query_timeout_s": query_timeout,
+                   "answer_cache_mb": answer_cache_mb},
         "client_timeout_s": client_timeout,
         "machine": {"cpus": os.cpu_count(), "load_average_before": round(load_before, 2)},
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),

@@ -168,3 +168,25 @@ def test_rows_from_a_worker_are_the_terms_the_engine_gives_in_process(pool, tmp_
         assert type(term) is BNode
     finally:
         workers.close()
+
+
+def test_a_later_query_of_a_request_under_way_goes_before_a_request_that_came_after_it(pool):
+    """Under load a keyed page's second query queued behind every newer request (503 busy after 10 s for cheap
+    one-patient questions in the 50-client loadtest, #20): the pool now serves the query due first."""
+    busy, finished = threading.Event(), []
+    holder = threading.Thread(target=lambda: pytest.raises(QueryError, pool.run, EXPLOSION, busy))
+    holder.start()  # holds the only worker until `busy` is set
+    time.sleep(0.3)
+
+    def ask(name: str, left: float) -> threading.Thread:
+        thread = threading.Thread(target=lambda: (pool.run(ASK, timeout=left), finished.append(name)))
+        thread.start()
+        time.sleep(0.3)
+        return thread
+
+    newer = ask("a newer request, 10 s left", 10)
+    under_way = ask("a request under way, 4 s left", 4)
+    busy.set()
+    for thread in (holder, newer, under_way):
+        thread.join(30)
+    assert finished == ["a request under way, 4 s left", "a newer request, 10 s left"]

@@ -285,6 +285,16 @@ def test_a_write_changes_every_etag_so_no_client_keeps_a_stale_answer(client):
         assert fresh.status_code == 200 and fresh.headers["etag"] != tags[path], path
 
 
+def test_a_write_drops_every_kept_answer_so_none_answers_the_graph_it_changed(client):
+    before = client.get("/patients")
+    assert client.get("/patients").headers["cache-status"] == "salvage-kg; hit"
+    assert client.post("/cases", content=cohort(183), headers=WRITE).status_code == 201
+    after = client.get("/patients")
+    assert after.headers["cache-status"] == "salvage-kg; fwd=miss"
+    added = {row["id"] for row in after.json()} - {row["id"] for row in before.json()}
+    assert added and all(patient.startswith("synth-183-") for patient in added)
+
+
 def test_a_synthetic_patients_timeline_says_synthetic(client):
     """The 'published case reports (CIViC level C)' disclaimer was attached to a synthetic patient's timeline."""
     assert client.post("/cases", content=cohort(182), headers=WRITE).status_code == 201
