@@ -108,8 +108,8 @@ def _read_roster(graph: KnowledgeGraph) -> None:
         roster = graph.roster()
         log.info("read the patient roster: %d patients in %.1f s", len(roster), time.perf_counter() - started)
         for question in catalogue().values():
-            if question.patients_from and not question.patients_from_takes:  # else one roster a parameter's value
-                graph.roster(question.patients_from)
+            if question.patients_read_once:  # not one that lists patients for a parameter's value
+                graph.roster(question.patients_read_once)
             if question.grouped_by:
                 started = time.perf_counter()
                 groups = graph.groups(question)

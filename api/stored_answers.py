@@ -35,10 +35,10 @@ class _Kept:
     stored_at: float
     size: int  # bytes held: the body, the headers and the key
 
-
-def _kept(key: tuple, headers, body: bytes) -> _Kept:
-    size = len(body) + sum(len(k) + len(v) for k, v in headers) + sum(map(len, key))
-    return _Kept(tuple(headers), body, time.monotonic(), size)
+    @classmethod
+    def of(cls, key: tuple, headers, body: bytes) -> "_Kept":
+        size = len(body) + sum(len(k) + len(v) for k, v in headers) + sum(map(len, key))
+        return cls(tuple(headers), body, time.monotonic(), size)
 
 
 def _directives(value: str) -> set[str]:
@@ -105,7 +105,7 @@ class StoredAnswers:
                     headers = None  # too large to keep: sent, not kept
                     parts.clear()
                 elif not message.get("more_body", False) and getattr(scope["app"].state, "version", None) == version:
-                    self._keep(key, _kept(key, headers, b"".join(parts)))
+                    self._keep(key, _Kept.of(key, headers, b"".join(parts)))
             await send(message)
 
         return sending

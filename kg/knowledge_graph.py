@@ -32,7 +32,7 @@ from kg.questions.branches import split
 from kg.questions.catalogue import Question, catalogue, internal
 from kg.questions.group_pages import FEW_PATIENTS, Groups, values_block
 from kg.questions.inline import inline
-from kg.questions.pages import Page, PageError
+from kg.questions.pages import Page, PageError, limited
 from kg.questions.parameters import Choice, Choices, choices_from_rows, expand, match, resolve
 from kg.questions.patient_pages import (
     FEW_GIVEN,
@@ -200,15 +200,14 @@ class KnowledgeGraph:
         """The patients a page by key walks: those the question's patients-from look-up lists; where the look-up
         takes the question's parameters, those it lists for the values given if they are few (a therapy given to
         few: at 10,000 patients chunks of every patient took 3-10 s to find none); else every patient."""
-        if question.patients_from is None:
-            return self.roster()
-        if not question.patients_from_takes:
-            return self.roster(question.patients_from)
+        if question.patients_read_once:
+            return self.roster(question.patients_read_once)
         terms = {name: bindings[name] for name in question.patients_from_takes if name in bindings}
-        if not terms:
+        if not terms:  # no patients-from look-up, or none of the parameters it takes given
             return self.roster()
-        key = f"roster:{question.patients_from}:{sorted((name, str(term)) for name, term in terms.items())}"
-        [few] = self.summary(key, lambda: [self._few_patients(question.patients_from, terms)])
+        # In a list: the summaries take None for "not read yet", and None here says "not few".
+        [few] = self.summary(f"roster:{question.patients_from}:{_said(terms)}",
+                             lambda: [self._few_patients(question.patients_from, terms)])
         return self.roster() if few is None else few
 
     def _few_patients(self, look_up: str, terms: Mapping[str, URIRef]) -> Roster | None:
@@ -229,10 +228,10 @@ class KnowledgeGraph:
             if iris is not None and not iris:
                 return _for_nobody(text)
             query = text if iris is None else with_patients(text, iris)
-            return self.engine.select(f"{query.rstrip()}\nLIMIT {int(limit)}", rest)
+            return self.engine.select(limited(query, limit), rest)
 
         # The rows a patient an earlier page of the same question saw size the first chunk: one query a page.
-        seen = (question.name, tuple(sorted((name, str(value)) for name, value in bindings.items())))
+        seen = (question.name, _said(bindings))
         found = page_by_patient(roster, page, run, self._rates.get(seen))
         if roster is not None and found.rate is not None:
             if len(self._rates) > 1_000:  # one entry per question and parameters: bounded all the same
@@ -288,14 +287,14 @@ class KnowledgeGraph:
                 return _for_nobody(text)
             group_text, group_rest, block = for_group(branches.patients if branches else text, members)
             query = with_patients(group_text, iris, question.group_order, block)
-            return self.engine.select(f"{query.rstrip()}\nLIMIT {int(limit)}", group_rest)
+            return self.engine.select(limited(query, limit), group_rest)
 
         def run_head(members, limit: int):
             # A few rows a group, read once per state of the graph: at 100,000 patients their query (each antigen
             # the cohort's negative relapses still express) took as long as a page of 100 patients' rows.
             group_text, group_rest, block = for_group(branches.head, members)
             query = with_values(group_text, block)
-            key = f"head:{query}:{sorted((name, str(value)) for name, value in group_rest.items())}"
+            key = f"head:{query}:{_said(group_rest)}"
             columns, rows = self.summary(key, lambda: self.engine.select(query, group_rest))
             return columns, rows[:limit]
 
@@ -330,7 +329,7 @@ class KnowledgeGraph:
         unbound), row by row, for reading a whole cohort at once (kg.backends.engines.plain_texts); `terms`: graph
         terms written in, as a named question's matched parameters are; at most `limit` rows."""
         text, rest = self._inline(internal(name).text, terms or {}, set(terms or {}))
-        text = text if limit is None else f"{text.rstrip()}\nLIMIT {int(limit)}"
+        text = text if limit is None else limited(text, limit)
         return plain_texts(self.store, self.engine, text, rest)
 
     def case_triples(self, graph_iri: str) -> list[ox.Triple]:
@@ -356,6 +355,11 @@ def _for_nobody(text: str) -> tuple[list[str], list]:
     """The answer for no patient: its columns, read from the query (rdflib's engine fails on an empty VALUES block,
     and no engine need be asked for no rows)."""
     return list(projected(text)), []
+
+
+def _said(bindings) -> tuple[tuple[str, str], ...]:
+    """Bindings as a cache key: each variable with its term's text, in order."""
+    return tuple(sorted((name, str(value)) for name, value in bindings.items()))
 
 
 def _given(variables, bindings) -> dict[str, str]:

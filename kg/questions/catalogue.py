@@ -76,6 +76,11 @@ class Question:
     patients_by: tuple[str, ...] = ()  # `#+ patients-by: [PARAM]`: variables each group's patients are listed by
 
     @property
+    def patients_read_once(self) -> str | None:
+        """Its patients-from look-up where that takes no parameter: read once per state of the graph."""
+        return None if self.patients_from_takes else self.patients_from
+
+    @property
     def examples(self) -> dict[str, str]:
         """Its required parameters, as its header's examples give them (salvage-options: lost_antigen=CD19)."""
         return {param.name: param.example for param in self.params if param.required}

@@ -28,6 +28,11 @@ _KEY_TEXT = re.compile(r"^[A-Za-z0-9_-]+$")  # URL-safe base64, no padding
 MAX_KEY = 2_000  # characters of an `after` key: a patient's identifier and a count, well under this
 
 
+def limited(text: str, rows: int) -> str:
+    """The query asking for at most `rows` rows (its own text ends at its ORDER BY, with no LIMIT)."""
+    return f"{text.rstrip()}\nLIMIT {int(rows)}"
+
+
 class PageError(SalvageKgError, ValueError):
     """A limit or offset that is not a whole number in range."""
 

@@ -63,9 +63,10 @@ def measure(graph: KnowledgeGraph, rounds: int, limit: int, later: int, progress
     for name, question in catalogue().items():
         if not question.keyed_by or (names and name not in names):
             continue
-        for look_up in filter(None, [question.patients_from]) if not question.patients_from_takes else ():
-            ms, _ = _timed(graph.roster, look_up)
-            progress(f"{name}: its patients ({look_up}) read in {ms:.0f} ms (once per state of the graph)")
+        if question.patients_read_once:
+            ms, _ = _timed(graph.roster, question.patients_read_once)
+            progress(f"{name}: its patients ({question.patients_read_once}) read in {ms:.0f} ms "
+                     "(once per state of the graph)")
         if question.grouped_by:
             ms, _ = _timed(graph.groups, question)
             progress(f"{name}: its groups ({question.grouped_by}) read in {ms:.0f} ms (once per state of the graph)")
