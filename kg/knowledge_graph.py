@@ -248,11 +248,12 @@ class KnowledgeGraph:
 
     def _by_group(self, question: Question, bindings, page: Page) -> bool:
         """Whether this page of a grouped question goes by key (else by OFFSET): not when a parameter narrows what
-        the groups do not hold (a therapy's class), nor when the groups cannot be told apart by their labels, nor
-        when a patients-by parameter leaves few patients (one query from their few statements is faster than one
-        a group: at 100,000 patients evidence_level=C took 23 ms by OFFSET, 104 ms group by group)."""
-        narrowed = [param.name for param in question.params if param.variable in bindings
-                    and param.variable not in (*question.group_variables, *question.patients_by)]
+        the groups do not hold and no members-from look-up says which groups it matches, nor when the groups
+        cannot be told apart by their labels, nor when a patients-by parameter leaves few patients (one query from
+        their few statements is faster than one a group: at 100,000 patients evidence_level=C took 23 ms by
+        OFFSET, 104 ms group by group)."""
+        narrowed = [param.name for param in question.params if param.variable in bindings and param.variable
+                    not in (*question.group_variables, *question.patients_by, *dict(question.members_from))]
         problem = f"with {', '.join(narrowed)} given" if narrowed else self.groups(question).problem
         # Only an optional parameter narrows the question below what it always asks (salvage-options' lost antigen
         # is always given: its patients are few only on a small graph, where pages by key are as quick).
@@ -298,8 +299,24 @@ class KnowledgeGraph:
             columns, rows = self.summary(key, lambda: self.engine.select(query, group_rest))
             return columns, rows[:limit]
 
-        found = self.groups(question).page(page, bound, run, narrowed, run_head if branches else None)
+        found = self.groups(question).page(page, bound, run, narrowed, run_head if branches else None,
+                                           self._members_among(question, bindings))
         return found.columns, found.rows, page.described(found.fetched, found.next)
+
+    def _members_among(self, question: Question, bindings) -> dict[str, frozenset[str]]:
+        """For each group variable a members-from parameter given narrows, the terms its groups may hold (a
+        therapy given: the agents it matches), read once per state of the graph and value given."""
+        among: dict[str, frozenset[str]] = {}
+        for variable, look_up in question.members_from:
+            if variable not in bindings:
+                continue
+            terms = {variable: bindings[variable]}
+            rows = self.summary(f"members:{look_up}:{_said(terms)}",
+                                lambda look_up=look_up, terms=terms: list(self.internal_texts(look_up, terms)))
+            for at, name in enumerate(projected(internal(look_up).text)):
+                values = frozenset(row[at] for row in rows)
+                among[name] = among[name] & values if name in among else values
+        return among
 
     def query_for(self, question: Question, bindings) -> tuple[str, dict]:
         """The text a question runs with these bindings, and the bindings still to be passed to the engine: the

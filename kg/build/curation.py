@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.backends.stores import compact
 from kg.build import case_facts
 from kg.build.case_scope import Limits, OutOfScope, check_alone, check_in, check_size
 from kg.build.validate import Violation
@@ -121,18 +122,6 @@ def _ntriples(triples) -> str:
 
 def _in_graph(graph: ox.NamedNode, triples) -> str:
     return f"GRAPH <{graph.value}> {{\n{_ntriples(triples)}}}\n"
-
-
-def compact(store: ox.Store, *, merge: bool = True) -> None:
-    """Write what a commit left in RocksDB's log and memory tables into sorted files, and (`merge`) merge those.
-    Unflushed, a commit lives only in the log, which every later open replays (issue 17: a 309 MB log, `ask
-    --store` 17 s; measured here: 100 patients' commit, a 17 MB log, read-only open 0.86 s unflushed, 0.02 s
-    flushed). Merging rewrites every sorted file (7-10 s a time at 10,000 patients, linear in the store): a build
-    does it once; a write only flushes, and RocksDB merges its few new files in the background as it always does
-    (issue 20: a write of 5 patients took 12 s at 10,000 patients, 9 s of it merging)."""
-    store.flush()
-    if merge:
-        store.optimize()
 
 
 class Curator:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.backends.stores import compact
 from kg.build import case_facts, rules, validate
-from kg.build.curation import compact
 from kg.build.pipeline import load
 from kg.build.validate import ValidationError, Violation
 from kg.errors import SalvageKgError

@@ -74,6 +74,9 @@ class Question:
     group_order: tuple[str, ...] = ()  # what orders the groups: the question's ORDER BY before ?patient
     group_variables: tuple[str, ...] = ()  # what a group binds: the look-up's other columns
     patients_by: tuple[str, ...] = ()  # `#+ patients-by: [PARAM]`: variables each group's patients are listed by
+    # `#+ members-from: {PARAM: LOOK-UP}`: (parameter's variable, look-up): with the parameter given, the group
+    # terms the look-up lists for it are those whose groups can hold rows (a therapy: the agents it matches).
+    members_from: tuple[tuple[str, str], ...] = ()
 
     @property
     def patients_read_once(self) -> str | None:
@@ -135,6 +138,26 @@ def _patients_by(path: Path, names, params: list[Param], columns: tuple[str, ...
     return tuple(found)
 
 
+def _members_from(path: Path, names, params: list[Param], variables: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The pairs of `#+ members-from: {PARAM: LOOK-UP}`: an optional IRI parameter that narrows rows without
+    being a group term itself (therapy-warnings' therapy, matched through the class hierarchy), and a look-up that
+    takes it and lists the group terms it matches, projecting group variables only."""
+    if not isinstance(names, dict):
+        raise QuestionFileError(f"{path.name}: members-from must map a parameter to a look-up")
+    declared, found = {param.name: param for param in params}, []
+    for name, look_up in names.items():
+        param = declared.get(str(name))
+        if param is None or param.type != "iri" or param.required or param.variable in variables:
+            raise QuestionFileError(f"{path.name}: members-from: {name} must name an optional IRI parameter that "
+                                    "is no group term")
+        text = read_query(_look_up(path, "members-from", str(look_up)))
+        if f"?{param.variable}" not in text or not set(projected(text)) <= set(variables):
+            raise QuestionFileError(f"{path.name}: members-from: {look_up} must take ?{param.variable} and "
+                                    "project group variables only")
+        found.append((param.variable, str(look_up)))
+    return tuple(found)
+
+
 def load_question(path: Path) -> Question:
     text = read_query(path)
     try:
@@ -176,9 +199,10 @@ def load_question(path: Path) -> Question:
     if patients_from is not None:
         listed = _look_up(path, "patients-from", patients_from).read_text(encoding="utf-8")
         takes = tuple(param.variable for param in params if f"?{param.variable}" in listed)
-    order, variables, patients_by = (), (), ()
-    if header.get("patients-by") is not None and grouped_by is None:
-        raise QuestionFileError(f"{path.name}: declares patients-by without grouped-by (whose look-up lists them)")
+    order, variables, patients_by, members_from = (), (), (), ()
+    for key in ("patients-by", "members-from"):
+        if header.get(key) is not None and grouped_by is None:
+            raise QuestionFileError(f"{path.name}: declares {key} without grouped-by (whose look-up lists them)")
     if grouped_by is not None:
         if keyed_by is None:
             raise QuestionFileError(f"{path.name}: declares grouped-by: {grouped_by} without keyed-by: patient")
@@ -186,6 +210,7 @@ def load_question(path: Path) -> Question:
         order = ordered_before_patient(text)
         patients_by = _patients_by(path, header.get("patients-by") or [], params, columns)
         variables = tuple(name for name in columns if name not in (*order, *KEY_COLUMNS, *patients_by))
+        members_from = _members_from(path, header.get("members-from") or {}, params, variables)
         if not order or not set(order) <= set(columns):
             raise QuestionFileError(f"{path.name}: grouped-by: {grouped_by} must project what the question orders "
                                     f"by before ?patient ({', '.join(order) or 'nothing'})")
@@ -212,6 +237,7 @@ def load_question(path: Path) -> Question:
         group_order=order,
         group_variables=variables,
         patients_by=patients_by,
+        members_from=members_from,
     )
 
 

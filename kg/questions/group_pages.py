@@ -26,7 +26,7 @@ a key within them names the patient "" (before every identifier) and how many of
 """
 
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import URIRef
@@ -106,19 +106,22 @@ class Groups:
         return sum(len(roster) for roster in (_narrowed(group, narrowed) for group in self.groups) if roster)
 
     def page(self, page: Page, bound: Mapping[str, str], run: Run,
-             narrowed: Mapping[str, str] | None = None, run_head: RunHead | None = None) -> PatientPage:
+             narrowed: Mapping[str, str] | None = None, run_head: RunHead | None = None,
+             among: Mapping[str, Collection[str]] | None = None) -> PatientPage:
         """A page by key: the groups from the key's on, each asked for by patient (after its rows of no patient,
         with `run_head`), until the page is full and one row more (or the next group's first) says whether another
         page follows. `bound`: the group variables a parameter gives, as IRIs (a group whose members all differ
         holds no row of the answer); `narrowed`: the patients-by variables a parameter gives (a group with no
-        patient at that value holds no row either)."""
+        patient at that value holds no row either); `among`: group variables a members-from parameter narrows, to
+        the terms it matches (a group with none of them holds no row)."""
         key, rows, columns, narrowed = page.after, [], [], narrowed or {}
         start = bisect_left(self._orders, key.group) if key else 0
         following = None
         for group in self.groups[start:]:
             members = [dict(zip(self.variables, member, strict=True)) for member in group.members]
             members = [{name: iri for name, iri in member.items() if name not in bound} for member in members
-                       if all(member[name] == iri for name, iri in bound.items())]
+                       if all(member[name] == iri for name, iri in bound.items())
+                       and all(member[name] in terms for name, terms in (among or {}).items())]
             roster = _narrowed(group, narrowed)
             head = run_head is not None and group.has_head(narrowed)
             if not members or (roster is None and not head):
