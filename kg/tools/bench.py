@@ -112,9 +112,12 @@ def _rdflib_question(connection, graph, name, params, repeat, page) -> None:
         graph.ask(name, params, page=page)
         return (time.perf_counter() - started) * 1000
 
-    first = run()
-    connection.send(first)
-    connection.send((round(first, 3),) * 2 if first > SLOW_MS else _percentiles([run() for _ in range(repeat)]))
+    try:
+        first = run()
+        connection.send(first)
+        connection.send((round(first, 3),) * 2 if first > SLOW_MS else _percentiles([run() for _ in range(repeat)]))
+    except MemoryError:  # past the worker's cap: said so, not left to read as a time-out after a traceback
+        connection.send(f"> {RDFLIB_MEMORY_GB} GB")
 
 
 def _rdflib_worker(connection, dump: str, page, limit: float) -> None:
@@ -148,10 +151,13 @@ def _rdflib_worker(connection, dump: str, page, limit: float) -> None:
         question.start()
         if not answer.poll(limit):
             connection.send(f"> {limit:g} s")
+        elif isinstance(first := answer.recv(), str):  # it ran out of memory
+            connection.send(first)
         else:
-            first = round(answer.recv(), 3)
-            # The samples after the first are given the limit each; past that, the first run stands.
-            connection.send(answer.recv() if answer.poll(limit * repeat) else (first, first))
+            first = round(first, 3)
+            # The samples after the first are given the limit each; past that (or out of memory), the first stands.
+            later = answer.recv() if answer.poll(limit * repeat) else None
+            connection.send(later if isinstance(later, tuple) else (first, first))
         question.kill()
         question.join()
 

@@ -68,3 +68,22 @@ def test_a_refused_request_is_recorded_with_its_kind_and_message():
         "HTTP 503 question_failed: the query worker stopped: it ran out of its memory limit"
     )
     assert refusal(httpx.Response(504, text="upstream timed out")) == "HTTP 504: upstream timed out"
+
+
+class _AskingTooMuch:
+    """A graph whose question runs out of the memory the rdflib worker is capped at."""
+
+    def ask(self, *args, **kwargs):
+        raise MemoryError
+
+
+def test_a_question_out_of_memory_in_rdflib_is_reported_so_not_as_a_time_out():
+    """At 10,000 patients a question past the rdflib worker's 8 GB cap died with a traceback in the bench's output
+    and was reported as a time-out ('> 10 s'). Now its fork says it ran out of memory, and the worker passes that on."""
+    import multiprocessing
+
+    from kg.tools.bench import RDFLIB_MEMORY_GB, _rdflib_question
+
+    said, child = multiprocessing.Pipe()
+    _rdflib_question(child, _AskingTooMuch(), "patients", {}, 3, None)
+    assert said.recv() == f"> {RDFLIB_MEMORY_GB} GB" and not said.poll(0.1)
