@@ -23,11 +23,12 @@ def keyed_on(store: str) -> list[str]:
     )
 
 
-def walk(graph: KnowledgeGraph, name: str, limit: int) -> tuple[list[dict], int]:
-    """The rows of every page, from key to key, and how many pages that took."""
+def walk(graph: KnowledgeGraph, name: str, limit: int, params: dict | None = None) -> tuple[list[dict], int]:
+    """The rows of every page, from key to key, and how many pages that took; the question's examples unless
+    `params` are given."""
     rows, after, pages = [], None, 0
     while True:
-        answer = graph.ask(name, page=Page(limit=limit, after=after), **examples(name))
+        answer = graph.ask(name, examples(name) if params is None else params, page=Page(limit=limit, after=after))
         rows += answer.rows
         pages += 1
         after = answer.page["next"]
@@ -54,3 +55,13 @@ def test_walking_the_keys_on_a_remote_store_gives_the_whole_answer(graph, stores
     rows, pages = walk(stores[store], name, limit)
     assert rows == whole
     assert pages == -(-len(whole) // limit) > 1 or len(whole) == 1
+
+
+@pytest.mark.parametrize("store", STORES)
+@pytest.mark.parametrize("therapy", ["CAR-T", "tisagenlecleucel"])
+def test_with_a_therapy_given_the_keys_walk_its_groups_on_a_remote_store(graph, stores, store, therapy):
+    """The therapies a therapy given matches (queries/internal/therapies-matched.rq: the therapy itself, or an
+    agent under it) are read from the store the question runs on: a modality and an agent, each store."""
+    whole = list(graph.ask("therapy-warnings", therapy=therapy).rows)
+    assert len(whole) > 3
+    assert walk(stores[store], "therapy-warnings", 3, {"therapy": therapy})[0] == whole
