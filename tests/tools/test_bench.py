@@ -79,7 +79,8 @@ class _AskingTooMuch:
 
 def test_a_question_out_of_memory_in_rdflib_is_reported_so_not_as_a_time_out():
     """At 10,000 patients a question past the rdflib worker's 8 GB cap died with a traceback in the bench's output
-    and was reported as a time-out ('> 10 s'). Now its fork says it ran out of memory, and the worker passes that on."""
+    and was reported as a time-out ('> 10 s'). Now its fork says it ran out of memory (the worker passes a text
+    it hears on as the question's result)."""
     import multiprocessing
 
     from kg.tools.bench import RDFLIB_MEMORY_GB, _rdflib_question
