@@ -305,17 +305,21 @@ class KnowledgeGraph:
 
     def _members_among(self, question: Question, bindings) -> dict[str, frozenset[str]]:
         """For each group variable a members-from parameter given narrows, the terms its groups may hold (a
-        therapy given: the agents it matches), read once per state of the graph and value given."""
+        therapy given: the agents it matches), read once per state of the graph and value given (the look-up's
+        columns found and its sets made then too, not on every page)."""
+        def matched(look_up: str, terms) -> dict[str, frozenset[str]]:
+            rows = list(self.internal_texts(look_up, terms))
+            return {name: frozenset(row[at] for row in rows)
+                    for at, name in enumerate(projected(internal(look_up).text))}
+
         among: dict[str, frozenset[str]] = {}
         for variable, look_up in question.members_from:
-            if variable not in bindings:
-                continue
-            terms = {variable: bindings[variable]}
-            rows = self.summary(f"members:{look_up}:{_said(terms)}",
-                                lambda look_up=look_up, terms=terms: list(self.internal_texts(look_up, terms)))
-            for at, name in enumerate(projected(internal(look_up).text)):
-                values = frozenset(row[at] for row in rows)
-                among[name] = among[name] & values if name in among else values
+            if variable in bindings:
+                terms = {variable: bindings[variable]}
+                found = self.summary(f"members:{look_up}:{_said(terms)}",
+                                     lambda look_up=look_up, terms=terms: matched(look_up, terms))
+                for name, values in found.items():
+                    among[name] = among[name] & values if name in among else values
         return among
 
     def query_for(self, question: Question, bindings) -> tuple[str, dict]:
