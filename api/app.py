@@ -86,7 +86,7 @@ def _describe(state) -> None:
     # So are the patient roster the keyed questions page by (2.2 s at 100,000 patients) and the groups a grouped
     # question pages by: read at start-up and after each write, so that the first keyed page does not pay for them
     # (one asked sooner shares the read under way).
-    state.warming.start("patient roster and groups", _read_roster, state.graph)
+    state.warming.start("patient roster, groups and words", _read_roster, state.graph)
 
 
 def _count_quads(state, described: int) -> None:
@@ -114,6 +114,11 @@ def _read_roster(graph: KnowledgeGraph) -> None:
                 started = time.perf_counter()
                 groups = graph.groups(question)
                 log.info("read the groups of %s: %d in %.1f s", question.name, len(groups.groups),
+                         time.perf_counter() - started)
+            if question.patients_by_words:
+                started = time.perf_counter()
+                index = graph.text_index(question)
+                log.info("read the words of %s: %d patients' statements in %.1f s", question.name, len(index),
                          time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - in the background; the first keyed page reads them again
         log.warning("reading the patient roster or a question's groups in the background failed: %s", exc)

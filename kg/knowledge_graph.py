@@ -43,6 +43,7 @@ from kg.questions.patient_pages import (
     with_patients,
     with_values,
 )
+from kg.questions.text_index import TextIndex, words
 
 # A range whose names fill more rows than this is read all at once (terms-in-range: 1.0 s for 10,000 patients,
 # against 3.5 s member by member), a smaller one member by member (terms-in-small-range: 2 ms for antigens at 10,000
@@ -176,6 +177,10 @@ class KnowledgeGraph:
         if page is not None and page.after is not None and not question.keyed_by:
             raise PageError(f"after: {name} is not ordered by patient; page it with offset")
         by_key = page is not None and question.keyed_by and not page.offset
+        if by_key and self._by_offset_here(question):
+            if page.after is not None:
+                raise PageError(f"after: {name} is paged with offset on this store")
+            by_key = False
         if by_key and question.grouped_by:
             by_key = self._by_group(question, bindings, page)
         elif by_key and page.after is not None and page.after.group is not None:
@@ -195,6 +200,11 @@ class KnowledgeGraph:
         """Every patient's identifier and IRI in identifier order, read once per state of the graph; or those of
         the patients a question's `patients-from` look-up lists (those it can have rows for)."""
         return self.summary(f"roster:{look_up}", lambda: Roster(self.internal_texts(look_up)))
+
+    def _by_offset_here(self, question: Question) -> bool:
+        """Whether the store this graph is in pages the question by OFFSET only (a remote store may say so)."""
+        pages_by_offset = getattr(self.engine, "pages_by_offset", None)
+        return pages_by_offset is not None and pages_by_offset(question.text)
 
     def _roster_for(self, question: Question, bindings) -> Roster:
         """The patients a page by key walks: those the question's patients-from look-up lists; where the look-up
@@ -222,22 +232,53 @@ class KnowledgeGraph:
         """A page of a question keyed by patient, by key (kg.questions.patient_pages): chunks of the patients after
         the key, or the one patient the question is asked of."""
         text, rest = self.query_for(question, bindings)
-        roster = None if PATIENT_IRI in bindings else self._roster_for(question, bindings)
+        searched = self._searched(question, bindings)
+        if searched is not None:
+            # The patients whose statements hold the words; a page has a row of each, so the key's patient and one
+            # more than the page's rows are enough, unless some had none (then all the index lists are walked).
+            index, wanted = searched
+            roster, complete = index.patients_holding(wanted, page.after, page.limit + 2)
+        else:
+            roster = None if PATIENT_IRI in bindings else self._roster_for(question, bindings)
 
         def run(iris, limit: int):
             if iris is not None and not iris:
                 return _for_nobody(text)
-            query = text if iris is None else with_patients(text, iris)
+            if iris is None:
+                query = text
+            elif searched is not None:  # their statements holding the words, not all of theirs
+                block = searched[0].statements(iris, searched[1])
+                if not block:
+                    return _for_nobody(text)
+                query = with_values(text, block)
+            else:
+                query = with_patients(text, iris)
             return self.engine.select(limited(query, limit), rest)
 
         # The rows a patient an earlier page of the same question saw size the first chunk: one query a page.
         seen = (question.name, _said(bindings))
         found = page_by_patient(roster, page, run, self._rates.get(seen))
+        if searched is not None and not complete and found.next is None:
+            roster, _ = searched[0].patients_holding(searched[1], page.after)
+            found = page_by_patient(roster, page, run, self._rates.get(seen))
         if roster is not None and found.rate is not None:
             if len(self._rates) > 1_000:  # one entry per question and parameters: bounded all the same
                 self._rates.clear()
             self._rates[seen] = found.rate
         return found.columns, found.rows, page.described(found.fetched, found.next)
+
+    def text_index(self, question: Question) -> TextIndex:
+        """The index of every statement's words a question searches by (kg.questions.text_index), read once per
+        state of the graph (in the background by the server, like the roster)."""
+        look_up = question.patients_by_words[1]
+        return self.summary(f"words:{look_up}", lambda: TextIndex(self.internal_texts(look_up)))
+
+    def _searched(self, question: Question, bindings) -> tuple[TextIndex, str] | None:
+        """For a question paged by the words of a text given: the index and the words, made as the question makes
+        them (None for any other question, or with no text given)."""
+        if question.patients_by_words is None or question.patients_by_words[0] not in bindings:
+            return None
+        return self.text_index(question), words(str(bindings[question.patients_by_words[0]]))
 
     def groups(self, question: Question) -> Groups:
         """A grouped question's groups and their patients (kg.questions.group_pages), once per state of the graph."""

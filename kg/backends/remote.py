@@ -107,7 +107,8 @@ def _declared_in(header_text: str) -> dict:
     header = read_header(header_text)
     return {"refused-on": {str(store).lower(): " ".join(str(why).split())
                            for store, why in (header.get("refused-on") or {}).items()},
-            "written-order-on": [str(store).lower() for store in header.get("written-order-on") or []]}
+            "written-order-on": [str(store).lower() for store in header.get("written-order-on") or []],
+            "by-offset-on": [str(store).lower() for store in header.get("by-offset-on") or []]}
 
 
 class RemoteEngine:
@@ -129,6 +130,12 @@ class RemoteEngine:
         self.client = httpx.Client(timeout=timeout)
         self._graphs: list[str] = []
         self.product = ""  # the store's Server header, e.g. "Virtuoso/07.20.3229 (Linux) ..."
+
+    def pages_by_offset(self, text: str) -> bool:
+        """Whether the question's pages go by OFFSET on this store (`#+ by-offset-on: [STORE]`): Virtuoso 7.2 loses
+        search-statements' rows with a VALUES block in front of it, the form a page by key restricts it with."""
+        self.dataset()  # the first look-up tells which store this is
+        return any(store in self.product.lower() for store in _declared(text)["by-offset-on"])
 
     def graphs(self) -> list[str]:
         """Our named graphs in the store, looked up once they exist (those under the project's graph namespace)."""

@@ -77,6 +77,9 @@ class Question:
     # `#+ members-from: {PARAM: LOOK-UP}`: (parameter's variable, look-up): with the parameter given, the group
     # terms the look-up lists for it are those whose groups can hold rows (a therapy: the agents it matches).
     members_from: tuple[tuple[str, str], ...] = ()
+    # `#+ patients-by-words: {PARAM: LOOK-UP}`: (parameter's variable, look-up): with the text given, pages walk the
+    # patients whose statements hold its words, from an index of every statement's words (kg.questions.text_index).
+    patients_by_words: tuple[str, str] | None = None
 
     @property
     def patients_read_once(self) -> str | None:
@@ -158,6 +161,25 @@ def _members_from(path: Path, names, params: list[Param], variables: tuple[str, 
     return tuple(found)
 
 
+def _patients_by_words(path: Path, names, params: list[Param], text: str) -> tuple[str, str]:
+    """The pair of `#+ patients-by-words: {PARAM: LOOK-UP}`: a string parameter whose words the question looks
+    for in ?node's words, and a look-up of every statement's (patient, patient IRI, node, words)."""
+    if not isinstance(names, dict) or len(names) != 1:
+        raise QuestionFileError(f"{path.name}: patients-by-words must map one parameter to a look-up")
+    [(name, look_up)] = names.items()
+    param = {param.name: param for param in params}.get(str(name))
+    if param is None or param.type != "string":
+        raise QuestionFileError(f"{path.name}: patients-by-words: {name} must name a string parameter")
+    columns = projected(read_query(_look_up(path, "patients-by-words", str(look_up))))
+    if len(columns) != 4:
+        raise QuestionFileError(f"{path.name}: patients-by-words: {look_up} must project a statement's patient, "
+                                "patient IRI, node and words")
+    problem = keyed_problem(text, "patient", (), ("node",))
+    if problem:
+        raise QuestionFileError(f"{path.name}: patients-by-words: {problem}")
+    return param.variable, str(look_up)
+
+
 def load_question(path: Path) -> Question:
     text = read_query(path)
     try:
@@ -195,6 +217,10 @@ def load_question(path: Path) -> Question:
     if patients_from is not None and (keyed_by is None or grouped_by is not None):
         raise QuestionFileError(f"{path.name}: declares patients-from: {patients_from} without keyed-by: patient, "
                                 "or with grouped-by (whose look-up lists the patients)")
+    words_in = header.get("patients-by-words")
+    if words_in is not None and (keyed_by is None or grouped_by is not None or patients_from is not None):
+        raise QuestionFileError(f"{path.name}: declares patients-by-words without keyed-by: patient, or with "
+                                "grouped-by or patients-from")
     takes = ()
     if patients_from is not None:
         listed = _look_up(path, "patients-from", patients_from).read_text(encoding="utf-8")
@@ -238,6 +264,7 @@ def load_question(path: Path) -> Question:
         group_variables=variables,
         patients_by=patients_by,
         members_from=members_from,
+        patients_by_words=None if words_in is None else _patients_by_words(path, words_in, params, text),
     )
 
 

@@ -204,6 +204,13 @@ class Roster:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def subset(self, positions: Sequence[int]) -> "Roster":
+        """The patients at these positions (ascending), in the same order: a roster of some of them."""
+        chosen = object.__new__(Roster)
+        chosen.ids = [self.ids[at] for at in positions]
+        chosen.iris = [self.iris[at] for at in positions]
+        return chosen
+
     def start(self, key: Key | None) -> int:
         """The index of the first patient a page after this key may hold rows of."""
         if key is None:
