@@ -232,12 +232,11 @@ class KnowledgeGraph:
         """A page of a question keyed by patient, by key (kg.questions.patient_pages): chunks of the patients after
         the key, or the one patient the question is asked of."""
         text, rest = self.query_for(question, bindings)
-        searched = self._searched(question, bindings)
-        if searched is not None:
+        index, searched = self._searched(question, bindings)
+        if index is not None:
             # The patients whose statements hold the words; a page has a row of each, so the key's patient and one
             # more than the page's rows are enough, unless some had none (then all the index lists are walked).
-            index, wanted = searched
-            roster, complete = index.patients_holding(wanted, page.after, page.limit + 2)
+            roster, complete = index.patients_holding(searched, page.after, page.limit + 2)
         else:
             roster = None if PATIENT_IRI in bindings else self._roster_for(question, bindings)
 
@@ -246,11 +245,11 @@ class KnowledgeGraph:
                 return _for_nobody(text)
             if iris is None:
                 query = text
-            elif searched is not None:  # their statements holding the words, not all of theirs
-                block = searched[0].statements(iris, searched[1])
-                if not block:
+            elif index is not None:  # their statements holding the words, not all of theirs
+                statements = index.statements(iris, searched)
+                if not statements:
                     return _for_nobody(text)
-                query = with_values(text, block)
+                query = with_values(text, values_block(statements))
             else:
                 query = with_patients(text, iris)
             return self.engine.select(limited(query, limit), rest)
@@ -258,8 +257,8 @@ class KnowledgeGraph:
         # The rows a patient an earlier page of the same question saw size the first chunk: one query a page.
         seen = (question.name, _said(bindings))
         found = page_by_patient(roster, page, run, self._rates.get(seen))
-        if searched is not None and not complete and found.next is None:
-            roster, _ = searched[0].patients_holding(searched[1], page.after)
+        if index is not None and not complete and found.next is None:
+            roster, _ = index.patients_holding(searched, page.after)
             found = page_by_patient(roster, page, run, self._rates.get(seen))
         if roster is not None and found.rate is not None:
             if len(self._rates) > 1_000:  # one entry per question and parameters: bounded all the same
@@ -273,11 +272,11 @@ class KnowledgeGraph:
         look_up = question.patients_by_words[1]
         return self.summary(f"words:{look_up}", lambda: TextIndex(self.internal_texts(look_up)))
 
-    def _searched(self, question: Question, bindings) -> tuple[TextIndex, str] | None:
+    def _searched(self, question: Question, bindings) -> tuple[TextIndex | None, str]:
         """For a question paged by the words of a text given: the index and the words, made as the question makes
-        them (None for any other question, or with no text given)."""
+        them ((None, "") for any other question, or with no text given)."""
         if question.patients_by_words is None or question.patients_by_words[0] not in bindings:
-            return None
+            return None, ""
         return self.text_index(question), words(str(bindings[question.patients_by_words[0]]))
 
     def groups(self, question: Question) -> Groups:

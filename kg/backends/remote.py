@@ -92,9 +92,9 @@ def _answered(url: str, send) -> httpx.Response:
 
 
 def _declared(text: str) -> dict:
-    """What a question's text declares of stores (`refused-on`, `written-order-on`), read from the `#+` header it
-    still carries whatever was done to it after (a page's limit or key written in). Only the header is the key of
-    the cache: every page of a question shares one parse."""
+    """What a question's text declares of stores (`refused-on`, `written-order-on`, `by-offset-on`), read from the
+    `#+` header it still carries whatever was done to it after (a page's limit or key written in). Only the header
+    is the key of the cache: every page of a question shares one parse."""
     lines = text.splitlines()
     body = next((n for n, line in enumerate(lines) if line.strip() and not line.startswith("#")), len(lines))
     return _declared_in("\n".join(lines[:body]))

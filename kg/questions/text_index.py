@@ -22,7 +22,7 @@ from rdflib import URIRef
 
 from kg.questions.inline import written
 from kg.questions.pages import Key
-from kg.questions.patient_pages import Roster
+from kg.questions.patient_pages import PATIENT_IRI, Roster
 
 _EDGES, _OTHERS = re.compile(r"^[^a-z0-9]+|[^a-z0-9]+\Z"), re.compile(r"[^a-z0-9]+")
 
@@ -85,21 +85,20 @@ class TextIndex:
             position += 1
         return self.roster.subset(found), True
 
-    def statements(self, patient_iris: Sequence[str], searched: str) -> str:
-        """A VALUES block of these patients' statements whose words hold those searched, each with its patient:
-        each IRI a term the graph holds, written in canonical N-Triples form. Empty when there are none."""
-        pairs = []
+    def statements(self, patient_iris: Sequence[str], searched: str) -> list[dict[str, str]]:
+        """These patients' statements whose words hold those searched, each with its patient, as the members of a
+        VALUES block of (?node ?_patient_iri) (group_pages.values_block); none when there are none."""
+        found = []
         for patient_iri in patient_iris:
             if not searched or patient_iri not in self._spans:
                 continue
-            patient = written(URIRef(patient_iri))
             start, end = self._spans[patient_iri]
             lines = self._words[start:end].split("\n")
             for node, text in zip(self._nodes[patient_iri].split("\n"), lines, strict=True):
                 if searched in text:
-                    iri = patient_iri + node if node.startswith("/") else node
-                    pairs.append(f"({written(URIRef(iri))} {patient})")
-        return f"VALUES (?node ?_patient_iri) {{ {' '.join(pairs)} }}" if pairs else ""
+                    found.append({"node": patient_iri + node if node.startswith("/") else node,
+                                  PATIENT_IRI: patient_iri})
+        return found
 
 
 def _under(node: str, patient_iri: str) -> bool:
