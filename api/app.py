@@ -115,6 +115,8 @@ def _read_roster(graph: KnowledgeGraph) -> None:
                 groups = graph.groups(question)
                 log.info("read the groups of %s: %d in %.1f s", question.name, len(groups.groups),
                          time.perf_counter() - started)
+        # The words last: at 100,000 patients their index takes about two minutes, the rest seconds.
+        for question in catalogue().values():
             if question.patients_by_words:
                 started = time.perf_counter()
                 index = graph.text_index(question)
@@ -175,7 +177,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings or Settings.from_env()
     # Innermost: an answer is kept as the routes made it, before ConditionalGet tags it (a kept one is tagged again).
-    app.add_middleware(stored_answers.StoredAnswers, megabytes=app.state.settings.answer_cache_mb)
+    app.add_middleware(stored_answers.StoredAnswers, megabytes=app.state.settings.answer_cache_mb,
+                       shared=app.state.settings.shared_answers)
     app.add_middleware(caching.ConditionalGet)  # inside CORS: a 304 carries its headers too
     if app.state.settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(app.state.settings.cors_origins),

@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 import uvicorn
@@ -133,7 +134,11 @@ def serve(args) -> int:
     except SystemExit:
         raise ServeError(f"cannot listen on {args.host}:{args.port} (its log above says why)") from None
     print(announcement, flush=True)
-    Multiprocess(config, sockets=[sock]).run()
+    with tempfile.TemporaryDirectory(prefix="salvage-kg-answers-") as shared:  # private (0700), gone at the end
+        if settings.answer_cache_mb:  # each answer made once for all the processes (api/shared_answers.py)
+            os.environ.update(dataclasses.replace(settings, shared_answers=str(Path(shared) / "answers.sqlite"))
+                              .to_env())
+        Multiprocess(config, sockets=[sock]).run()
     return 0
 
 

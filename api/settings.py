@@ -25,6 +25,9 @@ class Settings:
     question_memory_mb: int = 4_000
     # Answers of GETs kept in memory for the graph's version (api/stored_answers.py), in each server process; 0: none.
     answer_cache_mb: int = 64
+    # With several server processes (serve --workers N): the SQLite file in which they share those answers
+    # (api/shared_answers.py), in a private folder `serve` makes and removes. None: each process keeps its own only.
+    shared_answers: str | None = None
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; "*" for any
     store: str | None = None  # an on-disk store written by `build --store`, opened read-only; None: build in memory
     sparql_endpoint: str | None = None  # a remote SPARQL 1.1 store loaded with `salvage-kg load`
@@ -51,6 +54,7 @@ class Settings:
             query_memory_mb=int(env.get(PREFIX + "QUERY_MEMORY_MB", cls.query_memory_mb)),
             question_memory_mb=int(env.get(PREFIX + "QUESTION_MEMORY_MB", cls.question_memory_mb)),
             answer_cache_mb=int(env.get(PREFIX + "ANSWER_CACHE_MB", cls.answer_cache_mb)),
+            shared_answers=env.get(PREFIX + "SHARED_ANSWERS") or None,
             cors_origins=tuple(o for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o),
             store=env.get(PREFIX + "STORE") or None,
             sparql_endpoint=env.get(PREFIX + "SPARQL_ENDPOINT") or None,
@@ -71,6 +75,7 @@ class Settings:
             PREFIX + "QUERY_MEMORY_MB": str(self.query_memory_mb),
             PREFIX + "QUESTION_MEMORY_MB": str(self.question_memory_mb),
             PREFIX + "ANSWER_CACHE_MB": str(self.answer_cache_mb),
+            PREFIX + "SHARED_ANSWERS": self.shared_answers or "",
             PREFIX + "CORS_ORIGINS": ",".join(self.cors_origins),
             PREFIX + "STORE": self.store or "",
             PREFIX + "SPARQL_ENDPOINT": self.sparql_endpoint or "",

@@ -7,12 +7,13 @@ of a cohort-wide question costs tens to hundreds of milliseconds of a question w
 workers serve every client, so fifty clients queued behind them (#20, `salvage-kg loadtest`).
 
 What is kept: whole `200` answers of at most 1/16 of the budget each, the budget in all (`--answer-cache-mb`,
-least recently asked dropped first), in each server process. They are kept for one version of the graph: a write
-changes the version (api/app.py) and the answers of the version before are dropped, never shown. An answer made
-while a write changed the graph is not kept. A client that sends `Cache-Control: no-cache` or `no-store` gets an
-answer made anew (RFC 9111 5.2.1); `salvage-kg bench` does, to time the graph and not this memory. Each answer
-says which it was in a `Cache-Status` header (RFC 9211): `salvage-kg; hit`, else `salvage-kg; fwd=miss` or, when
-the client asked for a fresh one, `fwd=request`.
+least recently asked dropped first), in each server process; with `serve --workers N`, also in a file the
+processes share, so that one process's answer serves the others (api/shared_answers.py). They are kept for one
+version of the graph: a write changes the version (api/app.py) and the answers of the version before are dropped,
+never shown. An answer made while a write changed the graph is not kept. A client that sends `Cache-Control:
+no-cache` or `no-store` gets an answer made anew (RFC 9111 5.2.1); `salvage-kg bench` does, to time the graph and
+not this memory. Each answer says which it was in a `Cache-Status` header (RFC 9211): `salvage-kg; hit`, else
+`salvage-kg; fwd=miss` or, when the client asked for a fresh one, `fwd=request`.
 """
 
 import time
@@ -23,6 +24,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caching import CACHED
+from api.shared_answers import SharedAnswers
 
 NAME = "salvage-kg"
 FRESH = {"no-cache", "no-store"}  # request directives that refuse a kept answer (RFC 9111 5.2.1.4, 5.2.1.5)
@@ -36,13 +38,18 @@ class _Kept:
     size: int  # bytes held: the body, the headers and the key
 
     @classmethod
-    def of(cls, key: tuple, headers, body: bytes) -> "_Kept":
+    def of(cls, key: tuple, headers, body: bytes, stored_at: float | None = None) -> "_Kept":
         size = len(body) + sum(len(k) + len(v) for k, v in headers) + sum(map(len, key))
-        return cls(tuple(headers), body, time.monotonic(), size)
+        return cls(tuple(headers), body, time.monotonic() if stored_at is None else stored_at, size)
 
 
 def _directives(value: str) -> set[str]:
     return {part.split("=", 1)[0].strip().lower() for part in value.split(",") if part.strip()}
+
+
+def _shared_key(key: tuple, version: str) -> bytes:
+    # Each part is a URL's, a header's or the version's bytes, none of which holds a NUL.
+    return b"\0".join((version.encode(), *key))
 
 
 def _with_status(headers, status: str) -> list[tuple[bytes, bytes]]:
@@ -50,13 +57,15 @@ def _with_status(headers, status: str) -> list[tuple[bytes, bytes]]:
 
 
 class StoredAnswers:
-    def __init__(self, app: ASGIApp, megabytes: int):
+    def __init__(self, app: ASGIApp, megabytes: int, shared: str | None = None):
         self.app = app
         self.budget = megabytes * 1_000_000
         self.largest = self.budget // 16  # one answer; a /sparql result may be 20 MB
         self._kept: OrderedDict[tuple, _Kept] = OrderedDict()
         self.bytes = 0
         self._version: str | None = None
+        # With several server processes: where each finds the answers the others made (api/shared_answers.py).
+        self.shared = SharedAnswers(shared, self.budget) if shared and self.budget else None
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -74,7 +83,7 @@ class StoredAnswers:
         key = (scope.get("scheme", "http").encode(), headers.get("host", "").encode(),
                scope.get("root_path", "").encode(), scope["path"].encode(), scope["query_string"],
                headers.get("accept", "").encode())
-        kept = None if asked & FRESH else self._kept.get(key)
+        kept = None if asked & FRESH else self._kept.get(key) or self._from_shared(key, version)
         if kept is not None:
             self._kept.move_to_end(key)
             age = str(int(time.monotonic() - kept.stored_at)).encode()
@@ -105,10 +114,22 @@ class StoredAnswers:
                     headers = None  # too large to keep: sent, not kept
                     parts.clear()
                 elif not message.get("more_body", False) and getattr(scope["app"].state, "version", None) == version:
-                    self._keep(key, _Kept.of(key, headers, b"".join(parts)))
+                    kept = _Kept.of(key, headers, b"".join(parts))
+                    self._keep(key, kept)
+                    if self.shared is not None:
+                        self.shared.put(_shared_key(key, version), kept.headers, kept.body, kept.stored_at)
             await send(message)
 
         return sending
+
+    def _from_shared(self, key: tuple, version: str) -> _Kept | None:
+        """An answer another process of this server made for this version, kept here too from now on."""
+        found = self.shared.get(_shared_key(key, version)) if self.shared is not None else None
+        if found is None:
+            return None
+        kept = _Kept.of(key, *found)
+        self._keep(key, kept)
+        return kept
 
     def _keep(self, key: tuple, kept: _Kept) -> None:
         if key in self._kept:

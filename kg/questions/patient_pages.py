@@ -35,7 +35,11 @@ from kg.questions.pages import Key, Page
 KEYS = ("patient",)  # what a question may be keyed by
 PATIENT, PATIENT_IRI = "patient", "_patient_iri"
 KEY_COLUMNS = (PATIENT, PATIENT_IRI)
-FIRST_CHUNK, MAX_CHUNK = 16, 4_096  # patients per query: from the page's size, doubled while rows are missing
+FIRST_CHUNK = 16  # patients per query: from the page's size, doubled while rows are missing, up to MAX_CHUNK
+# At most this many patients a query: past ~100, Oxigraph's cost a patient grows with the VALUES block (at 10,000
+# patients on disk, pathway-steps' 100 patients 62 ms, 400 patients 410 ms, not 250), so a wide chunk is asked as
+# several in a row, and a page stops at the one that fills it.
+MAX_CHUNK = 128
 # A patients-from look-up for a parameter's value (the patients given a therapy) is walked instead of every patient
 # up to this many: past it nearly every patient has rows, and chunks of the roster find them as fast.
 FEW_GIVEN = 2_000

@@ -13,7 +13,7 @@ from kg.knowledge_graph import KnowledgeGraph
 from kg.paths import case_files
 from kg.questions.catalogue import QuestionFileError, catalogue, load_question
 from kg.questions.pages import Key, Page, PageError
-from kg.questions.patient_pages import keyed_problem, with_patients
+from kg.questions.patient_pages import MAX_CHUNK, Roster, keyed_problem, page_by_patient, with_patients
 from kg.tools import synth
 
 KEYED = sorted(name for name, question in catalogue().items() if question.keyed_by)
@@ -293,3 +293,20 @@ def test_after_the_first_page_each_page_is_one_query_sized_by_the_rows_a_patient
     assert rows == whole
     # Sized by one patient a row, most pages would ask twice; sized by the rows a patient seen, nearly all once.
     assert queries[1:-1].count(1) >= 0.8 * len(queries[1:-1]), queries
+
+
+def test_a_page_of_rare_rows_asks_at_most_max_chunk_patients_a_query_and_stops_once_full():
+    """One row every tenth patient: a page of 100 needs ~1,000 patients, asked a few at a time (a wide VALUES block
+    cost Oxigraph more a patient), and no patient past the one that filled the page is asked for."""
+    roster = Roster((f"p{number:05d}", f"{PATIENT}p{number:05d}") for number in range(5_000))
+    asked = []
+
+    def run(iris, limit):
+        asked.append(len(iris))
+        rows = [(iri.rsplit("/", 1)[1], iri) for iri in iris if iri.endswith("0")]
+        return ["patient", "_patient_iri"], rows[:limit]
+
+    found = page_by_patient(roster, Page(limit=100), run, rate=0.1)
+    assert [row[0] for row in found.rows] == [f"p{number:05d}" for number in range(0, 1_000, 10)]
+    assert found.next == Key("p00990")
+    assert max(asked) <= MAX_CHUNK and sum(asked) < 1_000 + MAX_CHUNK, asked
