@@ -123,7 +123,7 @@ def _read_roster(graph: KnowledgeGraph) -> None:
                 log.info("read the words of %s: %d patients' statements in %.1f s", question.name, len(index),
                          time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - in the background; the first keyed page reads them again
-        log.warning("reading the patient roster or a question's groups in the background failed: %s", exc)
+        log.warning("reading the patient roster, a question's groups or its words in the background failed: %s", exc)
 
 
 def _look_up_ranges(graph: KnowledgeGraph) -> None:

@@ -182,9 +182,14 @@ def with_values(text: str, block: str) -> str:
     """The query with a VALUES block of graph terms (group_pages.values_block) at the top of its outermost WHERE."""
     if not block:
         return text
-    select = select_of(text)
-    group = child(child(select, "where_clause"), "group_graph_pattern")
-    return _inserted(text, group.children[0].end_byte, block + "\n")
+    return _inserted(text, _top_of_where(text), block + "\n")
+
+
+@lru_cache(maxsize=512)
+def _top_of_where(text: str) -> int:
+    # Parsed once per question text (a page asks several chunks of the same text), as _shape is.
+    group = child(child(select_of(text), "where_clause"), "group_graph_pattern")
+    return group.children[0].end_byte
 
 
 def _inserted(text: str, at: int, block: str) -> str:
