@@ -177,9 +177,9 @@ class KnowledgeGraph:
         if page is not None and page.after is not None and not question.keyed_by:
             raise PageError(f"after: {name} is not ordered by patient; page it with offset")
         by_key = page is not None and question.keyed_by and not page.offset
-        if by_key and self._by_offset_here(question):
+        if by_key and (reason := self._by_offset_here(question)):
             if page.after is not None:
-                raise PageError(f"after: {name} is paged with offset on this store")
+                raise PageError(f"after: {name} is paged with offset {reason}")
             by_key = False
         if by_key and question.grouped_by:
             by_key = self._by_group(question, bindings, page)
@@ -201,10 +201,16 @@ class KnowledgeGraph:
         the patients a question's `patients-from` look-up lists (those it can have rows for)."""
         return self.summary(f"roster:{look_up}", lambda: Roster(self.internal_texts(look_up)))
 
-    def _by_offset_here(self, question: Question) -> bool:
-        """Whether the store this graph is in pages the question by OFFSET only (a remote store may say so)."""
+    def _by_offset_here(self, question: Question) -> str | None:
+        """Why the question is paged by OFFSET only here, or None: the store says so (a remote store may), or a
+        patient has two identifiers (kg.questions.patient_pages.Roster.twice)."""
         pages_by_offset = getattr(self.engine, "pages_by_offset", None)
-        return pages_by_offset is not None and pages_by_offset(question.text)
+        if pages_by_offset is not None and pages_by_offset(question.text):
+            return "on this store"
+        twice = self.roster().twice
+        if twice:
+            return f"while a patient has two identifiers ({twice[0]})"
+        return None
 
     def _roster_for(self, question: Question, bindings) -> Roster:
         """The patients a page by key walks: those the question's patients-from look-up lists; where the look-up
@@ -270,7 +276,7 @@ class KnowledgeGraph:
         """The index of every statement's words a question searches by (kg.questions.text_index), read once per
         state of the graph (in the background by the server, like the roster)."""
         look_up = question.patients_by_words[1]
-        return self.summary(f"words:{look_up}", lambda: TextIndex(self.internal_texts(look_up)))
+        return self.summary(f"words:{look_up}", lambda: TextIndex(self.internal_texts(look_up), self.roster()))
 
     def _searched(self, question: Question, bindings) -> tuple[TextIndex | None, str]:
         """For a question paged by the words of a text given: the index and the words, made as the question makes

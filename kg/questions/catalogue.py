@@ -163,7 +163,7 @@ def _members_from(path: Path, names, params: list[Param], variables: tuple[str, 
 
 def _patients_by_words(path: Path, names, params: list[Param], text: str) -> tuple[str, str]:
     """The pair of `#+ patients-by-words: {PARAM: LOOK-UP}`: a string parameter whose words the question looks
-    for in ?node's words, and a look-up of every statement's (patient, patient IRI, node, words)."""
+    for in ?node's words, and a look-up of every statement's (patient IRI, node, words)."""
     if not isinstance(names, dict) or len(names) != 1:
         raise QuestionFileError(f"{path.name}: patients-by-words must map one parameter to a look-up")
     [(name, look_up)] = names.items()
@@ -171,9 +171,9 @@ def _patients_by_words(path: Path, names, params: list[Param], text: str) -> tup
     if param is None or param.type != "string":
         raise QuestionFileError(f"{path.name}: patients-by-words: {name} must name a string parameter")
     columns = projected(read_query(_look_up(path, "patients-by-words", str(look_up))))
-    if len(columns) != 4:
-        raise QuestionFileError(f"{path.name}: patients-by-words: {look_up} must project a statement's patient, "
-                                "patient IRI, node and words")
+    if len(columns) != 3:
+        raise QuestionFileError(f"{path.name}: patients-by-words: {look_up} must project a statement's patient "
+                                "IRI, node and words")
     problem = keyed_problem(text, "patient", (), ("node",))
     if problem:
         raise QuestionFileError(f"{path.name}: patients-by-words: {problem}")

@@ -199,16 +199,23 @@ def _inserted(text: str, at: int, block: str) -> str:
 
 class Roster:
     """Every patient's identifier (skos:notation) and IRI, in the order of the identifiers: the order of an answer
-    ordered by ?patient (SPARQL compares simple literals by code point, as Python compares str)."""
+    ordered by ?patient (SPARQL compares simple literals by code point, as Python compares str).
+
+    `twice`: IRIs listed under more than one identifier. The shapes allow a patient one, but a store written without
+    them (a server loaded by other tools) may hold more; a chunk asked for by IRI then returns that patient's rows
+    under every identifier, out of the chunk's order, so such a graph is paged by OFFSET (kg.knowledge_graph)."""
 
     def __init__(self, rows):
         by_id: dict[str, list[str]] = {}
+        ids_of: dict[str, int] = {}
         for notation, iri in rows:
             if written(URIRef(iri)) is None:
                 raise ValueError(f"a patient IRI that cannot be written into a query: {iri!r}")
             by_id.setdefault(notation, []).append(iri)
+            ids_of[iri] = ids_of.get(iri, 0) + 1
         self.ids = sorted(by_id)
         self.iris = [tuple(sorted(by_id[notation])) for notation in self.ids]
+        self.twice = tuple(sorted(iri for iri, count in ids_of.items() if count > 1))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -218,6 +225,7 @@ class Roster:
         chosen = object.__new__(Roster)
         chosen.ids = [self.ids[at] for at in positions]
         chosen.iris = [self.iris[at] for at in positions]
+        chosen.twice = self.twice
         return chosen
 
     def start(self, key: Key | None) -> int:

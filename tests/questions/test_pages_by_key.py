@@ -5,8 +5,10 @@ size: a patient whose rows run over several pages included (the key then says ho
 
 import re
 
+import pyoxigraph as ox
 import pytest
 from question_helpers import CountingEngine, examples, walk
+from rdflib.namespace import SKOS
 
 from kg.build.curation import Curator, read_case
 from kg.knowledge_graph import KnowledgeGraph
@@ -310,3 +312,30 @@ def test_a_page_of_rare_rows_asks_at_most_max_chunk_patients_a_query_and_stops_o
     assert [row[0] for row in found.rows] == [f"p{number:05d}" for number in range(0, 1_000, 10)]
     assert found.next == Key("p00990")
     assert max(asked) <= MAX_CHUNK and sum(asked) < 1_000 + MAX_CHUNK, asked
+
+
+def test_a_patient_with_two_identifiers_is_paged_by_offset_not_given_twice_or_divided_by_zero(tmp_path):
+    """The shapes allow a patient one identifier, but a store written without them may hold two: a chunk asked for
+    by that patient's IRI returned its rows under both (given twice, out of order), and a chunk whose rows all sorted
+    before it counted no patient seen (ZeroDivisionError). Such a graph is paged by OFFSET: every row once, in
+    order; a key is refused with the reason."""
+    cohort = tmp_path / "synthetic-12.ttl"
+    cohort.write_text("".join(synth.cohort_turtle(patients=12, seed=5)), encoding="utf-8")
+    graph = KnowledgeGraph.build(cases=case_files() + [cohort])
+    iri = graph.roster().iris[3][0]
+    graph.store.add(ox.Quad(ox.NamedNode(iri), ox.NamedNode(str(SKOS.notation)), ox.Literal("aaa-also"),
+                            ox.NamedNode("https://example.org/written-without-the-shapes")))
+    graph.changed()
+    for name in ("pathway-steps", "pathway-states"):
+        whole = list(graph.ask(name).rows)
+        assert {"aaa-also", iri.rsplit("/", 1)[1]} <= {row["patient"] for row in whole}
+        for limit in (1, 7):
+            rows, offset = [], 0
+            while offset is not None:
+                answer = graph.ask(name, page=Page(limit=limit, offset=offset))
+                assert answer.page["next"] is None
+                rows += answer.rows
+                offset = answer.page["next_offset"]
+            assert rows == whole
+        with pytest.raises(PageError, match="two identifiers"):
+            graph.ask(name, page=Page(limit=7, after=Key("pbc-2021").written()))
