@@ -177,7 +177,7 @@ class KnowledgeGraph:
         if page is not None and page.after is not None and not question.keyed_by:
             raise PageError(f"after: {name} is not ordered by patient; page it with offset")
         by_key = page is not None and question.keyed_by and not page.offset
-        if by_key and (reason := self._by_offset_here(question)):
+        if by_key and (reason := self._by_offset_here(question, bindings)):
             if page.after is not None:
                 raise PageError(f"after: {name} is paged with offset {reason}")
             by_key = False
@@ -201,13 +201,14 @@ class KnowledgeGraph:
         the patients a question's `patients-from` look-up lists (those it can have rows for)."""
         return self.summary(f"roster:{look_up}", lambda: Roster(self.internal_texts(look_up)))
 
-    def _by_offset_here(self, question: Question) -> str | None:
+    def _by_offset_here(self, question: Question, bindings) -> str | None:
         """Why the question is paged by OFFSET only here, or None: the store says so (a remote store may), or a
-        patient has two identifiers (kg.questions.patient_pages.Roster.twice)."""
+        patient has two identifiers and the pages would walk the roster (kg.questions.patient_pages.Roster.twice;
+        one patient's rows, asked as they are, need no roster)."""
         pages_by_offset = getattr(self.engine, "pages_by_offset", None)
         if pages_by_offset is not None and pages_by_offset(question.text):
             return "on this store"
-        twice = self.roster().twice
+        twice = () if PATIENT_IRI in bindings else self.roster().twice
         if twice:
             return f"while a patient has two identifiers ({twice[0]})"
         return None
