@@ -129,7 +129,9 @@ class KnowledgeGraph:
             _, rows = self.engine.select(f"{text.rstrip()}\nLIMIT {MANY_NAMES + 1}", rest)
             if len(rows) <= MANY_NAMES:  # the whole answer: no row past the limit
                 return rows
-        return self.engine.select(*self._inline(internal("terms-in-range").text, bindings, set(bindings)))[1]
+        # As text, read as the roster is (kg.backends.engines.plain_texts): on a local store, not through a query
+        # worker, whose copy read this way answered every later query slower, nor as rdflib terms.
+        return list(self.internal_texts("terms-in-range", bindings))
 
     def lookup(self, range_name: str, value: str, param: str) -> Choice:
         """The term a person means by `value` among members of a range ('sk:Antigen', 'CD22')."""
