@@ -286,7 +286,9 @@ def server(start_server):
 
 @pytest.fixture(scope="session")
 def http(server):
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    # Idle connections let go of after 2 s, before the server's keep-alive of 5 s (uvicorn's): one reused as the
+    # server closed it was "Server disconnected without sending a response" after a browser visit of ~5 s.
+    with httpx.Client(base_url=server.url, timeout=30, limits=httpx.Limits(keepalive_expiry=2)) as client:
         yield client
 
 
