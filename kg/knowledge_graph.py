@@ -121,7 +121,8 @@ class KnowledgeGraph:
 
     def _range_rows(self, range_iri: str) -> list[tuple]:
         """The (range, term, name, is_class, is_label) rows of a range: each member's names read from the member,
-        or, for a range of many names (a cohort's patients), every name in the graph joined with them at once."""
+        or, for a range of many names (a cohort's patients), every name in the graph joined with them at once (as
+        text: choices_from_rows reads either)."""
         bindings = {"_range_iri": URIRef(range_iri)}  # a class named in our own question files, written in
         if self._writes_terms():  # read from the member only with the range a constant: a remote store gets it
             # as a BIND at the start of the query, and Oxigraph server and Virtuoso 7.2 found no names that way

@@ -21,6 +21,7 @@ the key only says where to start among them (kg.questions.pages.Key).
 
 import math
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -207,15 +208,14 @@ class Roster:
 
     def __init__(self, rows):
         by_id: dict[str, list[str]] = {}
-        ids_of: dict[str, int] = {}
         for notation, iri in rows:
             if written(URIRef(iri)) is None:
                 raise ValueError(f"a patient IRI that cannot be written into a query: {iri!r}")
             by_id.setdefault(notation, []).append(iri)
-            ids_of[iri] = ids_of.get(iri, 0) + 1
         self.ids = sorted(by_id)
         self.iris = [tuple(sorted(by_id[notation])) for notation in self.ids]
-        self.twice = tuple(sorted(iri for iri, count in ids_of.items() if count > 1))
+        listed = Counter(iri for iris in self.iris for iri in iris)
+        self.twice = tuple(sorted(iri for iri, count in listed.items() if count > 1))
 
     def __len__(self) -> int:
         return len(self.ids)
