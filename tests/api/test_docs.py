@@ -58,26 +58,21 @@ def test_docs_pages_tell_the_browser_to_load_nothing_from_elsewhere(client, page
 
 def test_docs_render_in_a_browser_from_this_server_only(server):
     skip_without_browser()
-    from browser_helpers import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
+    from browser_helpers import chromium
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            for path, shown in [("/docs", ".opblock"), ("/redoc", "[role=menuitem], .menu-content")]:
-                page = browser.new_page()
-                requested, blocked = [], []
-                page.on("request", lambda request, seen=requested: seen.append(request.url))
-                page.on("requestfailed", lambda request, seen=blocked: request.failure in CSP_BLOCKED
-                        and seen.append(request.url))
-                page.goto(server.url + path)
-                page.wait_for_selector(shown, timeout=30_000)  # drawn from /openapi.json
-                page.wait_for_load_state("networkidle")
-                # Stopped by the page's policy inside the browser (ReDoc's logo) is never sent: not a request made.
-                foreign = [url for url in requested if urlsplit(url).scheme in ("http", "https")
-                           and urlsplit(url).hostname != "127.0.0.1" and url not in blocked]
-                assert foreign == [], (path, requested, blocked)
-                assert any(url.endswith(".js") for url in requested), requested
-                page.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for path, shown in [("/docs", ".opblock"), ("/redoc", "[role=menuitem], .menu-content")]:
+            page = browser.new_page()
+            requested, blocked = [], []
+            page.on("request", lambda request, seen=requested: seen.append(request.url))
+            page.on("requestfailed", lambda request, seen=blocked: request.failure in CSP_BLOCKED
+                    and seen.append(request.url))
+            page.goto(server.url + path)
+            page.wait_for_selector(shown, timeout=30_000)  # drawn from /openapi.json
+            page.wait_for_load_state("networkidle")
+            # Stopped by the page's policy inside the browser (ReDoc's logo) is never sent: not a request made.
+            foreign = [url for url in requested if urlsplit(url).scheme in ("http", "https")
+                       and urlsplit(url).hostname != "127.0.0.1" and url not in blocked]
+            assert foreign == [], (path, requested, blocked)
+            assert any(url.endswith(".js") for url in requested), requested
+            page.close()
