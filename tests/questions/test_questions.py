@@ -2,12 +2,18 @@
 parameters that cannot change what a query does."""
 
 import pytest
+from rdflib import URIRef, Variable
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.algebra import traverse
 
+from kg.build.rules import rules
 from kg.knowledge_graph import KnowledgeGraph, UnknownQuestion
+from kg.namespaces import SK, derived_graph
 from kg.paths import case_files
 from kg.questions import parameters
 from kg.questions.catalogue import catalogue
 from kg.questions.parameters import ParameterError
+from kg.questions.patient_pages import PATIENT_IRI
 
 EXAMPLES = {
     name: {param.name: param.example for param in question.params if param.required}
@@ -50,6 +56,43 @@ def test_a_parameter_named_like_a_key_of_the_page_address_is_refused_at_load(tmp
         text.replace("#+   text:", f"#+   {name}:").replace("?_text", f"?_{name}"), encoding="utf-8")
     with pytest.raises(QuestionFileError, match=f"'{name}'"):
         catalogue(tmp_path)
+
+
+def graphs_read(text: str) -> list[tuple[str, tuple, set]]:
+    """The named graphs a query reads by IRI (`GRAPH <iri> { ... }`), each with its triple patterns and the
+    properties the query reads elsewhere of their subjects, parsed."""
+    graphs, patterns = [], []
+
+    def visit(node):
+        if getattr(node, "name", None) == "Graph" and isinstance(node.term, URIRef):
+            graphs.append((str(node.term), tuple(node.p.triples)))
+        elif getattr(node, "name", None) == "BGP":
+            patterns.extend(node.triples)
+
+    traverse(prepareQuery(text).algebra, visit)
+    return [(iri, triples, {p for s, p, _ in patterns if isinstance(p, URIRef) and s in {t[0] for t in triples}}
+                            - {SK.patient})
+            for iri, triples in graphs]
+
+
+@pytest.mark.parametrize("name", sorted(
+    name for name, question in catalogue().items() if graphs_read(question.text)))
+def test_a_graph_a_question_names_is_the_one_its_rule_writes_the_patient_link_in(graph, name):
+    """A question that reaches a patient's derived nodes through their rule's graph (kg.questions.patient_pages)
+    names a rule's graph and reads only the link there. On the two cases the nodes linked there have the
+    properties the question reads of them (the graph is their rule's), and every node the rule writes has its link
+    there, not only elsewhere (where the question would miss it)."""
+    graphs = {str(derived_graph(rule.name)) for rule in rules()}
+    for iri, triples, properties in graphs_read(catalogue()[name].text):
+        assert iri in graphs, f"{name} reads {iri}, not a rule's graph"
+        assert [(p, o) for _, p, o in triples] == [(SK.patient, Variable(PATIENT_IRI))]
+        assert properties
+        for read in properties:
+            assert graph.engine.ask(f"ASK {{ GRAPH <{iri}> {{ ?node <{SK.patient}> ?patient }} ?node <{read}> ?v }}")
+        assert not graph.engine.ask(f"""ASK {{
+            GRAPH <{iri}> {{ ?node ?property ?value }}
+            ?node <{SK.patient}> ?patient
+            FILTER NOT EXISTS {{ GRAPH <{iri}> {{ ?node <{SK.patient}> ?patient }} }} }}""")
 
 
 # --- the same .rq files, the same answers on both engines ------------------------------------------------------
