@@ -38,6 +38,7 @@ from kg.questions.patient_pages import (
     FEW_GIVEN,
     PATIENT_IRI,
     Roster,
+    among_filter,
     page_by_patient,
     projected,
     with_patients,
@@ -249,6 +250,7 @@ class KnowledgeGraph:
             roster, complete = index.patients_holding(searched, page.after, page.limit + 2)
         else:
             roster = None if PATIENT_IRI in bindings else self._roster_for(question, bindings)
+        narrowed = among_filter(self._members_among(question, bindings))
 
         def run(iris, limit: int):
             if iris is not None and not iris:
@@ -261,7 +263,7 @@ class KnowledgeGraph:
                     return _for_nobody(text)
                 query = with_values(text, values_block(statements))
             else:
-                query = with_patients(text, iris)
+                query = with_patients(text, iris, also=narrowed)
             return self.engine.select(limited(query, limit), rest)
 
         # The rows a patient an earlier page of the same question saw size the first chunk: one query a page.

@@ -25,13 +25,14 @@ def walk(graph: KnowledgeGraph, name: str, limit: int, **params) -> tuple[list[d
 
 
 class CountingEngine:
-    """The graph's engine, counting the queries a page asks and keeping every row it hands back."""
+    """The graph's engine, counting the queries a page asks and keeping every text and row it hands back."""
 
     def __init__(self, engine):
-        self.engine, self.name, self.queries, self.rows = engine, engine.name, 0, []
+        self.engine, self.name, self.queries, self.rows, self.texts = engine, engine.name, 0, [], []
 
     def select(self, text, bindings=None):
         self.queries += 1
+        self.texts.append(text)
         columns, rows = self.engine.select(text, bindings)
         self.rows += rows
         return columns, rows

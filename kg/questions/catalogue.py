@@ -141,22 +141,33 @@ def _patients_by(path: Path, names, params: list[Param], columns: tuple[str, ...
     return tuple(found)
 
 
-def _members_from(path: Path, names, params: list[Param], variables: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """The pairs of `#+ members-from: {PARAM: LOOK-UP}`: an optional IRI parameter that narrows rows without
-    being a group term itself (therapy-warnings' therapy, matched through the class hierarchy), and a look-up that
-    takes it and lists the group terms it matches, projecting group variables only."""
+def _members_from(path: Path, names, params: list[Param], variables: tuple[str, ...] | None,
+                  question: str = "") -> tuple[tuple[str, str], ...]:
+    """The pairs of `#+ members-from: {PARAM: LOOK-UP}`: an IRI parameter and a look-up that takes it and lists the
+    terms it matches (a therapy: the agents, through the class hierarchy). In a grouped question (`variables`: its
+    group variables) the parameter is optional and no group term, and the look-up projects group variables only:
+    pages walk only the groups it lists (therapy-warnings). In a question keyed by patient alone (`variables`
+    None) the look-up projects variables the question's required patterns bind, and its pages hold a FILTER to the
+    terms listed (kg.questions.patient_pages.among_filter; responses-to-therapy)."""
     if not isinstance(names, dict):
         raise QuestionFileError(f"{path.name}: members-from must map a parameter to a look-up")
     declared, found = {param.name: param for param in params}, []
     for name, look_up in names.items():
         param = declared.get(str(name))
-        if param is None or param.type != "iri" or param.required or param.variable in variables:
-            raise QuestionFileError(f"{path.name}: members-from: {name} must name an optional IRI parameter that "
-                                    "is no group term")
+        grouped = variables is not None
+        if param is None or param.type != "iri" or (grouped and (param.required or param.variable in variables)):
+            raise QuestionFileError(f"{path.name}: members-from: {name} must name an "
+                                    + ("optional IRI parameter that is no group term" if grouped else "IRI parameter"))
         text = read_query(_look_up(path, "members-from", str(look_up)))
-        if f"?{param.variable}" not in text or not set(projected(text)) <= set(variables):
-            raise QuestionFileError(f"{path.name}: members-from: {look_up} must take ?{param.variable} and "
-                                    "project group variables only")
+        columns = projected(text)
+        if variables is None:
+            fits = bool(columns) and keyed_problem(question, "patient", (), columns) is None
+        else:
+            fits = set(columns) <= set(variables)
+        if f"?{param.variable}" not in text or not fits:
+            raise QuestionFileError(f"{path.name}: members-from: {look_up} must take ?{param.variable} and project "
+                                    + ("variables its required patterns bind" if variables is None
+                                       else "group variables only"))
         found.append((param.variable, str(look_up)))
     return tuple(found)
 
@@ -226,9 +237,12 @@ def load_question(path: Path) -> Question:
         listed = _look_up(path, "patients-from", patients_from).read_text(encoding="utf-8")
         takes = tuple(param.variable for param in params if f"?{param.variable}" in listed)
     order, variables, patients_by, members_from = (), (), (), ()
-    for key in ("patients-by", "members-from"):
-        if header.get(key) is not None and grouped_by is None:
-            raise QuestionFileError(f"{path.name}: declares {key} without grouped-by (whose look-up lists them)")
+    if header.get("patients-by") is not None and grouped_by is None:
+        raise QuestionFileError(f"{path.name}: declares patients-by without grouped-by (whose look-up lists them)")
+    if header.get("members-from") is not None and keyed_by is None:
+        raise QuestionFileError(f"{path.name}: declares members-from without keyed-by: patient")
+    if header.get("members-from") is not None and grouped_by is None:
+        members_from = _members_from(path, header["members-from"], params, None, text)
     if grouped_by is not None:
         if keyed_by is None:
             raise QuestionFileError(f"{path.name}: declares grouped-by: {grouped_by} without keyed-by: patient")

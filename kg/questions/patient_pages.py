@@ -32,7 +32,7 @@ on the node there.
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import takewhile
@@ -187,6 +187,22 @@ def with_patients(text: str, iris: Sequence[str], order: tuple[str, ...] = (), a
         raise ValueError(f"not paged by patient: {shape.problem}")
     return _inserted(text, shape.insert_at,
                      f"{also} VALUES ?{PATIENT_IRI} {{ {' '.join(written(URIRef(iri)) for iri in iris)} }}\n")
+
+
+def among_filter(among: Mapping[str, frozenset[str]]) -> str:
+    """A FILTER that keeps a page's rows to the terms a members-from look-up listed for the parameter given (the
+    agents a therapy matches: kg.questions.catalogue._members_from), written at the top of the outermost WHERE with
+    the patients. The question's own patterns already keep its rows to them, so the rows are the same; Oxigraph
+    tests the FILTER as soon as the variable is bound, where it tested the class pattern after every other column
+    (responses-to-therapy for CAR-T at 100,000 patients, 128 patients: 46 -> 15 ms with the patient read through
+    the therapy-outcomes graph). "" (no FILTER) when a listed term is not an absolute IRI to write in."""
+    tests = []
+    for variable, terms in sorted(among.items()):
+        iris = [written(URIRef(term)) for term in sorted(terms)]
+        if any(iri is None or ":" not in iri for iri in iris):
+            return ""
+        tests.append(f"FILTER(?{variable} IN ({', '.join(iris)}))")
+    return " ".join(tests)
 
 
 def with_values(text: str, block: str) -> str:

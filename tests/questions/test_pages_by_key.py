@@ -12,10 +12,18 @@ from rdflib.namespace import SKOS
 
 from kg.build.curation import Curator, read_case
 from kg.knowledge_graph import KnowledgeGraph
-from kg.paths import case_files
+from kg.paths import QUERIES_DIR, case_files
 from kg.questions.catalogue import QuestionFileError, catalogue, load_question
 from kg.questions.pages import Key, Page, PageError
-from kg.questions.patient_pages import MAX_CHUNK, Roster, keyed_problem, page_by_patient, with_patients
+from kg.questions.parameters import expand, resolve
+from kg.questions.patient_pages import (
+    MAX_CHUNK,
+    Roster,
+    among_filter,
+    keyed_problem,
+    page_by_patient,
+    with_patients,
+)
 from kg.tools import synth
 
 KEYED = sorted(name for name, question in catalogue().items() if question.keyed_by)
@@ -339,3 +347,53 @@ def test_a_patient_with_two_identifiers_is_paged_by_offset_not_given_twice_or_di
             assert rows == whole
         with pytest.raises(PageError, match="two identifiers"):
             graph.ask(name, page=Page(limit=7, after=Key("pbc-2021").written()))
+
+
+# --- a page's rows kept to the terms a parameter matches (members-from, responses-to-therapy) ------------------
+
+def test_responses_to_a_therapy_page_by_key_with_a_filter_of_the_agents_it_matches(cohort):
+    """responses-to-therapy declares `members-from: {therapy: therapies-matched}`: each query of its pages by key
+    holds a FILTER to the agents the therapy matches (Oxigraph tests it as soon as the agent is bound), the very set
+    its class pattern matches, so for every therapy and modality the graph accepts the keys walk the whole answer."""
+    name = "responses-to-therapy"
+    question = catalogue()[name]
+    assert question.members_from == (("_therapy_iri", "therapies-matched"),)
+    counting = KnowledgeGraph(cohort.store, CountingEngine(cohort.engine))
+    listed = cohort.choices(expand(question.param("therapy").range)).listed
+    assert len(listed) > 20
+    answered = 0
+    for choice in listed:
+        whole = list(cohort.ask(name, therapy=choice.label).rows)
+        counting.engine.texts.clear()
+        assert walk(counting, name, 100, therapy=choice.label)[0] == whole, choice.label
+        bindings = resolve(question, {"therapy": choice.label}, cohort.choices)
+        matched = cohort._members_among(question, bindings)
+        assert matched.keys() == {"therapy"}
+        paged = [text for text in counting.engine.texts if "VALUES ?_patient_iri" in text]
+        assert (paged or not whole) and among_filter(matched), choice.label
+        assert all(among_filter(matched) in text for text in paged), choice.label
+        answered += bool(whole)
+    assert answered > 5
+
+
+def test_a_filter_of_matched_terms_is_left_out_when_a_term_is_no_absolute_iri():
+    """The FILTER only narrows what the question's own patterns already keep: a listed value that is not an
+    absolute IRI (a literal's text, a relative name) is not written in, and the page goes without it."""
+    agents = frozenset({"https://w3id.org/salvage-kg/agent/tisagenlecleucel", "https://example.org/b"})
+    assert among_filter({"therapy": agents}) == (
+        "FILTER(?therapy IN (<https://example.org/b>, <https://w3id.org/salvage-kg/agent/tisagenlecleucel>))")
+    assert among_filter({"therapy": agents | {"tisagenlecleucel"}}) == ""
+    assert among_filter({"therapy": agents | {"a> } ?s ?p ?o . { <x"}}) == ""
+    assert among_filter({}) == ""
+
+
+def test_a_keyed_questions_members_from_must_list_what_its_required_patterns_bind(tmp_path):
+    text = (QUERIES_DIR / "responses-to-therapy.rq").read_text(encoding="utf-8")
+    path = tmp_path / "responses-to-therapy.rq"
+    # patients-given-therapy takes the therapy but lists ?patient_iri, which the question does not bind
+    path.write_text(text.replace("{therapy: therapies-matched}", "{therapy: patients-given-therapy}"), encoding="utf-8")
+    with pytest.raises(QuestionFileError, match="must take \\?_therapy_iri and project variables its required"):
+        load_question(path)
+    path.write_text(text.replace("{therapy: therapies-matched}", "{therapy: patient-ids}"), encoding="utf-8")
+    with pytest.raises(QuestionFileError, match="patient-ids must take \\?_therapy_iri"):
+        load_question(path)

@@ -45,22 +45,10 @@ def test_the_words_are_made_as_the_questions_sparql_makes_them(graph):
         assert words(typed) == str(row[1]), typed
 
 
-class Asked(CountingEngine):
-    """The engine, keeping each query's text as well."""
-
-    def __init__(self, engine):
-        super().__init__(engine)
-        self.texts = []
-
-    def select(self, text, bindings=None):
-        self.texts.append(text)
-        return super().select(text, bindings)
-
-
 def test_a_page_asks_once_for_the_statements_that_hold_the_words(cohort):
     """One query, starting from the statements the index found, each with its patient (before: one scan of every
     statement of the graph; chunks of every patient in turn would ask many times for a word few hold)."""
-    asked = Asked(cohort.engine)
+    asked = CountingEngine(cohort.engine)
     graph = KnowledgeGraph(cohort.store, asked)
     answer = graph.ask("search-statements", text="MRD", page=Page(limit=100))
     assert answer.rows and answer.rows == cohort.ask("search-statements", text="MRD").rows
