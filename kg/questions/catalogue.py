@@ -151,23 +151,21 @@ def _members_from(path: Path, names, params: list[Param], variables: tuple[str, 
     terms listed (kg.questions.patient_pages.among_filter; responses-to-therapy)."""
     if not isinstance(names, dict):
         raise QuestionFileError(f"{path.name}: members-from must map a parameter to a look-up")
-    declared, found = {param.name: param for param in params}, []
+    declared, found, grouped = {param.name: param for param in params}, [], variables is not None
     for name, look_up in names.items():
         param = declared.get(str(name))
-        grouped = variables is not None
         if param is None or param.type != "iri" or (grouped and (param.required or param.variable in variables)):
             raise QuestionFileError(f"{path.name}: members-from: {name} must name an "
                                     + ("optional IRI parameter that is no group term" if grouped else "IRI parameter"))
         text = read_query(_look_up(path, "members-from", str(look_up)))
         columns = projected(text)
-        if variables is None:
-            fits = bool(columns) and keyed_problem(question, "patient", (), columns) is None
-        else:
+        if grouped:
             fits = set(columns) <= set(variables)
+        else:
+            fits = bool(columns) and keyed_problem(question, "patient", (), columns) is None
         if f"?{param.variable}" not in text or not fits:
             raise QuestionFileError(f"{path.name}: members-from: {look_up} must take ?{param.variable} and project "
-                                    + ("variables its required patterns bind" if variables is None
-                                       else "group variables only"))
+                                    + ("group variables only" if grouped else "variables its required patterns bind"))
         found.append((param.variable, str(look_up)))
     return tuple(found)
 

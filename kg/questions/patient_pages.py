@@ -22,7 +22,7 @@ A chunk's cost is the index look-ups a patient's rows take, so a question reache
 the graph their rule writes them in: `GRAPH <.../graph/derived/RULE> { ?node sk:patient ?_patient_iri }`. A
 patient is the object of `sk:patient` on ~35-75 nodes of every kind; Oxigraph read them all and then looked for
 the question's property on each, while its index by graph gives only the rule's few (at 100,000 patients, a first
-page of 100 rows: antigen-escapes 82 -> 15 ms, salvage-options 57 -> 19, transplant-details 67 -> 35,
+page of 100 rows: antigen-escapes 82 -> 15 ms, salvage-options 59 -> 21, transplant-details 67 -> 35,
 relapses-after-therapy 60 -> 30). The GRAPH comes first in its group: rdflib's engine joins what follows a join
 without the bindings before it (therapy-warnings on the two cases grew past 12 GB with it in the middle).
 tests/questions/test_questions.py checks that each such graph is a rule's and that the rule writes `sk:patient`
