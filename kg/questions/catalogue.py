@@ -74,8 +74,9 @@ class Question:
     group_order: tuple[str, ...] = ()  # what orders the groups: the question's ORDER BY before ?patient
     group_variables: tuple[str, ...] = ()  # what a group binds: the look-up's other columns
     patients_by: tuple[str, ...] = ()  # `#+ patients-by: [PARAM]`: variables each group's patients are listed by
-    # `#+ members-from: {PARAM: LOOK-UP}`: (parameter's variable, look-up): with the parameter given, the group
-    # terms the look-up lists for it are those whose groups can hold rows (a therapy: the agents it matches).
+    # `#+ members-from: {PARAM: LOOK-UP}`: (parameter's variable, look-up): with the parameter given, the terms the
+    # look-up lists for it (a therapy: the agents it matches) are the only ones rows can hold: a grouped question
+    # walks only their groups, one keyed by patient alone holds a FILTER to them (see _members_from).
     members_from: tuple[tuple[str, str], ...] = ()
     # `#+ patients-by-words: {PARAM: LOOK-UP}`: (parameter's variable, look-up): with the text given, pages walk the
     # patients whose statements hold its words, from an index of every statement's words (kg.questions.text_index).
