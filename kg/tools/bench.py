@@ -10,6 +10,7 @@ example parameters, `repeat` times after a first run (a question slower than a s
   (d) as the same SPARQL sent straight to an Oxigraph server holding the same data: the text our engine runs,
       graph terms written in as it writes them (a VALUES or BIND of the patient, which Oxigraph does not use to
       restrict the query, made this baseline 100-1,000x too slow).
+Then the raw `/sparql` endpoint against Oxigraph server's, four queries of the kinds #20 measured (bench_raw.py).
 Medians (p50) and p95 in milliseconds; all four are measured in the same run, so their ratios hold even on a
 noisy shared machine. A question whose first run passes `question_limit` is timed once, not repeated; over HTTP
 it is recorded as "> limit". Also printed: how long `serve --store` takes to answer /health, and the whole run's
@@ -35,6 +36,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
+from kg.tools import bench_raw
 from kg.tools.ports import free_port
 
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -252,6 +254,15 @@ def refusal(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}{said}: {(message or '').strip()[:200]}"
 
 
+def _entries(timings: dict) -> dict:
+    """Each path's timing as the JSON holds it (`http_ms`, `http_p95_ms`...): a refusal or "> limit" as both."""
+    entries = {}
+    for path, timing in timings.items():
+        p50, p95 = timing if isinstance(timing, tuple) else (timing,) * 2
+        entries.update({f"{path}_ms": p50, f"{path}_p95_ms": p95})
+    return entries
+
+
 def _shown(value) -> str:
     return f"{value[0]:.1f} ms" if isinstance(value, tuple) else str(value)
 
@@ -394,7 +405,7 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
         serve_s, warm_s = servers.started_s, servers.warm_s
         progress(f"serve --store answered /health {serve_s:.1f} s after it started, its background reads were "
                  f"done after {warm_s:.1f} s")
-        http, server = {}, {}
+        http, server, raw = {}, {}, {}
         try:
             for name, params in questions.items():
                 http[name] = servers.timed(lambda c, n=name, p=params: c.get(
@@ -402,6 +413,12 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
                 server[name] = servers.timed(lambda c, t=texts[name]: _post_each(c, f"{servers.oxigraph}/query", t),
                                              repeat, question_limit)
                 progress(f"http: {name} {_shown(http[name])}, oxigraph server {_shown(server[name])}")
+            endpoints = {"http": f"{servers.api}/sparql", "oxigraph_server": f"{servers.oxigraph}/query"}
+            for name, text in bench_raw.QUERIES.items():
+                raw[name] = _entries({path: servers.timed(lambda c, u=url, t=text: _post_each(c, u, [t]), repeat,
+                                                          question_limit) for path, url in endpoints.items()})
+                progress(f"raw /sparql: {name} {raw[name]['http_ms']} ms, oxigraph server "
+                         f"{raw[name]['oxigraph_server_ms']} ms")
         finally:
             servers.stop()
 
@@ -414,15 +431,9 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
             rdflib = dict.fromkeys(questions, "not run")
 
         def entry(name):
-            values = {}
             paths = (("engine", engine), ("before", frozen), ("http", http), ("oxigraph_server", server),
                      ("rdflib", rdflib))
-            for path, timings in paths:
-                if name not in timings:
-                    continue
-                p50, p95 = timings[name] if isinstance(timings[name], tuple) else (timings[name],) * 2
-                values.update({f"{path}_ms": p50, f"{path}_p95_ms": p95})
-            return values
+            return _entries({path: timings[name] for path, timings in paths if name in timings})
 
         return {
             "patients": patients,
@@ -436,6 +447,7 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
             "serve_warm_s": round(warm_s, 2),  # the questions over HTTP are timed after this
             "write": write,
             "questions": {name: entry(name) for name in questions},
+            "raw_sparql": raw,
             "notebook": notebook,
         }
     finally:
@@ -481,6 +493,8 @@ def table(run: dict) -> str:
         lines.append(f"  {name:28s} {shown[0]:>9s} {shown[1]:>9s} {ratio(q.get('before_ms'), q['engine_ms']):>8s} "
                      f"{shown[2]:>9s} {shown[3]:>9s} {ratio(q['http_ms'], q['oxigraph_server_ms']):>8s} "
                      f"{shown[4]:>10s} {ratio(q['rdflib_ms'], q['engine_ms']):>10s}")
+    if run.get("raw_sparql"):
+        lines.extend(bench_raw.lines(run["raw_sparql"]))
     if "notebook" in run:
         notebook = run["notebook"]
         through, engine = notebook["load_graph_ms"][0], notebook["engine_ms"][0]
