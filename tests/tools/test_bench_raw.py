@@ -10,8 +10,8 @@ from kg.tools.bench_raw import QUERIES, lines
 @pytest.mark.parametrize("name", QUERIES)
 def test_each_raw_query_has_rows_on_the_two_cases_and_passes_the_guard(graph, name):
     check(QUERIES[name])  # refused queries would time the 400, not the engine
-    rows = graph.engine.select(QUERIES[name])
-    assert len(rows) >= 1, name
+    _, rows = graph.engine.select(QUERIES[name])
+    assert rows, name
 
 
 def test_the_table_counts_only_queries_of_a_millisecond_or_more_on_oxigraph_server():
