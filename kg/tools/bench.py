@@ -414,7 +414,7 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
                                              repeat, question_limit)
                 progress(f"http: {name} {_shown(http[name])}, oxigraph server {_shown(server[name])}")
             endpoints = {"http": f"{servers.api}/sparql", "oxigraph_server": f"{servers.oxigraph}/query"}
-            for name, text in bench_raw.QUERIES.items():
+            for name, text in bench_raw.queries().items():
                 raw[name] = _entries({path: servers.timed(lambda c, u=url, t=text: _post_each(c, u, [t]), repeat,
                                                           question_limit) for path, url in endpoints.items()})
                 progress(f"raw /sparql: {name} {raw[name]['http_ms']} ms, oxigraph server "

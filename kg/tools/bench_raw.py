@@ -5,33 +5,26 @@ engine.
 
 Four queries of the kinds the issue measured at 10,000 patients: a one-row look-up, a join, a GROUP BY and a
 GROUP BY over a join. Each reads only what every graph holds (the two cases' patients, administrations and their
-agents), so they run at every size; the two GROUP BYs read the whole cohort and grow with it. Not part of the test
-suite's pass/fail: `salvage-kg bench` prints them with the questions.
+agents), so they run at every size; the two GROUP BYs read the whole cohort and grow with it. Their texts are
+in queries/bench/. Not part of the test suite's pass/fail: `salvage-kg bench` prints them with the questions.
 """
 
-PREFIXES = """PREFIX sk:   <https://w3id.org/salvage-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
+from kg.paths import QUERIES_DIR
+from kg.questions.catalogue import read_query
 
-QUERIES = {
-    "one-row look-up": PREFIXES + """
-SELECT ?notation WHERE { <https://w3id.org/salvage-kg/patient/rascon-2022> skos:notation ?notation }""",
-    # LIMIT without ORDER BY: Oxigraph streams the join and stops, so it takes the same time at every size.
-    "join, first 1,000 rows": PREFIXES + """
-SELECT ?patient ?administration ?agent_label WHERE {
-  ?administration sk:agent ?agent ; sk:patient ?patient_iri .
-  ?agent rdfs:label ?agent_label .
-  ?patient_iri skos:notation ?patient
-} LIMIT 1000""",
-    "GROUP BY": PREFIXES + """
-SELECT ?agent (COUNT(*) AS ?administrations) WHERE { ?administration sk:agent ?agent } GROUP BY ?agent""",
-    "GROUP BY over a join": PREFIXES + """
-SELECT ?agent_label (COUNT(*) AS ?administrations) WHERE {
-  ?administration sk:agent ?agent .
-  ?agent rdfs:label ?agent_label
-} GROUP BY ?agent_label""",
+# What the table calls each query, and its file in queries/bench/.
+NAMES = {
+    "one-row look-up": "one-row-look-up",
+    "join, first 1,000 rows": "join",
+    "GROUP BY": "group-by",
+    "GROUP BY over a join": "group-by-over-a-join",
 }
+
+
+def queries() -> dict[str, str]:
+    """Each query's text by the name the table gives it."""
+    return {name: read_query(QUERIES_DIR / "bench" / f"{stem}.rq") for name, stem in NAMES.items()}
+
 
 COUNTED_FROM_MS = 1.0  # the target counts queries that take at least this long on Oxigraph server
 TARGET_RATIO = 1.2

@@ -8,7 +8,7 @@ from conftest import EXE
 from locations import PROJECT
 
 from kg.questions.catalogue import catalogue
-from kg.tools.bench_raw import QUERIES
+from kg.tools.bench_raw import NAMES
 
 
 def test_bench_writes_every_question_on_every_path(tmp_path):
@@ -29,7 +29,7 @@ def test_bench_writes_every_question_on_every_path(tmp_path):
             assert timings[f"{path}_p95_ms"] >= timings[f"{path}_ms"], (name, path)
     assert sum(isinstance(timings["rdflib_ms"], float) for timings in run["questions"].values()) >= \
         len(run["questions"]) - 2  # the rdflib path itself works
-    assert set(run["raw_sparql"]) == set(QUERIES)  # the raw /sparql endpoint against Oxigraph server's
+    assert set(run["raw_sparql"]) == set(NAMES)  # the raw /sparql endpoint against Oxigraph server's
     for name, timings in run["raw_sparql"].items():
         for path in ("http", "oxigraph_server"):
             assert isinstance(timings[f"{path}_ms"], float) and timings[f"{path}_ms"] > 0, (name, path)

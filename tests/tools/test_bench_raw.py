@@ -1,16 +1,15 @@
-"""kg.tools.bench_raw: the raw /sparql queries measure work the graph has for them (rows on the two cases), are
-plain SPARQL 1.1 the endpoint's guard accepts, and the table counts only the queries of 1 ms or more."""
+"""kg.tools.bench_raw: the raw /sparql queries (queries/bench/, which the security tests run through the endpoint's
+guard with every other .rq file) measure work the graph has for them, and the table counts only the queries of
+1 ms or more."""
 
 import pytest
 
-from kg.backends.sparql_guard import check
-from kg.tools.bench_raw import QUERIES, lines
+from kg.tools.bench_raw import NAMES, lines, queries
 
 
-@pytest.mark.parametrize("name", QUERIES)
-def test_each_raw_query_has_rows_on_the_two_cases_and_passes_the_guard(graph, name):
-    check(QUERIES[name])  # refused queries would time the 400, not the engine
-    _, rows = graph.engine.select(QUERIES[name])
+@pytest.mark.parametrize("name", NAMES)
+def test_each_raw_query_has_rows_on_the_two_cases(graph, name):
+    _, rows = graph.engine.select(queries()[name])
     assert rows, name
 
 
