@@ -137,3 +137,18 @@ def test_silence_is_written_once_beside_no_value_on_every_derived_node_a_questio
         "SELECT ?o WHERE { ?o a sk:TherapyOutcome ; sk:outcomeState ?s . FILTER(!sameTerm(?s, sk:NotReported)) }"
     )
     assert silent and stated  # both kinds occur in the two cases: the check above saw each
+
+
+def test_a_timed_event_for_each_event_a_source_dates_once_even_with_two_intervals(select):
+    """What pathway-timings reads a patient's events through (#20): the events the reports date from an earlier
+    one, each once (rascon's rising MRD is dated from the second transplant and from diagnosis)."""
+    rows = select(f"""
+        SELECT ?timed ?event ?patient WHERE {{
+          GRAPH <{derived_graph("timed-events")}> {{
+            ?timed a sk:TimedEvent ; sk:patient ?patient ; sk:summarises ?event ; prov:wasDerivedFrom ?event }}
+        }}""")
+    timed = sorted(row["event"].removeprefix("https://w3id.org/salvage-kg/patient/") for row in rows)
+    assert timed == ["pbc-2021/relapse-2", "pbc-2021/relapse-3", "rascon-2022/mrd-rise-2", "rascon-2022/relapse-2",
+                     "rascon-2022/relapse-3", "rascon-2022/transplant-1"]
+    assert all(row["patient"] == row["event"].rsplit("/", 1)[0] for row in rows)
+    assert all(row["timed"] == row["event"] + "/timed" for row in rows)
