@@ -8,11 +8,12 @@ today's time, and the target needs no more. A store in memory (a size not built 
 """
 
 import multiprocessing
+from contextlib import nullcontext
 from pathlib import Path
 
 from kg.questions.catalogue import catalogue
 from kg.questions.parameters import resolve
-from kg.tools.bench import _timed
+from kg.tools.bench import _shown, _timed
 from kg.tools.bench_frozen import frozen_rows
 
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -31,25 +32,20 @@ def times(graph, questions: dict, before: Path, page, repeat: int, today: dict, 
     """{name: (median, p95) or "> N s"} for each question the folder holds; `today` gives each question's own
     (median, p95), from which its limit is set. `on_disk`: the store's directory, asked in a process of its own."""
     frozen = catalogue(before)
-    names = [name for name in questions if name in frozen]
-    if on_disk is None:
-        found = {}
-        for name in names:
-            found[name] = _timed(lambda q=frozen[name], p=questions[name]: frozen_rows(graph, q, p, page), repeat)
-            progress(f"before: {name} {found[name][0]:.1f} ms")
-        return found
-    with _Asker(on_disk, repeat) as asker:
-        found = {}
-        for name in names:
-            question = frozen[name]
-            # The text as the engine would run it, written here where the graph's terms are at hand: the process
-            # asking it only opens the store.
-            text, rest = graph.query_for(question, resolve(question, questions[name], graph.choices))
-            found[name] = asker.timed(page.applied_to(text), rest, page.limit, question.lists,
-                                      limit_s(today[name][0], floor_s))
-            shown = f"{found[name][0]:.1f} ms" if isinstance(found[name], tuple) else found[name]
-            progress(f"before: {name} {shown}")
-        return found
+    found = {}
+    with _Asker(on_disk, repeat) if on_disk else nullcontext() as asker:
+        for name in (name for name in questions if name in frozen):
+            question, params = frozen[name], questions[name]
+            if asker is None:
+                found[name] = _timed(lambda q=question, p=params: frozen_rows(graph, q, p, page), repeat)
+            else:
+                # The text as the engine would run it, written here where the graph's terms are at hand: the
+                # process asking it only opens the store.
+                text, rest = graph.query_for(question, resolve(question, params, graph.choices))
+                found[name] = asker.timed(page.applied_to(text), rest, page.limit, question.lists,
+                                          limit_s(today[name][0], floor_s))
+            progress(f"before: {name} {_shown(found[name])}")
+    return found
 
 
 class _Asker:
