@@ -78,9 +78,13 @@ class _Asker:
         if self.process is None:
             self._start()
         self.connection.send((text, bindings, limit, lists, seconds))
-        if self.connection.poll(seconds):  # the first asking done within the limit: the others are timed too
-            assert self.connection.recv() == "first"
-            return self.connection.recv()
+        try:
+            if self.connection.poll(seconds):  # the first asking done within the limit: the others are timed too
+                assert self.connection.recv() == "first"
+                return self.connection.recv()
+        except EOFError:  # the process ended under the text (an error, or killed for want of memory)
+            self._stop()
+            return "failed: the process asking it ended"
         self._stop()  # still evaluating: it would take the CPU from whatever is timed next
         return f"> {seconds:g} s"
 
