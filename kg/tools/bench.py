@@ -386,8 +386,8 @@ def _run_size(patients: int, seed: int, repeat: int, rdflib_limit: float, questi
         for name, params in questions.items():
             engine[name] = _timed(lambda n=name, p=params, g=graph: g.ask(n, p, page=page), repeat, question_limit)
             progress(f"engine: {name} {engine[name][0]:.1f} ms")
-        frozen = (bench_before.times(graph, questions, before, page, repeat, engine, progress, on_disk)
-                  if before else {})
+        frozen = (bench_before.times(graph, questions, before, page, repeat, engine, progress, on_disk,
+                                     limit=question_limit) if before else {})
 
         # The notebook face (kg.load_graph()): rdflib's Graph API with SPARQL answered by Oxigraph. Same text as
         # the engine runs, whole answer; the ratio shows what the rdflib layer costs.

@@ -28,16 +28,17 @@ def limit_s(today_ms: float, floor_s: float = FLOOR_S) -> float:
 
 
 def times(graph, questions: dict, before: Path, page, repeat: int, today: dict, progress,
-          on_disk: Path | None = None, floor_s: float = FLOOR_S) -> dict:
+          on_disk: Path | None = None, floor_s: float = FLOOR_S, limit: float | None = None) -> dict:
     """{name: (median, p95) or "> N s"} for each question the folder holds; `today` gives each question's own
-    (median, p95), from which its limit is set. `on_disk`: the store's directory, asked in a process of its own."""
+    (median, p95), from which its limit is set. `on_disk`: the store's directory, asked in a process of its own.
+    In this process a text cannot be stopped: one past `limit` seconds is only not asked again (_timed)."""
     frozen = catalogue(before)
     found = {}
     with _Asker(on_disk, repeat) if on_disk else nullcontext() as asker:
         for name in (name for name in questions if name in frozen):
             question, params = frozen[name], questions[name]
             if asker is None:
-                found[name] = _timed(lambda q=question, p=params: frozen_rows(graph, q, p, page), repeat)
+                found[name] = _timed(lambda q=question, p=params: frozen_rows(graph, q, p, page), repeat, limit)
             else:
                 # The text as the engine would run it, written here where the graph's terms are at hand: the
                 # process asking it only opens the store.

@@ -64,3 +64,22 @@ def test_a_frozen_text_whose_process_ends_is_recorded_and_the_next_asked_by_a_ne
     with bench_before._Asker(directory, 1) as asker:
         assert asker.timed("not SPARQL", {}, 10, (), 30.0) == "failed: the process asking it ended"
         assert isinstance(asker.timed("SELECT * WHERE { ?s ?p ?o } LIMIT 1", {}, 10, (), 30.0), tuple)
+
+
+def test_a_frozen_text_in_memory_past_the_limit_is_not_asked_again(graph, monkeypatch):
+    # In this process a text cannot be stopped; past --question-limit it is at least not asked a second time
+    # (at 10,000 patients in memory frozen first pages take up to 15 s each).
+    import time
+
+    asked = []
+
+    def slow_rows(graph, question, params, page):
+        asked.append(question.name)
+        time.sleep(0.05)
+        return []
+
+    monkeypatch.setattr(bench_before, "frozen_rows", slow_rows)
+    questions = {"patient-timeline": catalogue()["patient-timeline"].examples}
+    found = bench_before.times(graph, questions, BASELINE, Page(limit=100), 5, {}, lambda message: None,
+                               limit=0.01)
+    assert asked == ["patient-timeline"] and found["patient-timeline"][0] >= 50
